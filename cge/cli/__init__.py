@@ -1,0 +1,58 @@
+"""The ``cge`` command line.
+
+Each concern registers its own sub-commands from a module of this package
+(``sam``, ``run``, ``io``, ``batch``, ``report``, ``doctor``). Modules import the heavy
+stack (Pyomo, cyipopt, openpyxl) only inside their handlers, so ``cge sam check``
+does not pay for the solver.
+
+Errors meant for the user (:class:`cge.errors.CGEError`) are printed without a
+traceback and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ..errors import CGEError
+
+#: Modules of this package that register sub-commands, in help order.
+COMMAND_MODULES = ("sam", "run", "io", "batch", "report", "doctor")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cge",
+        description="Computable general equilibrium and input-output models on SAMs.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                continue  # command not (yet) part of this build
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    try:
+        return int(args.func(args) or 0)
+    except CGEError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
