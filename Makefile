@@ -38,8 +38,9 @@ $(VENV)/.solver-ok: $(VENV)/.installed
 doctor: setup
 	$(CGE) doctor
 
+# The main job: validate and summarise every bundled SAM.
 run: setup
-	$(PY) -m cge.cli run-main --out $(OUT)
+	@for f in sam_data/*.xlsx; do echo "== $$f"; $(CGE) sam check "$$f" || exit 1; done
 
 test: setup
 	$(PY) -m pytest -q -p no:cacheprovider tests
