@@ -372,7 +372,54 @@ class _Constraints:
             if not possible:
                 problems.append(_infeasible_problem(task, kind, k, need, has_pos[c],
                                                     has_neg[c]))
-        return problems
+        return problems or self._contradictions(task)
+
+
+    def _contradictions(self, task: _Task) -> list[Problem]:
+        """Constraints that contradict each other whatever the signs of the cells.
+
+        The constraints are consistent when :math:`c` lies in the range of :math:`M`
+        (checked by least squares). When not, a certificate :math:`y` with
+        :math:`M^\\top y = 0` and :math:`c^\\top y = 1` combines constraints into one
+        with no adjustable cell and a non-zero right-hand side; the certificate of
+        least :math:`\\|y\\|_1` (a small linear programme) names few accounts.
+        """
+        from scipy import linalg, optimize, sparse
+
+        gram = (self.matrix @ self.matrix.T).toarray()
+        solution = linalg.lstsq(gram, self.rhs, lapack_driver="gelsy")[0]
+        account = np.array([k for _, k in self.kind], dtype=int)
+        size = np.maximum(np.abs(self.rhs), _gross(task)[account])
+        if np.all(np.abs(self.rhs - gram @ solution) <= 1e-8 * size):
+            return []
+        m = len(self.kind)
+        rhs = self.rhs / np.max(size)
+        equations = sparse.vstack([
+            sparse.hstack([self.matrix.T, -self.matrix.T]),
+            sparse.csr_matrix(np.concatenate([rhs, -rhs])[None, :])]).tocsr()
+        lp = optimize.linprog(np.ones(2 * m), A_eq=equations,
+                              b_eq=np.r_[np.zeros(self.matrix.shape[1]), 1.0],
+                              bounds=(0, None), method="highs")
+        weight = lp.x[:m] - lp.x[m:] if lp.status == 0 else np.ones(m)
+        involved = np.abs(weight) > 1e-9 * np.max(np.abs(weight))
+        parts = [f"{_CONSTRAINT_NAMES[kind]} of {task.labels[k]} (adjustable cells must give "
+                 f"{self.rhs[c]:,.6g})" for c, (kind, k) in enumerate(self.kind) if involved[c]]
+        names = sorted({task.labels[k] for k in account[involved]}, key=task.labels.index)
+        return [Problem(
+            "infeasible", f"account{'s' if len(names) > 1 else ''} {', '.join(names)}",
+            "these constraints contradict each other given the blank and fixed cells (no "
+            "values of the adjustable cells satisfy all of them): " + "; ".join(parts),
+            "drop or correct one of these fixed totals, or un-fix some of their cells")]
+
+
+_CONSTRAINT_NAMES = {"balance": "balance", "row": "fixed row total",
+                     "column": "fixed column total"}
+
+
+def _gross(task: _Task) -> np.ndarray:
+    """Sum of absolute cells in each account's row and column."""
+    a = np.abs(task.x0)
+    return a.sum(axis=1) + a.sum(axis=0)
 
 
 def _infeasible_problem(task: _Task, kind: str, k: int, need: float, has_pos: bool,
@@ -550,7 +597,8 @@ def _cross_entropy(task: _Task, rtol: float, max_iter: int) -> tuple[np.ndarray,
                 raise _not_converged(task, x, rtol, "cross_entropy", step,
                                      "no Newton step improves the balance")
         theta, value, z = trial, trial_value, trial_z
-        if np.max(np.abs(M.T @ theta), initial=0.0) > _MAX_LOG_FACTOR:
+        if np.max(np.abs(M.T @ theta), initial=0.0) > _MAX_LOG_FACTOR or not np.all(
+                np.abs(theta) < 1e6):
             raise _not_converged(
                 task, flows(z), rtol,
                 "cross_entropy", step,
