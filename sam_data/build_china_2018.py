@@ -340,15 +340,47 @@ def indicators(m: pd.DataFrame) -> dict[str, float]:
         "household_consumption_share": cons / gdp, "government_consumption_share": gov / gdp,
         "investment_share": inv / gdp, "export_share": exp_ / gdp, "import_share": imp / gdp,
         "labour_share": m.loc["LAB", acts].sum() / gdp,
+        "net_production_tax_share": (m.loc["PTAX", acts].sum() + m.loc["TAR", comms].sum()) / gdp,
+        "household_property_income_share": m.loc[hh, "ENT"].sum() / gdp,
         "household_disposable_income_share": disposable / gdp,
         "household_saving_rate": saving / disposable,
         "current_account_surplus_share": -m.at["S_I", "ROW"] / gdp,
     }
 
 
+#: Published comparators of the derived ratios: (indicator, published value, source, note).
+PUBLISHED = [
+    ("gdp", 919281.0, "NBS revised GDP 2018", "anchor: value added + customs duties"),
+    ("current_account_surplus_share", 0.004, "SAFE, Balance of Payments Report 2018",
+     "current account surplus USD 49.1 bn, 0.4 % of GDP"),
+    ("labour_share", 0.52, "NBS flow-of-funds table 2019 (non-financial transactions)",
+     "2019: 513,472 / 986,515 = 0.520 (first release), 519,988 / 1,005,872 = 0.517 (revised)"),
+    ("household_saving_rate", 1 - 19853 / 28228, "NBS household survey 2018",
+     "survey concept (1 - consumption / disposable income per capita), lower than the "
+     "national-accounts concept of the SAM"),
+    ("net_production_tax_share", 93517.5 / 1005872.4, "NBS flow-of-funds table 2019 (revised)",
+     "2019 after the April 2019 VAT cut; 2018 should be somewhat higher"),
+    ("household_property_income_share", (44429.9 - 12944.6) / 1005872.4,
+     "NBS flow-of-funds table 2019 (revised)", "households' net property income / GDP"),
+]
+
+
+def checks_table(m: pd.DataFrame) -> pd.DataFrame:
+    """Derived ratios of the SAM beside the published ones, where there is one."""
+    derived = indicators(m)
+    published = {k: (v, src, note) for k, v, src, note in PUBLISHED}
+    rows = []
+    for key, value in derived.items():
+        pub, src, note = published.get(key, (None, "", ""))
+        rows.append({"indicator": key, "sam": round(value, 4) if abs(value) < 10 else round(value, 1),
+                     "published": None if pub is None else round(pub, 4) if abs(pub) < 10 else pub,
+                     "source": src, "note": note})
+    return pd.DataFrame(rows)
+
+
 def write(m: pd.DataFrame, accounts: pd.DataFrame, sources: pd.DataFrame) -> None:
     """Write the workbook (through ``cge.sam.io`` when available) and the CSV copy."""
-    extra = {"sources": sources}
+    extra = {"sources": sources, "checks": checks_table(m)}
     try:
         from cge.sam import SAM
         from cge.sam.io import write_sam
@@ -365,6 +397,7 @@ def write(m: pd.DataFrame, accounts: pd.DataFrame, sources: pd.DataFrame) -> Non
         sheet.to_excel(xl, sheet_name="SAM")
         accounts.to_excel(xl, sheet_name="accounts", index=False)
         sources.to_excel(xl, sheet_name="sources", index=False)
+        extra["checks"].to_excel(xl, sheet_name="checks", index=False)
     csv = m.copy()
     csv.index.name = "account"
     csv.to_csv(OUT_CSV, float_format="%.17g")
@@ -391,8 +424,7 @@ def main() -> int:
     print(f"wrote {OUT_XLSX.name}: {len(m)} accounts, worst relative imbalance {worst:.2e}")
     if negative:
         print("negative cells:", negative)
-    for k, v in indicators(m).items():
-        print(f"  {k:36s} {v:14,.4f}" if abs(v) < 10 else f"  {k:36s} {v:14,.1f}")
+    print(checks_table(m)[["indicator", "sam", "published"]].to_string(index=False))
     return 0
 
 
