@@ -255,13 +255,14 @@ def parse_matrix_grid(grid: Sequence[Sequence[Any]], locate: Locator, *,
     # anything outside the labelled square and the derived totals is a stray value
     square = f"{locate(0, 1)}:{locate(0, n_cols)} and {locate(1, 0)}:{locate(n_rows, 0)}" \
         if n_cols and n_rows else "row 1 and column A"
+    last_row = max([n_rows, *derived_rows])
+    last_col = max([n_cols, *derived_cols])
     for i, row in enumerate(grid):
-        if i in derived_rows:
-            continue
         for j, value in enumerate(row):
-            if is_blank(value) or j in derived_cols:
+            if is_blank(value):
                 continue
-            inside = (i == 0 and j <= n_cols) or (j == 0 and i <= n_rows) \
+            derived = (i in derived_rows and j <= last_col) or (j in derived_cols and i <= last_row)
+            inside = derived or (i == 0 and j <= n_cols) or (j == 0 and i <= n_rows) \
                 or (1 <= i <= n_rows and 1 <= j <= n_cols)
             if not inside:
                 found.add("outside_square", locate(i, j),
