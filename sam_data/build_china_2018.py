@@ -75,6 +75,7 @@ def read_inputs() -> dict[str, pd.DataFrame]:
         "bop": pd.read_csv(INPUTS / "bop_2018.csv").set_index("item"),
         "anchors": pd.read_csv(INPUTS / "anchors_2018.csv").set_index("item"),
         "survey": pd.read_csv(INPUTS / "household_survey_2018.csv").set_index("group"),
+        "fof2019": pd.read_csv(INPUTS / "flow_of_funds_2019.csv").set_index("item"),
     }
 
 
@@ -129,7 +130,17 @@ def published_cells(prior: pd.DataFrame, inp: dict[str, pd.DataFrame]) -> dict[t
         fixed[("LAB", act)] = prior.loc["LAB", act]
         fixed[("PTAX", act)] = prior.loc["PTAX", act]
         fixed[("CAP", act)] = va - prior.loc["LAB", act] - prior.loc["PTAX", act]
+    # Expenditure-side aggregates of NBS GDP (as carried by the draft): household and government
+    # consumption stay, so capital formation takes up the change in net exports.
     fixed[("C_TER", "GOV")] = prior.loc["C_TER", "GOV"]
+    for product in ("C_PRI", "C_SEC", "C_TER"):
+        fixed[(product, "HH")] = prior.loc[product, "HH"]
+    # Social contributions and benefits stay at the draft's estimates, so a change in government
+    # income shows up in government saving rather than in invented transfers.
+    fixed[("HH", "GOV")] = prior.loc["HH", "GOV"]
+    fixed[("GOV", "HH")] = prior.loc["GOV", "HH"]
+    fixed[("GOV", "CAP")] = government_capital_income_share(inp["fof2019"]) * float(
+        anchors.at["gdp", "value"])
     # Foreign saving: the ROW account balances through S_I (negative: a current-account surplus).
     fixed[("S_I", "ROW")] = (sum(v for (r, _), v in fixed.items() if r == "ROW")
                              - sum(v for (_, c), v in fixed.items() if c == "ROW"))
@@ -137,6 +148,20 @@ def published_cells(prior: pd.DataFrame, inp: dict[str, pd.DataFrame]) -> dict[t
 
 
 _SECTOR_NAMES = {"PRI": "primary", "SEC": "secondary", "TER": "tertiary"}
+
+
+def government_capital_income_share(fof: pd.DataFrame) -> float:
+    r"""Government operating surplus plus net property income, as a share of GDP (2019).
+
+    .. math:: \frac{VA_g - W_g - T_g + (P^{rec}_g - P^{paid}_g)}{GDP}
+
+    from the 2019 flow-of-funds table, the nearest year found; applied to 2018 GDP (an estimate).
+    """
+    v = fof["value_100m_yuan"]
+    surplus = (v["government_value_added"] - v["government_compensation_paid"]
+               - v["government_production_tax_paid"])
+    net_property = v["government_property_income_received"] - v["government_property_income_paid"]
+    return float((surplus + net_property) / v["gdp_value_added_total"])
 
 
 def balance_least_squares(prior: pd.DataFrame, fixed: dict[tuple[str, str], float]) -> pd.DataFrame:
@@ -260,12 +285,12 @@ BLOCKS = [
     ("TAR x C customs duties", "TAR", "C_*", MOF, "official",
      "2,847.78 in total; primary/secondary split in draft proportions (estimate)"),
     ("C x HH household consumption", "C_*", "HH_*", DRAFT, "estimate",
-     "total near NBS expenditure-approach household consumption (draft 354,100, adjusted by "
-     "balancing); product split an estimate; rural/urban by survey consumption shares"),
+     "NBS expenditure-approach household consumption as carried in the draft (354,100, "
+     "held fixed); product split an estimate; rural/urban by survey consumption shares"),
     ("C x GOV government consumption", "C_TER", "GOV", DRAFT, "estimate",
      "NBS expenditure-approach government consumption as carried in the draft (152,000), held fixed"),
     ("C x S_I gross capital formation", "C_*", "S_I", DRAFT, "estimate",
-     "product split an estimate, total adjusted by balancing"),
+     "total = GDP - consumption - net exports; product split an estimate"),
     ("C x ROW exports", "C_*", "ROW", SAFE, "official (aggregated)",
      "goods (USD 2417.4 bn) split primary/secondary in draft proportions (estimate); services "
      "(USD 233.6 bn) all tertiary"),
@@ -274,15 +299,18 @@ BLOCKS = [
     ("HH x CAP household capital income", "HH_*", "CAP", DRAFT, "estimate",
      "household business surplus and imputed rent; rural/urban by survey income shares"),
     ("ENT x CAP corporate capital income", "ENT", "CAP", DRAFT, "estimate", "adjusted by balancing"),
-    ("GOV x CAP government capital income", "GOV", "CAP", DRAFT, "estimate", "adjusted by balancing"),
+    ("GOV x CAP government capital income", "GOV", "CAP",
+     "NBS flow-of-funds table 2019 (revised), ratio to GDP applied to 2018", "estimate",
+     "government operating surplus plus net property income: 3.29 % of GDP in 2019 "
+     "(draft: 10,500); held fixed"),
     ("ROW x CAP net factor income paid abroad", "ROW", "CAP", SAFE, "official",
      "net primary income deficit USD 51.4 bn (compare NBS preliminary GDP - GNI = 3,394)"),
     ("HH x ENT property income", "HH_*", "ENT", DRAFT, "estimate",
      "net interest and dividends; rural/urban by survey income shares"),
     ("HH x GOV social benefits and transfers", "HH_*", "GOV", DRAFT, "estimate",
-     "rural/urban by survey income shares"),
+     "draft value held fixed; rural/urban by survey income shares"),
     ("GOV x HH social contributions", "GOV", "HH_*", DRAFT, "estimate",
-     "rural/urban by survey income shares"),
+     "draft value held fixed; rural/urban by survey income shares"),
     ("DTAX x HH personal income tax", "DTAX", "HH_*", MOF, "official",
      "13,871.97, all assigned to urban households (estimate: rural incomes are mostly below the "
      "2018 threshold)"),
