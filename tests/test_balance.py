@@ -60,7 +60,7 @@ def balanced_sams(draw, negative: bool = False) -> SAM:
     order = rng.permutation(n)  # one Hamiltonian cycle keeps every account in use
     x[np.roll(order, -1), order] += rng.lognormal(0, 1)
     if negative:  # flip a few flows: x_ij -> -x_ji keeps the balance and adds negatives
-        for i, j in zip(*np.nonzero(x)):
+        for i, j in zip(*np.nonzero(x), strict=True):
             if i != j and x[j, i] == 0 and rng.uniform() < 0.15:
                 x[j, i], x[i, j] = -x[i, j], 0.0
     return as_sam(x, name=f"random{seed}")
@@ -153,7 +153,7 @@ def test_changes_table_lists_changed_cells_largest_first(toy_sam):
     assert list(table.columns) == ["receiver", "payer", "before", "after", "change",
                                    "relative_change"]
     assert table["change"].abs().is_monotonic_decreasing
-    assert ("HH", "LAB") not in set(zip(table["receiver"], table["payer"]))
+    assert ("HH", "LAB") not in set(zip(table["receiver"], table["payer"], strict=True))
     first = table.iloc[0]
     assert first["before"] == shaken.flow(first["receiver"], first["payer"])
     assert first["after"] == result.sam.flow(first["receiver"], first["payer"])

@@ -139,8 +139,8 @@ def _normalise(sam: SAM, mapping: Mapping[str, str] | pd.Series | pd.DataFrame,
         if missing:
             raise SAMError(f"the mapping has no column(s) {', '.join(missing)}; it needs "
                            "columns account, group and optionally role")
-        pairs = list(zip(table["account"].astype(str), table["group"].astype(str)))
-        role_pairs = ([(str(g), str(r)) for g, r in zip(table["group"], table["role"])
+        pairs = list(zip(table["account"].astype(str), table["group"].astype(str), strict=True))
+        role_pairs = ([(str(g), str(r)) for g, r in zip(table["group"], table["role"], strict=True)
                        if isinstance(r, str) and r.strip()] if "role" in table.columns else [])
     else:
         pairs = [(str(a), str(g)) for a, g in dict(mapping).items()]
