@@ -27,9 +27,11 @@ subject to the balancing constraints. The two methods differ in the constraints:
 ``"ras"``
     Every account gets a target total :math:`t_k`, and rows and columns are scaled
     in turn until :math:`\\sum_j x_{kj} = t_k = \\sum_i x_{ik}`. The target is the
-    fixed total where one is given; otherwise the average of the row and column
-    totals, or the row (column) total when only the row (column) has adjustable
-    cells. Negative cells are handled by GRAS, not rejected.
+    fixed total where one is given; otherwise the average of the current row and
+    column totals (the row (column) total when only the column (row) is fixed),
+    recomputed after every sweep, since averages fixed in advance are usually out
+    of reach for a SAM with blank cells. Negative cells are handled by GRAS (kept
+    negative, divided by the factors), not rejected.
 ``"cross_entropy"``
     Only :math:`\\sum_j x_{kj} = \\sum_i x_{ik}` for every account, plus the fixed
     totals: totals without a fixed value find their own level, which usually
