@@ -1,0 +1,264 @@
+"""The batch result store: one SQLite database in the batch's directory.
+
+SQLite in WAL mode, written by one process only (the coordinator), each finished
+scenario in its own transaction, so a batch killed at any moment leaves every stored
+scenario complete and none half-written. Users query it with SQL or with
+:func:`load_results`, which returns pandas frames.
+
+Tables
+------
+``scenarios``
+    one row per scenario: ``id`` (primary key, a hash of the scenario's inputs), ``name``,
+    ``position`` in the batch, ``inputs`` (JSON), ``status`` (``solved`` or ``failed``),
+    ``reason`` (the solver's message when failed), ``iterations``, ``seconds`` (solve time),
+    ``attempts``, ``worker``, ``finished_at`` (UTC, ISO 8601).
+``inputs``
+    the scenario's inputs in long form: ``scenario_id``, ``kind`` (``shock`` or
+    ``elasticity``), ``name``, ``idx``, ``op`` (``set``, ``multiply``, ``add`` or ``value``),
+    ``value``.
+``results``
+    every reported variable: ``scenario_id``, ``variable``, ``idx``, ``base``,
+    ``counterfactual``.
+``indicators``
+    scalar indicators (equivalent variation, ...): ``scenario_id``, ``indicator``, ``value``.
+``meta``
+    key/value facts about the batch (base scenario file, batch file).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+#: File name of the database inside the store directory.
+DB_NAME = "batch.sqlite"
+
+SOLVED = "solved"
+FAILED = "failed"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS scenarios (
+    id TEXT PRIMARY KEY,
+    name TEXT,
+    position INTEGER,
+    inputs TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    iterations INTEGER,
+    seconds REAL,
+    attempts INTEGER,
+    worker TEXT,
+    finished_at TEXT
+);
+CREATE TABLE IF NOT EXISTS inputs (
+    scenario_id TEXT NOT NULL REFERENCES scenarios(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL, name TEXT NOT NULL, idx TEXT NOT NULL, op TEXT NOT NULL,
+    value REAL,
+    PRIMARY KEY (scenario_id, kind, name, idx, op)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS results (
+    scenario_id TEXT NOT NULL REFERENCES scenarios(id) ON DELETE CASCADE,
+    variable TEXT NOT NULL, idx TEXT NOT NULL,
+    base REAL, counterfactual REAL,
+    PRIMARY KEY (scenario_id, variable, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS indicators (
+    scenario_id TEXT NOT NULL REFERENCES scenarios(id) ON DELETE CASCADE,
+    indicator TEXT NOT NULL, value REAL,
+    PRIMARY KEY (scenario_id, indicator)
+) WITHOUT ROWID;
+"""
+
+
+def db_path(directory: str | Path) -> Path:
+    """Path of the SQLite file of the store in ``directory``."""
+    return Path(directory) / DB_NAME
+
+
+class ResultStore:
+    """Write side of the store; one instance, in the coordinating process.
+
+    Parameters
+    ----------
+    directory : path
+        Created if missing; the database is ``directory/batch.sqlite``.
+    """
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = db_path(self.directory)
+        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=60.0)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a committed transaction survives a process kill (not a power cut).
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+
+    # -- reading ---------------------------------------------------------------------
+    def status_of(self) -> dict[str, str]:
+        """Status of every stored scenario, by id."""
+        return dict(self._db.execute("SELECT id, status FROM scenarios"))
+
+    def solved_ids(self) -> set[str]:
+        """Ids of the scenarios already solved (those a rerun skips)."""
+        return {row[0] for row in self._db.execute(
+            "SELECT id FROM scenarios WHERE status = ?", (SOLVED,))}
+
+    def count(self, status: str | None = None) -> int:
+        """Number of stored scenarios, optionally of one status."""
+        if status is None:
+            return self._db.execute("SELECT COUNT(*) FROM scenarios").fetchone()[0]
+        return self._db.execute(
+            "SELECT COUNT(*) FROM scenarios WHERE status = ?", (status,)).fetchone()[0]
+
+    # -- writing ---------------------------------------------------------------------
+    def set_meta(self, values: Mapping[str, str]) -> None:
+        """Record facts about the batch (overwriting earlier values)."""
+        with self._transaction():
+            self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                 [(k, str(v)) for k, v in values.items()])
+
+    def write(self, scenario: Mapping, outcome: Mapping) -> None:
+        """Store one finished scenario, atomically.
+
+        Parameters
+        ----------
+        scenario : mapping
+            The scenario as made by :mod:`cge.batch.spec` (``id``, ``name``, ``position``,
+            ``shocks``, ``elasticities``, ``closure``).
+        outcome : mapping
+            What the worker returned: ``status``, ``reason``, ``iterations``, ``seconds``,
+            ``attempts``, ``worker``, ``results`` (rows ``(variable, index, base,
+            counterfactual)``) and ``indicators`` (``{name: value}``).
+
+        A scenario stored earlier under the same id (a failure being retried) is replaced.
+        """
+        self.write_many([(scenario, outcome)])
+
+    def write_many(self, finished: Iterable[tuple[Mapping, Mapping]]) -> int:
+        """Store several finished scenarios, each in its own transaction; returns the count."""
+        n = 0
+        for scenario, outcome in finished:
+            sid = scenario["id"]
+            with self._transaction():
+                self._db.execute("DELETE FROM scenarios WHERE id = ?", (sid,))
+                self._db.execute(
+                    "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (sid, scenario.get("name"), scenario.get("position"),
+                     json.dumps(scenario_inputs(scenario), sort_keys=True),
+                     outcome["status"], outcome.get("reason"), outcome.get("iterations"),
+                     outcome.get("seconds"), outcome.get("attempts", 1), outcome.get("worker"),
+                     datetime.now(timezone.utc).isoformat(timespec="seconds")))
+                self._db.executemany("INSERT INTO inputs VALUES (?, ?, ?, ?, ?, ?)",
+                                     _input_rows(sid, scenario))
+                self._db.executemany(
+                    "INSERT INTO results VALUES (?, ?, ?, ?, ?)",
+                    [(sid, str(v), str(i), _num(b), _num(c))
+                     for v, i, b, c in outcome.get("results", ())])
+                self._db.executemany(
+                    "INSERT INTO indicators VALUES (?, ?, ?)",
+                    [(sid, str(k), _num(v)) for k, v in (outcome.get("indicators") or {}).items()])
+            n += 1
+        return n
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _transaction(self):
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error) on an autocommit connection."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False
+
+
+def scenario_inputs(scenario: Mapping) -> dict:
+    """The inputs that define a scenario (what its id hashes, besides the base)."""
+    return {"shocks": list(scenario.get("shocks", ())),
+            "elasticities": list(scenario.get("elasticities", ())),
+            "closure": scenario.get("closure")}
+
+
+def _input_rows(sid: str, scenario: Mapping) -> list[tuple]:
+    rows = {}
+    for s in scenario.get("shocks", ()):
+        rows[("shock", s["parameter"], s.get("index") or "", s["op"])] = s["value"]
+    for e in scenario.get("elasticities", ()):
+        rows[("elasticity", e["elasticity"], e.get("index") or "", "value")] = e["value"]
+    return [(sid, *key, _num(v)) for key, v in rows.items()]
+
+
+def _num(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# -- reading for users -------------------------------------------------------------------
+def load_results(directory: str | Path) -> dict[str, pd.DataFrame]:
+    """Read a batch store into pandas frames.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``scenarios`` (one row per scenario, indexed by id, the inputs widened into
+        columns such as ``elasticity:sigma_cet[BRD]`` and ``shock:tm[BRD]:multiply``),
+        ``results`` (long: ``scenario_id, variable, idx, base, counterfactual`` and
+        ``change_pct``), ``indicators`` (wide: one column per indicator, indexed by id).
+
+    Examples
+    --------
+    >>> frames = load_results("out/tariff_batch")                  # doctest: +SKIP
+    >>> frames["results"].query("variable == 'Xp'").groupby("idx").counterfactual.describe()
+    """
+    path = db_path(directory)
+    if not path.exists():
+        from ..errors import ConfigError
+        raise ConfigError(f"{directory}: no batch store here (expected {DB_NAME})",)
+    with sqlite3.connect(path) as db:
+        scenarios = pd.read_sql_query(
+            "SELECT id, name, position, status, reason, iterations, seconds, attempts, worker,"
+            " finished_at FROM scenarios ORDER BY position", db).set_index("id")
+        inputs = pd.read_sql_query("SELECT * FROM inputs", db)
+        results = pd.read_sql_query("SELECT * FROM results", db)
+        indicators = pd.read_sql_query("SELECT * FROM indicators", db)
+    if not inputs.empty:
+        inputs["column"] = inputs.apply(_input_column, axis=1)
+        wide = inputs.pivot_table(index="scenario_id", columns="column", values="value",
+                                  aggfunc="first")
+        scenarios = scenarios.join(wide)
+    base = results["base"].where(results["base"] != 0)
+    results["change_pct"] = 100.0 * (results["counterfactual"] / base - 1.0)
+    indicators = (indicators.pivot_table(index="scenario_id", columns="indicator",
+                                         values="value", aggfunc="first")
+                  if not indicators.empty else pd.DataFrame(index=pd.Index([], name="scenario_id")))
+    return {"scenarios": scenarios, "results": results, "indicators": indicators}
+
+
+def _input_column(row) -> str:
+    where = f"{row['name']}[{row['idx']}]" if row["idx"] else row["name"]
+    return f"elasticity:{where}" if row["kind"] == "elasticity" else f"shock:{where}:{row['op']}"

@@ -1,0 +1,299 @@
+"""The batch machinery (expansion, store, resume, worker death, Dask) on a toy runner.
+
+The toy runner solves ``x_i ** sigma = p_i`` by Newton's method from wherever its
+variables are, so warm starts, failures and homotopy retries behave as with a real model,
+in microseconds. The real model is exercised in ``test_batch_model.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cge.batch import expand_batch, load_results, read_batch, run_batch
+from cge.batch.worker import scale_shocks
+from cge.errors import ConfigError
+
+HERE = Path(__file__).resolve().parent
+RUNNER = "test_batch_machinery:ToyRunner"
+
+
+class ToyRunner:
+    """A two-equation 'model' with the runner interface of :mod:`cge.batch.worker`."""
+
+    BENCHMARK = {"A": 1.0, "B": 4.0}
+    #: Newton diverges (by construction) when started further than this from the answer.
+    REACH = 2.0
+
+    def __init__(self, base_path, base):
+        self.delay = float(base.get("delay", 0.0))
+        self.crash_marker = base.get("crash_marker")
+        self.sigma0 = float((base.get("elasticities") or {}).get("sigma", 2.0))
+        self.sigma = self.sigma0
+        self.p = dict(self.BENCHMARK)
+        self.to_benchmark()
+
+    def to_benchmark(self):
+        self.x = {i: v ** (1 / self.sigma) for i, v in self.BENCHMARK.items()}
+
+    def apply(self, shocks, elasticities, closure):
+        self.p = dict(self.BENCHMARK)
+        for s in shocks:
+            if s["parameter"] == "crash" and self.crash_marker:
+                if not os.path.exists(self.crash_marker):
+                    Path(self.crash_marker).write_text("crashed once")
+                    os._exit(1)  # the worker process dies without a word
+                continue
+            keys = [s["index"]] if s.get("index") else list(self.p)
+            for k in keys:
+                v = self.p[k]
+                self.p[k] = {"set": s["value"], "multiply": v * s["value"],
+                             "add": v + s["value"]}[s["op"]]
+        self.sigma = self.sigma0
+        for e in elasticities:
+            self.sigma = e["value"]
+
+    def solve(self):
+        if self.delay:
+            time.sleep(self.delay)
+        iterations = 0
+        for i, target in self.p.items():
+            if target <= 0:
+                return False, f"infeasible: p[{i}] = {target} is not positive", iterations
+            x = self.x[i]
+            if abs(math.log(x ** self.sigma / target)) > self.REACH:
+                return False, "Newton diverged (too far from the starting point)", iterations
+            while abs(x ** self.sigma - target) > 1e-12 * target:
+                x -= (x ** self.sigma - target) / (self.sigma * x ** (self.sigma - 1))
+                iterations += 1
+            self.x[i] = x
+        return True, "", iterations
+
+    def report(self):
+        rows = [("x", i, self.BENCHMARK[i] ** (1 / self.sigma0), v) for i, v in self.x.items()]
+        return rows, {"welfare": sum(self.x.values())}
+
+    def base_value(self, parameter, index):
+        return self.BENCHMARK[index]
+
+    def state(self):
+        return dict(self.x)
+
+    def load_state(self, state):
+        self.x = dict(state)
+
+
+def _write(tmp_path: Path, batch: dict, base: dict | None = None) -> Path:
+    base = base or {"name": "toy", "elasticities": {"sigma": 2.0},
+                    "shocks": [{"parameter": "p", "index": "A", "multiply": 1.1}]}
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(base))
+    path = tmp_path / "batch.yaml"
+    path.write_text(yaml.safe_dump({"base": "base.yaml", **batch}))
+    return path
+
+
+GRID = {"grid": [{"parameter": "p", "index": "B", "multiply": [0.8, 0.9, 1.0, 1.1, 1.2]},
+                 {"elasticity": "sigma", "value": [0.5, 1.0, 2.0, 4.0]}]}
+
+
+def _stored(store: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(store / "batch.sqlite") as db:
+        return db.execute("SELECT id, status FROM scenarios").fetchall()
+
+
+# -- batch files --------------------------------------------------------------------------
+def test_grid_is_the_cartesian_product_with_stable_ids(tmp_path):
+    path = _write(tmp_path, GRID)
+    batch = read_batch(path)
+    assert len(batch) == 5 * 4
+    again = read_batch(path)
+    assert [s["id"] for s in batch] == [s["id"] for s in again]
+    assert len({s["id"] for s in batch}) == 20
+    # every scenario keeps the base scenario's shock and adds its own
+    first = batch.scenarios[0]
+    assert first["shocks"][0] == {"parameter": "p", "index": "A", "op": "multiply", "value": 1.1}
+    assert first["shocks"][1]["value"] == 0.8 and first["elasticities"][0]["value"] == 0.5
+
+
+def test_a_grid_shock_replaces_the_base_shock_on_the_same_parameter(tmp_path):
+    path = _write(tmp_path, {"grid": [{"parameter": "p", "index": "A", "multiply": [0.5, 2]}]})
+    values = [[s["value"] for s in sc["shocks"]] for sc in read_batch(path)]
+    assert values == [[0.5], [2.0]]
+
+
+def test_ids_change_with_the_base_scenario(tmp_path):
+    batch = read_batch(_write(tmp_path, GRID))
+    other = read_batch(_write(tmp_path, GRID, base={"name": "toy", "shocks": []}))
+    assert not {s["id"] for s in batch} & {s["id"] for s in other}
+
+
+def test_monte_carlo_draws_are_reproducible_and_inside_their_distribution(tmp_path):
+    mc = {"samples": 200, "seed": 7,
+          "distributions": [{"elasticity": "sigma", "index": "A", "uniform": [0.5, 3.0]},
+                            {"elasticity": "omega", "triangular": [1, 2, 5]},
+                            {"elasticity": "eta", "normal": {"mean": 0.3, "sd": 0.5}}]}
+    a, b = read_batch(_write(tmp_path, mc)), read_batch(_write(tmp_path, mc))
+    assert [s["id"] for s in a] == [s["id"] for s in b]
+    draws = {name: [e["value"] for s in a for e in s["elasticities"] if e["elasticity"] == name]
+             for name in ("sigma", "omega", "eta")}
+    assert all(0.5 <= v <= 3.0 for v in draws["sigma"])
+    assert all(1 <= v <= 5 for v in draws["omega"])
+    assert min(draws["eta"]) > 0  # elasticities are redrawn until positive
+    other_seed = read_batch(_write(tmp_path, {**mc, "seed": 8}))
+    assert {s["id"] for s in other_seed}.isdisjoint(s["id"] for s in a)
+
+
+def test_scenarios_from_an_excel_sheet_one_per_row(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "scenarios"
+    sheet.append(["name", "multiply p[B]", "elasticity sigma", "closure"])
+    sheet.append(["low", 0.5, 1.5, None])
+    sheet.append(["high", 1.5, None, "fixed_savings"])
+    book.save(tmp_path / "rows.xlsx")
+    batch = read_batch(_write(tmp_path, {"scenarios": "rows.xlsx"}))
+    assert [s["name"] for s in batch] == ["low", "high"]
+    low, high = batch.scenarios
+    assert low["elasticities"] == [{"elasticity": "sigma", "index": None, "value": 1.5}]
+    assert high["elasticities"] == [] and high["closure"] == "fixed_savings"
+    assert high["shocks"][-1] == {"parameter": "p", "index": "B", "op": "multiply", "value": 1.5}
+
+
+def test_bad_entries_name_the_place_and_the_fix(tmp_path):
+    with pytest.raises(ConfigError, match=r"grid\[0\].*exactly one of set, multiply, add"):
+        read_batch(_write(tmp_path, {"grid": [{"parameter": "p", "times": [2]}]}))
+    with pytest.raises(ConfigError, match=r"grid\[0\].*'parameter' or 'elasticity'"):
+        read_batch(_write(tmp_path, {"grid": [{"param": "p", "set": [2]}]}))
+    with pytest.raises(ConfigError, match="not positive"):
+        read_batch(_write(tmp_path, {"grid": [{"elasticity": "sigma", "value": [0, 1]}]}))
+    with pytest.raises(ConfigError, match="no 'base'"):
+        expand_batch({"grid": []})
+
+
+def test_homotopy_scales_each_kind_of_shock():
+    shocks = [{"parameter": "a", "index": "X", "op": "multiply", "value": 0.0},
+              {"parameter": "b", "index": None, "op": "add", "value": 4.0},
+              {"parameter": "c", "index": "X", "op": "set", "value": 3.0}]
+    half = scale_shocks(shocks, 0.5, lambda p, i: 1.0)
+    assert [s["value"] for s in half] == [0.5, 2.0, 2.0]
+    assert [s["value"] for s in scale_shocks(shocks, 1.0, lambda p, i: 1.0)] == [0, 4, 3]
+
+
+# -- running ------------------------------------------------------------------------------
+def test_batch_solves_everything_and_a_rerun_skips_it(tmp_path):
+    batch = read_batch(_write(tmp_path, GRID))
+    summary = run_batch(batch, tmp_path / "store", workers=2, runner=RUNNER, progress=False)
+    assert summary.as_dict() | {"seconds": 0} == {"total": 20, "solved": 20, "failed": 0,
+                                                  "skipped": 0, "seconds": 0}
+    frames = load_results(tmp_path / "store")
+    results = frames["results"]
+    assert len(results) == 20 * 2
+    # x_B ** sigma = 4 * multiplier, recomputed here from the stored inputs
+    scen = frames["scenarios"]
+    xb = results[results.idx == "B"].set_index("scenario_id")["counterfactual"]
+    expected = (4 * scen["shock:p[B]:multiply"]) ** (1 / scen["elasticity:sigma"])
+    assert (xb.sort_index() - expected.sort_index()).abs().max() < 1e-9
+    assert frames["indicators"]["welfare"].notna().all()
+
+    again = run_batch(batch, tmp_path / "store", workers=2, runner=RUNNER, progress=False)
+    assert (again.total, again.skipped, again.solved, again.failed) == (20, 20, 0, 0)
+
+
+def test_an_infeasible_scenario_fails_alone_and_a_far_one_succeeds_in_steps(tmp_path):
+    batch = read_batch(_write(tmp_path, {"grid": [
+        {"parameter": "p", "index": "B", "multiply": [-1.0, 0.9, 1.1, 20.0]}]}))
+    summary = run_batch(batch, tmp_path / "store", workers=1, runner=RUNNER, progress=False)
+    assert (summary.solved, summary.failed) == (3, 1)
+    scen = load_results(tmp_path / "store")["scenarios"].set_index("shock:p[B]:multiply")
+    assert scen.loc[-1.0, "status"] == "failed"
+    assert "not positive" in scen.loc[-1.0, "reason"]
+    # x ** 2 = 80 is out of Newton's reach from the benchmark, but not in four steps
+    assert scen.loc[20.0, "status"] == "solved" and scen.loc[20.0, "attempts"] == 2
+    # a rerun retries the failed scenario only
+    again = run_batch(batch, tmp_path / "store", workers=1, runner=RUNNER, progress=False)
+    assert (again.skipped, again.solved, again.failed) == (3, 0, 1)
+
+
+def test_a_worker_that_dies_has_its_scenarios_retried(tmp_path):
+    base = {"name": "toy", "crash_marker": str(tmp_path / "crashed")}
+    batch = read_batch(_write(tmp_path, {"scenarios": [
+        {"name": f"s{i}", "shocks": [{"parameter": "p", "index": "A", "multiply": 1 + i / 100}]}
+        for i in range(30)] + [{"name": "boom", "shocks": [{"parameter": "crash", "set": 1}]}]},
+        base=base))
+    summary = run_batch(batch, tmp_path / "store", workers=2, runner=RUNNER, chunk_size=4,
+                        progress=False)
+    assert (tmp_path / "crashed").exists()
+    assert (summary.solved, summary.failed) == (31, 0)
+    assert sorted(i for i, _ in _stored(tmp_path / "store")) == sorted(s["id"] for s in batch)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_batch_then_rerun_stores_each_scenario_exactly_once(tmp_path):
+    grid = {"grid": [{"parameter": "p", "index": "B", "multiply": [0.5 + i / 100 for i in range(40)]},
+                     {"elasticity": "sigma", "value": [1.0, 2.0, 3.0]}]}
+    path = _write(tmp_path, grid, base={"name": "toy", "delay": 0.01})
+    store = tmp_path / "store"
+    cmd = [str(Path(sys.executable).parent / "cge"), "batch", str(path), "--store", str(store),
+           "--workers", "2", "--chunk-size", "4", "--no-progress", "--runner", RUNNER,
+           "--json", str(tmp_path / "summary.json")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None:
+        if (store / "batch.sqlite").exists() and len(_stored(store)) >= 30:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    stored_before = len(_stored(store))
+    assert 30 <= stored_before < 120, "kill the batch half way"
+    subprocess.run(cmd, env=env, check=True, timeout=120)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["total"] == 120 and summary["skipped"] == stored_before
+    assert summary["solved"] + summary["skipped"] == 120 and summary["failed"] == 0
+    ids = [i for i, _ in _stored(store)]
+    assert sorted(ids) == sorted(s["id"] for s in read_batch(path))
+
+
+@pytest.mark.slow
+def test_dask_cluster_finishes_a_batch_when_a_worker_is_killed(tmp_path, monkeypatch):
+    from distributed import Client, LocalCluster
+
+    # worker processes (and the one the nanny starts after the kill) import the toy runner
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
+
+    grid = {"grid": [{"parameter": "p", "index": "B", "multiply": [0.5 + i / 100 for i in range(30)]},
+                     {"elasticity": "sigma", "value": [1.0, 2.0]}]}
+    batch = read_batch(_write(tmp_path, grid, base={"name": "toy", "delay": 0.02}))
+    store = tmp_path / "store"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, protocol="tcp",
+                      host="127.0.0.1", dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        pids = list(client.run(os.getpid).values())
+
+        def kill_one():
+            while not (store / "batch.sqlite").exists() or len(_stored(store)) < 8:
+                time.sleep(0.02)
+            os.kill(pids[0], signal.SIGKILL)
+
+        killer = threading.Thread(target=kill_one, daemon=True)
+        killer.start()
+        summary = run_batch(batch, store, scheduler=cluster.scheduler_address, runner=RUNNER,
+                            chunk_size=4, progress=False)
+        killer.join(timeout=5)
+    assert not killer.is_alive()
+    assert (summary.solved, summary.failed) == (60, 0)
+    assert sorted(i for i, _ in _stored(store)) == sorted(s["id"] for s in batch)
