@@ -1,0 +1,199 @@
+"""``cge batch-report``: the spread of a batch's results and what drives it.
+
+From a result store it writes
+
+* ``batch_report.xlsx``: sheets ``summary`` (counts by status), ``indicators`` (quantiles
+  of each indicator across the solved scenarios), ``outputs`` (quantiles of the percentage
+  change of every variable), ``tornado`` (each input's influence on each indicator),
+  ``scenarios`` (inputs, status and indicators, one row per scenario) and ``failed``;
+* ``sensitivity_<indicator>.png``: the indicator against each input that varies (median
+  and 5-95 % band over the other inputs);
+* ``tornado_<indicator>.png``: the swing of the indicator's median as each input moves from
+  its lowest to its highest value.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from .store import SOLVED, load_results
+
+log = logging.getLogger("cge")
+
+#: Quantiles reported, as fractions.
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: Input columns with at most this many distinct values are treated as a grid axis.
+GRID_LEVELS = 12
+
+
+def batch_report(store_dir: str | Path, out_dir: str | Path) -> list[Path]:
+    """Write the batch report of the store at ``store_dir`` into ``out_dir``; returns the files."""
+    frames = load_results(store_dir)
+    scenarios, results, indicators = frames["scenarios"], frames["results"], frames["indicators"]
+    solved_ids = scenarios.index[scenarios["status"] == SOLVED]
+    if len(solved_ids) == 0:
+        raise ConfigError(f"{store_dir}: no solved scenario to report on",
+                          [])
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    inputs = varying_inputs(scenarios.loc[solved_ids])
+    indicators = indicators.reindex(solved_ids)
+    tornado = influence(inputs, indicators)
+    written = [_workbook(out / "batch_report.xlsx", scenarios, results, indicators, inputs,
+                         tornado)]
+    for name in indicators.columns:
+        if not inputs.empty and indicators[name].notna().any():
+            written.append(_sensitivity_plot(out, name, inputs, indicators[name]))
+            sub = tornado[tornado["indicator"] == name]
+            if not sub.empty:
+                written.append(_tornado_plot(out, name, sub))
+    return written
+
+
+def varying_inputs(scenarios: pd.DataFrame) -> pd.DataFrame:
+    """The input columns (``elasticity:...``, ``shock:...``) that differ between scenarios."""
+    cols = [c for c in scenarios.columns if c.startswith(("elasticity:", "shock:"))]
+    table = scenarios[cols]
+    return table.loc[:, table.nunique(dropna=True) > 1]
+
+
+def quantiles(table: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    """Mean, min, the :data:`QUANTILES` and max of each column, one row per column."""
+    table = table.to_frame() if isinstance(table, pd.Series) else table
+    q = table.quantile(list(QUANTILES)).T
+    q.columns = [f"p{round(100 * p):02d}" for p in QUANTILES]
+    return pd.concat([table.count().rename("n"), table.mean().rename("mean"),
+                      table.min().rename("min"), q, table.max().rename("max")], axis=1)
+
+
+def influence(inputs: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """Each input's swing on each indicator (the data of a tornado chart).
+
+    The indicator's median is taken over the scenarios at the input's lowest value (the
+    lowest decile when the input is sampled) and at its highest; ``swing = high - low``.
+    """
+    rows = []
+    for name in indicators.columns:
+        y = indicators[name]
+        for col in inputs.columns:
+            x = inputs[col]
+            ok = x.notna() & y.notna()
+            if ok.sum() < 2:
+                continue
+            x, yy = x[ok], y[ok]
+            if x.nunique() > GRID_LEVELS:
+                low_mask, high_mask = x <= x.quantile(0.1), x >= x.quantile(0.9)
+            else:
+                low_mask, high_mask = x == x.min(), x == x.max()
+            low, high = float(yy[low_mask].median()), float(yy[high_mask].median())
+            rows.append({"indicator": name, "input": col, "input_low": float(x[low_mask].median()),
+                         "input_high": float(x[high_mask].median()), "median_at_low": low,
+                         "median_at_high": high, "swing": high - low,
+                         "correlation": float(np.corrcoef(x, yy)[0, 1]) if yy.std() > 0 else 0.0})
+    table = pd.DataFrame(rows, columns=["indicator", "input", "input_low", "input_high",
+                                        "median_at_low", "median_at_high", "swing",
+                                        "correlation"])
+    order = table["swing"].abs().sort_values(ascending=False).index
+    return table.loc[order].sort_values("indicator", kind="stable").reset_index(drop=True)
+
+
+def _workbook(path: Path, scenarios, results, indicators, inputs, tornado) -> Path:
+    solved = scenarios["status"] == SOLVED
+    summary = scenarios["status"].value_counts().rename_axis("status").rename("scenarios")
+    summary = pd.concat([summary, pd.Series({"total": len(scenarios)}, name="scenarios")])
+    solved_results = results[results["scenario_id"].isin(scenarios.index[solved])]
+    change = solved_results.assign(output=solved_results["variable"] + "["
+                                   + solved_results["idx"] + "]")
+    wide = change.pivot_table(index="scenario_id", columns="output", values="change_pct",
+                              aggfunc="first")
+    outputs = quantiles(wide).rename_axis("output (% change)")
+    table = scenarios.join(indicators)
+    failed = scenarios.loc[~solved, ["name", "status", "reason", "attempts", "worker"]]
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        summary.to_frame().to_excel(xl, sheet_name="summary")
+        quantiles(indicators).rename_axis("indicator").to_excel(xl, sheet_name="indicators")
+        outputs.to_excel(xl, sheet_name="outputs")
+        tornado.to_excel(xl, sheet_name="tornado", index=False)
+        table.to_excel(xl, sheet_name="scenarios")
+        failed.to_excel(xl, sheet_name="failed")
+    return path
+
+
+def _sensitivity_plot(out: Path, name: str, inputs: pd.DataFrame, y: pd.Series) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(inputs.columns)
+    ncols = min(n, 3)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.4 * nrows), squeeze=False)
+    for ax, col in zip(axes.flat, inputs.columns):
+        x = inputs[col]
+        ok = x.notna() & y.notna()
+        x, yy = x[ok], y[ok]
+        if x.nunique() > GRID_LEVELS:
+            ax.scatter(x, yy, s=4, alpha=0.3, color="tab:blue")
+            bins = pd.qcut(x, 10, duplicates="drop")
+            centre = x.groupby(bins, observed=True).median()
+            grouped = yy.groupby(bins, observed=True)
+        else:
+            centre = None
+            grouped = yy.groupby(x)
+        med, lo, hi = grouped.median(), grouped.quantile(0.05), grouped.quantile(0.95)
+        xs = centre.to_numpy() if centre is not None else med.index.to_numpy(dtype=float)
+        ax.fill_between(xs, lo.to_numpy(), hi.to_numpy(), alpha=0.25, color="tab:orange",
+                        label="5-95 %")
+        ax.plot(xs, med.to_numpy(), marker="o", color="tab:red", label="median")
+        ax.set_xlabel(_pretty(col))
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize="small")
+    fig.suptitle(f"{name}: sensitivity to the batch's inputs")
+    fig.tight_layout()
+    path = out / f"sensitivity_{_slug(name)}.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _tornado_plot(out: Path, name: str, table: pd.DataFrame) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = table.reindex(table["swing"].abs().sort_values().index)
+    centre = float(np.median(np.r_[table["median_at_low"], table["median_at_high"]]))
+    fig, ax = plt.subplots(figsize=(7, 0.5 * len(table) + 1.5))
+    labels = [_pretty(c) for c in table["input"]]
+    ax.barh(labels, table["median_at_low"] - centre, left=centre, color="tab:blue",
+            label="input at its lowest")
+    ax.barh(labels, table["median_at_high"] - centre, left=centre, color="tab:orange",
+            label="input at its highest")
+    ax.axvline(centre, color="black", lw=0.8)
+    ax.set_xlabel(f"{name} (median over the other inputs)")
+    ax.set_title(f"What moves {name}")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    path = out / f"tornado_{_slug(name)}.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _pretty(column: str) -> str:
+    return column.replace("elasticity:", "").replace("shock:", "").replace(":", " ")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")
