@@ -153,3 +153,13 @@ def test_aggregate_prints_the_new_accounts_and_their_members(tmp_path, toy_xlsx,
     assert sam.labels[:3] == ["ACT", "COM", "FAC"]
     assert sam.is_balanced() and sam.total == pytest.approx(read_sam(toy_xlsx).total)
     assert sam.flow("ACT", "COM") == pytest.approx(70 + 100)  # A1 <- C1 plus A2 <- C2
+
+
+def test_check_lists_the_largest_imbalances_and_counts_the_rest(unbalanced_xlsx, capsys,
+                                                                monkeypatch):
+    import cge.cli.sam
+
+    monkeypatch.setattr(cge.cli.sam, "_MAX_IMBALANCES_SHOWN", 1)
+    assert main(["sam", "check", str(unbalanced_xlsx)]) == 2
+    err = capsys.readouterr().err
+    assert "2 problem(s)" in err and "... and 1 more accounts out of balance" in err

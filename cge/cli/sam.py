@@ -13,6 +13,8 @@ from pathlib import Path
 from ..errors import Problem, SAMError
 
 _WIDTH = 100
+#: ``cge sam check`` lists this many accounts out of balance (largest first), then counts.
+_MAX_IMBALANCES_SHOWN = 30
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -75,7 +77,12 @@ def run_check(args: argparse.Namespace) -> int:
     if report.problems:
         what = ("is out of balance" if not report.errors
                 else "is not a valid SAM")
-        raise SAMError(f"{args.file} {what}: {len(report.problems)} problem(s)", report.problems)
+        shown = report.errors + report.imbalances[:_MAX_IMBALANCES_SHOWN]
+        hidden = len(report.imbalances) - _MAX_IMBALANCES_SHOWN
+        if hidden > 0:
+            shown.append(Problem("imbalance", "", f"... and {hidden} more accounts out of "
+                                 "balance, by smaller amounts"))
+        raise SAMError(f"{args.file} {what}: {len(report.problems)} problem(s)", shown)
     print("OK: valid and balanced")
     return 0
 
@@ -177,7 +184,7 @@ def run_aggregate(args: argparse.Namespace) -> int:
     sam = read_sam(args.file)
     mapping = read_mapping(args.mapping)
     new = aggregate(sam, mapping)
-    group_of = dict(zip(mapping["account"].astype(str), mapping["group"].astype(str)))
+    group_of = dict(zip(mapping["account"].astype(str), mapping["group"].astype(str), strict=True))
     write_sam(new, out)
     print(f"{len(sam.labels)} accounts -> {len(new.labels)} accounts")
     width = max(len(a) for a in new.labels)

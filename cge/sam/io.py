@@ -33,9 +33,16 @@ import pandas as pd
 from ..errors import Problem, SAMError
 from .core import BALANCE_RTOL, SAM
 from .roles import ROLES
-from .validation import (DIFFERENCE_LABEL, TOTAL_LABEL, CheckReport, UncachedFormula,
-                         check_accounts, entries_from_roles, parse_accounts_grid,
-                         parse_matrix_grid)
+from .validation import (
+    DIFFERENCE_LABEL,
+    TOTAL_LABEL,
+    CheckReport,
+    UncachedFormula,
+    check_accounts,
+    entries_from_roles,
+    parse_accounts_grid,
+    parse_matrix_grid,
+)
 
 log = logging.getLogger("cge")
 
@@ -185,7 +192,7 @@ def _assemble(parsed, entries, entry_problems, matrix_where, what, name, unit, m
 
 def _read_frame(frame: pd.DataFrame, roles: Any, name: str, unit: str):
     rows, cols = list(frame.index), list(frame.columns)
-    grid = [[None, *cols]] + [[r, *vals] for r, vals in zip(rows, frame.to_numpy(dtype=object))]
+    grid = [[None, *cols]] + [[r, *vals] for r, vals in zip(rows, frame.to_numpy(dtype=object), strict=True)]
 
     def locate(i: int, j: int) -> str:
         if i == 0:
@@ -381,7 +388,7 @@ def _write_csv(sam: SAM, path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
         out.writerow([_CORNER, *sam.labels])
-        for acc, row in zip(sam.labels, sam.matrix.to_numpy()):
+        for acc, row in zip(sam.labels, sam.matrix.to_numpy(), strict=True):
             out.writerow([acc, *(repr(float(x)) for x in row)])
     with accounts_file(path).open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)

@@ -293,7 +293,7 @@ def _check_same_labels(rows: list[str], cols: list[str], locate: Locator,
                       "use the same accounts for rows and columns (check the spelling), "
                       "or delete the column")
     if row_set == col_set and len(rows) == len(cols):
-        k = next(k for k, (r, c) in enumerate(zip(rows, cols)) if r != c)
+        k = next(k for k, (r, c) in enumerate(zip(rows, cols, strict=True)) if r != c)
         found.add("labels_differ", f"{locate(1 + k, 0)} and {locate(0, 1 + k)}",
                   f"rows and columns list the accounts in a different order "
                   f"(row {k + 1} is {rows[k]!r}, column {k + 1} is {cols[k]!r})",
@@ -350,7 +350,8 @@ def entries_from_roles(roles: Any) -> tuple[list[AccountEntry], list[Problem]]:
                                 "pass a DataFrame with columns account, role[, description]")]
         desc = table["description"] if "description" in table.columns else [None] * len(table)
         return [AccountEntry(a, r, d, f"roles row {k}", f"roles row {k}")
-                for k, (a, r, d) in enumerate(zip(table["account"], table["role"], desc))], []
+                for k, (a, r, d) in enumerate(zip(table["account"], table["role"], desc,
+                                                                 strict=True))], []
     if isinstance(roles, pd.Series):
         roles = roles.to_dict()
     if not hasattr(roles, "items"):
