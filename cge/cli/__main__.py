@@ -1,0 +1,7 @@
+"""``python -m cge.cli``: the same as the ``cge`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
