@@ -25,8 +25,7 @@ def test_balanced_to_rounding(n, kind):
 def test_only_savings_may_be_negative(seed, households):
     sam = synthetic_sam(12, seed, households=households)
     m = sam.matrix
-    negative = {(r, c) for r, c in zip(*np.nonzero(m.to_numpy() < 0))}
-    cells = {(m.index[r], m.columns[c]) for r, c in negative}
+    cells = {(m.index[r], m.columns[c]) for r, c in np.argwhere(m.to_numpy() < 0)}
     assert cells <= {("S_I", "GOV"), ("S_I", "ROW")}
     hh = sam.accounts_of("household")
     assert (m.loc["S_I", hh + ["ENT"]] > 0).all()
