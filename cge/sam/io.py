@@ -221,20 +221,22 @@ def _sheet_grid(ws) -> list[list[Any]]:
 def _read_workbook(path: Path, roles: Any, name: str | None, unit: str | None):
     from openpyxl import load_workbook
 
+    # whatever a damaged file makes openpyxl raise, the user gets a problem, not a traceback
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        fix = ("it may be a CSV or old .xls file renamed: open it in Excel/LibreOffice and "
-               "save it as .xlsx")
+        try:
+            sheets = list(wb.sheetnames)
+            grids = {s: _sheet_grid(wb[s]) for s in (MATRIX_SHEET, ACCOUNTS_SHEET, NOTES_SHEET)
+                     if s in sheets}
+        finally:
+            wb.close()
+        _mark_uncached_formulas(path, grids)
+    except Exception as exc:  # noqa: BLE001
+        fix = ("it may be a CSV or old .xls file renamed, or damaged: open it in "
+               "Excel/LibreOffice and save it as .xlsx")
         return None, [Problem("not_a_workbook", str(path),
-                              f"is not an Excel workbook ({type(exc).__name__}: {exc})", fix)]
-    try:
-        sheets = list(wb.sheetnames)
-        grids = {s: _sheet_grid(wb[s]) for s in (MATRIX_SHEET, ACCOUNTS_SHEET, NOTES_SHEET)
-                 if s in sheets}
-    finally:
-        wb.close()
-    _mark_uncached_formulas(path, grids)
+                              f"is not a readable Excel workbook ({type(exc).__name__}: {exc})",
+                              fix)]
 
     problems: list[Problem] = []
     for sheet, purpose in ((MATRIX_SHEET, "the square matrix of flows"),
@@ -353,7 +355,7 @@ def _csv_locator(path: Path, lines: list[int]):
 def _read_csv(path: Path, roles: Any, name: str | None, unit: str | None):
     try:
         grid, lines = _csv_grid(path)
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except (UnicodeDecodeError, csv.Error, OSError) as exc:
         return None, [Problem("not_csv", str(path), f"is not a readable CSV text file ({exc})",
                               "save it as CSV UTF-8 (comma delimited)")]
     locate = _csv_locator(path, lines)
@@ -365,7 +367,7 @@ def _read_csv(path: Path, roles: Any, name: str | None, unit: str | None):
     elif acc_path.exists():
         try:
             acc_grid, acc_lines = _csv_grid(acc_path)
-        except (UnicodeDecodeError, csv.Error) as exc:
+        except (UnicodeDecodeError, csv.Error, OSError) as exc:
             return None, list(parsed.problems) + [Problem(
                 "not_csv", str(acc_path), f"is not a readable CSV text file ({exc})",
                 "save it as CSV UTF-8 (comma delimited)")]
