@@ -71,7 +71,7 @@ def test_check_bad_file_in_a_fresh_process_exits_2_without_traceback(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
-    assert "not an Excel workbook" in run.stderr
+    assert "is not a readable Excel workbook" in run.stderr
 
 
 def test_check_does_not_load_the_solver_stack(toy_xlsx):

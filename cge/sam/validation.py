@@ -253,7 +253,7 @@ def parse_matrix_grid(grid: Sequence[Sequence[Any]], locate: Locator, *,
                           + (", convert the text to a number" if "as text" in why else ""))
 
     # anything outside the labelled square and the derived totals is a stray value
-    square = f"{locate(0, 1)}:{locate(0, n_cols)} and {locate(1, 0)}:{locate(n_rows, 0)}" \
+    square = f"{locate(0, 1)} to {locate(0, n_cols)} and {locate(1, 0)} to {locate(n_rows, 0)}" \
         if n_cols and n_rows else "row 1 and column A"
     last_row = max([n_rows, *derived_rows])
     last_col = max([n_cols, *derived_cols])
