@@ -238,10 +238,12 @@ class IOAnalysis:
         economy due to them, :math:`(v'L)_j\\,e_j`), ``va_share``
         (``domestic_va / exports``), ``va_by_origin`` (:math:`v_i(Le)_i`: value
         added created in *i* by all exports).
-    absorption : DataFrame
+    absorption : DataFrame or None
         Fixed-price absorption bound by commodity, see :func:`absorption_ratios`.
-    sam_multipliers : DataFrame
+    sam_multipliers : DataFrame or None
         Fixed-price SAM multipliers :math:`M = (I - A_n)^{-1}`, see :func:`sam_multipliers`.
+        Both are None when the endogenous accounts form a closed system (no
+        leakage, :math:`I - A_n` singular).
     employment_source : str
         What ``employment`` measures.
     """
@@ -257,8 +259,8 @@ class IOAnalysis:
     employment: pd.DataFrame | None
     linkages: pd.DataFrame
     exports_va: pd.DataFrame
-    absorption: pd.DataFrame
-    sam_multipliers: pd.DataFrame
+    absorption: pd.DataFrame | None
+    sam_multipliers: pd.DataFrame | None
     employment_source: str = ""
 
     @property
@@ -282,16 +284,16 @@ class IOAnalysis:
         tables = {
             "summary": self.summary(), "multipliers": self.multipliers,
             "linkages": self.linkages, "exports_va": self.exports_va,
-            "absorption": self.absorption, "content": self.content,
+            "content": self.content,
             "leontief": self.leontief, "ghosh": self.ghosh,
             "domestic_coefficients": self.domestic_coefficients,
             "input_coefficients": self.input_coefficients,
             "domestic_input_coeff": self.domestic_input_coefficients,
             "import_coefficients": self.import_coefficients,
-            "sam_multipliers": self.sam_multipliers,
         }
-        if self.employment is not None:
-            tables["employment"] = self.employment
+        optional = {"employment": self.employment, "absorption": self.absorption,
+                    "sam_multipliers": self.sam_multipliers}
+        tables.update({name: t for name, t in optional.items() if t is not None})
         return tables
 
     def to_excel(self, path: str | Path) -> Path:
@@ -402,10 +404,22 @@ def analyse(sam: SAM, *, employment: Mapping[str, float] | pd.Series | None = No
         employment=employment_table,
         linkages=linkages,
         exports_va=exports_va,
-        absorption=_absorption(system, _endogenous_labels(sam, endogenous, system)),
-        sam_multipliers=sam_multipliers(sam, endogenous),
+        absorption=_if_open(lambda: _absorption(
+            system, _endogenous_labels(sam, endogenous, system))),
+        sam_multipliers=_if_open(lambda: sam_multipliers(sam, endogenous)),
         employment_source=source,
     )
+
+
+def _if_open(table):
+    """The table, or None when the SAM-multiplier model is closed (I - A_n singular)."""
+    try:
+        return table()
+    except SAMError as exc:
+        if not any(p.kind == "singular" for p in exc.problems):
+            raise
+        log.warning("no SAM multipliers: %s; pass fewer endogenous accounts", exc)
+        return None
 
 
 def _employment(sam, flows, shares, producers, leontief, employment, labour):

@@ -48,8 +48,11 @@ def run(args: argparse.Namespace) -> int:
         exports = result.exports_va["exports"].sum()
         print(f"\nDomestic value added in exports: {result.exports_va['domestic_va'].sum():,.6g} "
               f"of {exports:,.6g} exported ({100 * result.export_va_share:.1f} %)")
-        _section("Fixed-price absorption bound: domestic sales gained per unit of export loss "
-                 "re-spent on domestic final demand", result.absorption, args.rows)
+        if result.absorption is None:
+            print("\nNo SAM multipliers: the endogenous accounts form a closed system")
+        else:
+            _section("Fixed-price absorption bound: domestic sales gained per unit of export "
+                     "loss re-spent on domestic final demand", result.absorption, args.rows)
     if args.xlsx:
         path = result.to_excel(args.xlsx)
         print(f"\nwrote {len(result.tables())} tables to {path}")
