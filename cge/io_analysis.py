@@ -83,10 +83,6 @@ class _System:
         """:math:`\\varepsilon_c`: domestic output per unit of exports (FOB)."""
         return (self.output_exported / self.exports.where(self.exports > 0, np.inf))
 
-    @property
-    def totals(self) -> pd.Series:
-        return self.flows.sum(axis=0)
-
 
 def _production_system(sam: SAM) -> _System:
     goods = sam.accounts_of("good")
@@ -349,8 +345,10 @@ def analyse(sam: SAM, *, employment: Mapping[str, float] | pd.Series | None = No
     leontief = l_ss[:n, :n]
     ghosh = leontief * out[None, :] / np.where(out > 0, out, 1.0)[:, None]
 
-    frame = lambda m, rows=producers, cols=producers: pd.DataFrame(  # noqa: E731
-        m, index=pd.Index(rows, name="receiver"), columns=pd.Index(cols, name="payer"))
+    def frame(values: np.ndarray, rows: list[str] = producers) -> pd.DataFrame:
+        return pd.DataFrame(values, index=pd.Index(rows, name="receiver"),
+                            columns=pd.Index(producers, name="payer"))
+
     user_markets = [names[k] for k in markets]
     b = shares.loc[markets, producers].set_axis(user_markets, axis=0)
     domestic_share = shares.loc[producers, markets].sum(axis=0).set_axis(user_markets)
