@@ -1,0 +1,590 @@
+"""Calibration: every share, scale and tax rate of the CGE model, read off a SAM.
+
+All prices are one in the benchmark, so every SAM cell is a quantity. Parameters
+are pandas tables indexed by account label; :class:`Calibration` is frozen and
+holds them together with the benchmark levels of every variable. A zero SAM
+cell means the flow does not exist: a commodity without imports gets no
+Armington share, one without exports no CET share.
+
+Value identities behind the calibration, for commodity :math:`c` made by
+activity :math:`a` (payments by column, receipts by row):
+
+.. math::
+
+    Z_a &= \\textstyle\\sum_c X_{ca} + \\sum_f F_{fa}
+          \\qquad \\tau^z_a = T^z_a / Z_a \\\\
+    D_c &= (1+\\tau^z_a) Z_a - (1-\\tau^e_c) E_c \\qquad
+    Q_c = D_c + (1+\\tau^m_c) M_c + T^s_c
+
+The module knows nothing of Pyomo: it is plain pandas and numpy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError, Problem, SAMError
+from .sam.core import SAM
+
+#: Relative tolerance on the SAM balance required for calibration.
+CALIBRATION_BALANCE_RTOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """The sets of the model, read from the account roles of a SAM.
+
+    ``layout`` is ``"goods"`` when activity and commodity share one account
+    (role ``good``, as in stdcge) and ``"activity_commodity"`` otherwise; then
+    every activity makes exactly one commodity (a diagonal make matrix).
+    """
+
+    layout: str
+    activities: tuple[str, ...]
+    commodities: tuple[str, ...]
+    commodity_of: Mapping[str, str]
+    factors: tuple[str, ...]
+    labour: str | None
+    households: tuple[str, ...]
+    enterprises: tuple[str, ...]
+    government: str
+    savings_investment: str
+    rest_of_world: str
+    taxes: Mapping[str, tuple[str, ...]]
+
+    @property
+    def activity_of(self) -> dict[str, str]:
+        """The activity that makes each commodity."""
+        return {c: a for a, c in self.commodity_of.items()}
+
+    @property
+    def capital(self) -> tuple[str, ...]:
+        """Factors other than labour."""
+        return tuple(f for f in self.factors if f != self.labour)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Benchmark levels and calibrated parameters, as pandas tables by account label.
+
+    Attributes
+    ----------
+    sam : SAM
+        The SAM calibrated to.
+    spec : str
+        Model specification (``stdcge`` or ``standard``).
+    elasticities : Elasticities
+        The elasticities used.
+    accounts : Accounts
+        The sets.
+    benchmark : dict
+        Benchmark levels of the model's variables, in SAM units (prices are 1).
+    parameters : dict
+        Shares, scales and rates (unit-free).
+    cells : pandas.DataFrame
+        Every non-zero SAM cell with the model flow it calibrates.
+    scale : float
+        The model works in SAM units divided by ``scale`` (a power of ten near the
+        median cell), so solver tolerances mean the same at any SAM unit.
+    """
+
+    sam: SAM
+    spec: str
+    elasticities: Elasticities
+    accounts: Accounts
+    benchmark: Mapping[str, Any]
+    parameters: Mapping[str, Any]
+    cells: pd.DataFrame
+    scale: float
+    _frozen: bool = field(default=True, repr=False)
+
+    @property
+    def tables(self) -> dict[str, Any]:
+        """Every table, benchmark levels and parameters, by name."""
+        return {**self.benchmark, **self.parameters}
+
+    @property
+    def shares(self) -> dict[str, Any]:
+        """The share parameters (consumption, value added, Armington, CET, ...)."""
+        return {k: v for k, v in self.parameters.items() if "share" in k}
+
+    @property
+    def tax_rates(self) -> dict[str, Any]:
+        """The tax rates."""
+        return {k: v for k, v in self.parameters.items() if k.endswith("_rate") and "tax" in k
+                or k == "import_tariff_rate"}
+
+    def __getitem__(self, name: str) -> Any:
+        tables = self.tables
+        if name not in tables:
+            raise KeyError(f"no calibrated table {name!r}; available: {', '.join(sorted(tables))}")
+        return tables[name]
+
+    def with_elasticities(self, elasticities: Mapping[str, Any] | Elasticities) -> Calibration:
+        """The same calibration with other elasticities (elasticity-dependent shares redone)."""
+        el = Elasticities.from_user(elasticities, self.spec)
+        params = dict(self.parameters)
+        params.update(_elasticity_parameters(self.accounts, self.benchmark, self.parameters, el))
+        return replace(self, elasticities=el, parameters=params)
+
+    def __repr__(self) -> str:
+        a = self.accounts
+        return (f"Calibration({self.spec!r} on {self.sam.name!r}: {len(a.activities)} activities, "
+                f"{len(a.commodities)} commodities, {len(a.factors)} factors, "
+                f"{len(a.households)} households; {len(self.tables)} tables)")
+
+
+def calibrate(sam: SAM, spec: str = "standard",
+              elasticities: Mapping[str, Any] | Elasticities | None = None) -> Calibration:
+    """Calibrate the CGE model ``spec`` to ``sam``.
+
+    Parameters
+    ----------
+    sam : SAM
+        A balanced SAM with roles.
+    spec : {"stdcge", "standard"}
+        Model specification.
+    elasticities : mapping, optional
+        ``{"armington": 2, "cet": {"BRD": 2, ...}, ...}``; defaults per kind.
+
+    Returns
+    -------
+    Calibration
+
+    Raises
+    ------
+    SAMError
+        The SAM is not balanced.
+    ConfigError
+        The SAM has flows the model cannot represent, or bad elasticities.
+    """
+    if spec not in ELASTICITY_KEYS:
+        raise ConfigError(f"unknown model specification {spec!r}; allowed: "
+                          f"{', '.join(ELASTICITY_KEYS)}")
+    el = Elasticities.from_user(elasticities, spec)
+    if not sam.is_balanced(rtol=CALIBRATION_BALANCE_RTOL):
+        raise SAMError(f"{sam.name}: cannot calibrate to an unbalanced SAM",
+                       sam.imbalance_problems(rtol=CALIBRATION_BALANCE_RTOL))
+    acc = _accounts(sam)
+    cells = _cell_flows(sam, acc)
+    bench, params = _levels_and_shares(sam, acc)
+    params.update(_elasticity_parameters(acc, bench, params, el))
+    nonzero = np.abs(sam.matrix.to_numpy())
+    nonzero = nonzero[nonzero > 0]
+    scale = float(10.0 ** np.round(np.log10(np.median(nonzero)))) if nonzero.size else 1.0
+    return Calibration(sam, spec, el, acc, bench, params, cells, scale)
+
+
+#: Elasticities each specification accepts.
+ELASTICITY_KEYS: dict[str, tuple[str, ...]] = {
+    "stdcge": ("armington", "cet"),
+    "standard": ("armington", "cet", "value_added", "export_demand"),
+}
+
+#: Elasticities, their meaning and default value (``None``: infinite, i.e. absent).
+ELASTICITIES: dict[str, tuple[str, float | None]] = {
+    "armington": ("substitution between imports and domestic goods (sigma, > 0)", 2.0),
+    "cet": ("transformation between exports and domestic sales (psi, > 0)", 2.0),
+    "value_added": ("substitution between factors in value added (1 = Cobb-Douglas)", 1.0),
+    "export_demand": ("price elasticity of world demand for exports (absent or 'inf': "
+                      "small open economy)", None),
+}
+
+
+@dataclass(frozen=True)
+class Elasticities:
+    """Elasticities by kind: one number for all accounts, or a mapping by account label.
+
+    Parameters
+    ----------
+    values : mapping
+        ``{"armington": 2.0, "cet": {"BRD": 2, "MLK": 3}, ...}``. A mapping by
+        account may hold ``"default"`` for accounts not listed.
+    """
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_user(cls, values: Mapping[str, Any] | Elasticities | None,
+                  spec: str) -> Elasticities:
+        """Validate user elasticities against a specification."""
+        if isinstance(values, Elasticities):
+            values = values.values
+        values = dict(values or {})
+        problems = []
+        for key, value in values.items():
+            if key not in ELASTICITY_KEYS[spec]:
+                problems.append(Problem(
+                    "unknown_elasticity", f"elasticities.{key}",
+                    f"not an elasticity of the {spec} model",
+                    f"allowed: {', '.join(ELASTICITY_KEYS[spec])}"))
+                continue
+            items = value.items() if isinstance(value, Mapping) else [("all", value)]
+            for label, v in items:
+                problems.extend(_elasticity_problems(key, label, v))
+        if problems:
+            raise ConfigError("invalid elasticities", problems)
+        return cls(values)
+
+    def by_account(self, key: str, labels: list[str]) -> dict[str, float | None]:
+        """One value per account label (``None`` = infinite elasticity).
+
+        Raises :class:`ConfigError` for labels in a mapping that are not in ``labels``.
+        """
+        default = ELASTICITIES[key][1]
+        value = self.values.get(key, default)
+        if not isinstance(value, Mapping):
+            return dict.fromkeys(labels, _number(value))
+        unknown = [k for k in value if k != "default" and k not in labels]
+        if unknown:
+            raise ConfigError(
+                f"elasticities.{key}: unknown account(s) {unknown}",
+                [Problem("unknown_label", f"elasticities.{key}",
+                         f"labels {unknown} are not accounts this elasticity applies to",
+                         f"use one of: {', '.join(labels)} (or 'default')")])
+        fallback = value.get("default", default)
+        return {a: _number(value.get(a, fallback)) for a in labels}
+
+
+def _number(value: Any) -> float | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("inf", "none")):
+        return None
+    v = float(value)
+    return None if math.isinf(v) else v
+
+
+def _elasticity_problems(key: str, label: Any, value: Any) -> list[Problem]:
+    where = f"elasticities.{key}" + ("" if label == "all" else f".{label}")
+    try:
+        v = _number(value)
+    except (TypeError, ValueError):
+        return [Problem("not_a_number", where, f"{value!r} is not a number",
+                        "give a positive number")]
+    if v is None:
+        if key == "export_demand":
+            return []
+        return [Problem("infinite", where, "must be finite", "give a positive number")]
+    if v <= 0:
+        return [Problem("not_positive", where, f"{v} is not positive", "give a positive number")]
+    if key == "armington" and v == 1.0:
+        return [Problem("singular", where, "an Armington elasticity of exactly 1 is not "
+                        "supported by the CES form", "use e.g. 0.99 or 1.01")]
+    return []
+
+
+# --------------------------------------------------------------------------- sets
+def _accounts(sam: SAM) -> Accounts:
+    problems: list[Problem] = []
+    goods = sam.accounts_of("good")
+    activities, commodities = sam.accounts_of("activity"), sam.accounts_of("commodity")
+
+    def one(role: str) -> str:
+        found = sam.accounts_of(role)
+        if len(found) != 1:
+            problems.append(Problem("role_count", f"role {role}",
+                                    f"the model needs exactly one {role} account, found "
+                                    f"{len(found)} ({', '.join(found) or 'none'})",
+                                    "merge or add the account in the accounts table"))
+            return found[0] if found else ""
+        return found[0]
+
+    government, s_i, row = one("government"), one("savings_investment"), one("rest_of_world")
+    households = sam.accounts_of("household")
+    if not households:
+        problems.append(Problem("role_count", "role household", "no household account",
+                                "give one account the role household"))
+    factors = sam.accounts_of("factor")
+    if not factors:
+        problems.append(Problem("role_count", "role factor", "no factor account",
+                                "give labour and capital the role factor"))
+    if goods and (activities or commodities):
+        problems.append(Problem("mixed_layout", "roles",
+                                "the SAM mixes 'good' accounts with activities/commodities",
+                                "use either good accounts or activity and commodity accounts"))
+    if goods:
+        layout, activities, commodities = "goods", goods, goods
+        commodity_of = {g: g for g in goods}
+    else:
+        layout = "activity_commodity"
+        commodity_of = {}
+        make = sam.block(activities, commodities)
+        for a in activities:
+            made = [c for c in commodities if make.at[a, c] != 0]
+            if len(made) != 1:
+                problems.append(Problem(
+                    "make_matrix", f"row {a}",
+                    f"activity {a} sells to {len(made)} commodities ({', '.join(made) or 'none'})",
+                    "the model needs a diagonal make matrix: each activity makes one commodity"))
+            else:
+                commodity_of[a] = made[0]
+        for c in commodities:
+            makers = [a for a in activities if commodity_of.get(a) == c]
+            if len(makers) != 1:
+                problems.append(Problem(
+                    "make_matrix", f"column {c}",
+                    f"commodity {c} is made by {len(makers)} activities",
+                    "each commodity needs exactly one activity (aggregate the SAM first)"))
+    if problems:
+        raise ConfigError(f"{sam.name}: the SAM does not fit the CGE model", problems)
+    labour = next((f for f in factors if f.upper().startswith("LAB")
+                   or "labour" in sam.accounts.at[f, "description"].lower()
+                   or "labor" in sam.accounts.at[f, "description"].lower()), None)
+    taxes = {r: tuple(sam.accounts_of(r)) for r in
+             ("production_tax", "import_tariff", "export_tax", "sales_tax", "direct_tax")}
+    return Accounts(layout, tuple(activities), tuple(commodities), commodity_of, tuple(factors),
+                    labour, tuple(households), tuple(sam.accounts_of("enterprise")), government,
+                    s_i, row, taxes)
+
+
+# --------------------------------------------------------------------------- cells
+def _flow_rules(acc: Accounts) -> list[tuple[tuple[str, ...], tuple[str, ...], str]]:
+    """(receivers, payers, flow) for every kind of SAM cell the model represents."""
+    A, C, F = acc.activities, acc.commodities, acc.factors
+    H, E, G, SI, ROW = acc.households, acc.enterprises, (acc.government,), \
+        (acc.savings_investment,), (acc.rest_of_world,)
+    T = acc.taxes
+    every_tax = sum(T.values(), ())
+    rules = [
+        (C, A, "intermediate_input"), (F, A, "factor_payment"),
+        (T["production_tax"], A, "production_tax"),
+        (ROW, C, "imports"), (T["import_tariff"], C, "import_tariff"),
+        (T["sales_tax"], C, "sales_tax"), (T["export_tax"], C, "export_tax"),
+        (C, H, "household_consumption"), (C, G, "government_consumption"),
+        (C, SI, "investment_demand"), (C, ROW, "exports"),
+        (H + E + G + ROW, F, "factor_income"),
+        (T["direct_tax"] + G, H + E, "direct_tax"),
+        (SI, H, "household_saving"), (SI, E, "enterprise_saving"), (H, E, "enterprise_payout"),
+        (H + E, G, "government_transfers"), (ROW, G, "government_transfers_abroad"),
+        (SI, G, "government_saving"), (G, every_tax, "tax_revenue"),
+        (H + G, ROW, "transfers_from_abroad"), (SI, ROW, "foreign_saving"),
+        (ROW, SI, "foreign_saving"),
+    ]
+    if acc.layout == "activity_commodity":
+        rules.append((A, C, "domestic_output"))
+    return rules
+
+
+def _cell_flows(sam: SAM, acc: Accounts) -> pd.DataFrame:
+    """Each non-zero cell with its flow; cells the model cannot represent are errors."""
+    m = sam.matrix
+    flow = pd.DataFrame("", index=m.index, columns=m.columns, dtype=object)
+    for receivers, payers, name in _flow_rules(acc):
+        if receivers and payers:
+            flow.loc[list(receivers), list(payers)] = name
+    if acc.layout == "activity_commodity":
+        for a in acc.activities:
+            for c in acc.commodities:
+                if c != acc.commodity_of[a]:
+                    flow.at[a, c] = ""
+    values = m.to_numpy()
+    rows, cols = np.nonzero(values)
+    table = pd.DataFrame({"receiver": m.index[rows], "payer": m.columns[cols],
+                          "value": values[rows, cols],
+                          "flow": flow.to_numpy()[rows, cols]})
+    bad = table[table["flow"] == ""]
+    if not bad.empty:
+        raise ConfigError(
+            f"{sam.name}: the CGE model has no place for {len(bad)} SAM cell(s)",
+            [Problem("unsupported_flow", f"row {r}, column {p}",
+                     f"a payment of {v:,.6g} from {sam.role(p)} {p} to {sam.role(r)} {r} "
+                     "is not a flow of the model",
+                     "move it to an account the model knows, or aggregate it away")
+             for r, p, v in bad[["receiver", "payer", "value"]].itertuples(index=False)])
+    return table.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- levels
+def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[str, Any]]:
+    m = sam.matrix
+    A, C, F, H, E = (list(acc.activities), list(acc.commodities), list(acc.factors),
+                     list(acc.households), list(acc.enterprises))
+    gov, si, row = acc.government, acc.savings_investment, acc.rest_of_world
+    T = {k: list(v) for k, v in acc.taxes.items()}
+    c_of = pd.Series(acc.commodity_of)
+    a_of = pd.Series(acc.activity_of)
+
+    def tax(role: str, payers: list[str]) -> pd.Series:
+        return m.loc[T[role], payers].sum(axis=0) if T[role] else pd.Series(0.0, index=payers)
+
+    # production
+    X0 = m.loc[C, A]
+    F0 = m.loc[F, A]
+    Y0 = F0.sum(axis=0)
+    Z0 = Y0 + X0.sum(axis=0)
+    Tz0 = tax("production_tax", A)
+    tauz = Tz0 / Z0
+    # trade
+    M0, Tm0 = m.loc[row, C], tax("import_tariff", C)
+    E0, Te0 = m.loc[C, row], tax("export_tax", C)
+    Ts0 = tax("sales_tax", C)
+    problems = []
+    for c in C:
+        for what, flow, base in (("import tariff", Tm0, M0), ("export tax", Te0, E0)):
+            if flow[c] != 0 and base[c] == 0:
+                problems.append(Problem("tax_without_base", f"column {c}",
+                                        f"a {what} of {flow[c]:,.6g} on a zero flow",
+                                        f"remove the {what} or add the flow"))
+    tm = (Tm0 / M0.where(M0 != 0)).fillna(0.0)
+    te = (Te0 / E0.where(E0 != 0)).fillna(0.0)
+    output_value = ((1 + tauz) * Z0).rename(index=acc.commodity_of).reindex(C)
+    D0 = output_value - (1 - te) * E0
+    ts = Ts0 / (D0 + (1 + tm) * M0)
+    Q0 = D0 + (1 + tm) * M0 + Ts0
+    for c in C:
+        if not D0[c] > 0:
+            problems.append(Problem("no_domestic_sales", f"commodity {c}",
+                                    f"domestic sales {D0[c]:,.6g} are not positive",
+                                    "the model needs domestic sales of every produced good"))
+    if problems:
+        raise ConfigError(f"{sam.name}: the SAM does not fit the CGE model", problems)
+    # institutions
+    FF0 = F0.sum(axis=1)
+    receivers = H + E + [gov, row]
+    factor_share = m.loc[receivers, F].div(FF0, axis=1)
+    Xp0 = m.loc[C, H]
+    Xg0 = m.loc[C, gov]
+    Xv0 = m.loc[C, si]
+    inst = H + E
+    income0 = m.loc[inst, :].sum(axis=1)
+    Td0 = m.loc[T["direct_tax"] + [gov], inst].sum(axis=0)
+    Sp0 = m.loc[si, H]
+    Se0 = m.loc[si, E] if E else pd.Series(dtype=float)
+    payout = m.loc[H, E].div(income0[E], axis=1) if E else pd.DataFrame(index=H, columns=E)
+    transfers = m.loc[inst, gov]
+    from_abroad = m.loc[H + [gov], row]
+    to_abroad = float(m.at[row, gov])
+    Sg0 = float(m.at[si, gov])
+    Sf0 = float(m.at[si, row] - m.at[row, si])
+    revenue0 = float(Tz0.sum() + Tm0.sum() + Ts0.sum() + Te0.sum() + Td0.sum()
+                     + m.loc[gov, F].sum() + m.at[gov, row])
+    consumption_budget = Xp0.sum(axis=0)
+    cpi_weight = Xp0.sum(axis=1) / Xp0.to_numpy().sum()
+
+    bench = {
+        "output": Z0.rename("output"), "value_added": Y0.rename("value_added"),
+        "factor_demand": F0, "intermediate_input": X0,
+        "imports": M0.rename("imports"), "exports": E0.rename("exports"),
+        "domestic_sales": D0.rename("domestic_sales"),
+        "composite_supply": Q0.rename("composite_supply"),
+        "household_consumption": Xp0, "government_consumption": Xg0.rename("government_consumption"),
+        "investment_demand": Xv0.rename("investment_demand"),
+        "factor_endowment": FF0.rename("factor_endowment"),
+        "income": income0.rename("income"), "direct_tax": Td0.rename("direct_tax"),
+        "household_savings": Sp0.rename("household_savings"),
+        "enterprise_savings": Se0.rename("enterprise_savings"),
+        "government_savings": Sg0, "foreign_savings": Sf0, "government_revenue": revenue0,
+        "production_tax": Tz0.rename("production_tax"), "import_tariff": Tm0.rename("import_tariff"),
+        "sales_tax": Ts0.rename("sales_tax"), "export_tax": Te0.rename("export_tax"),
+        "consumption_budget": consumption_budget.rename("consumption_budget"),
+        "government_transfers": transfers.rename("government_transfers"),
+        "transfers_from_abroad": from_abroad.rename("transfers_from_abroad"),
+        "government_transfers_abroad": to_abroad,
+    }
+    absorption = Xp0.to_numpy().sum() + Xg0.sum() + Xv0.sum()
+    params = {
+        "io_coefficient": X0.div(Z0, axis=1),
+        "value_added_coefficient": (Y0 / Z0).rename("value_added_coefficient"),
+        "production_tax_rate": tauz.rename("production_tax_rate"),
+        "import_tariff_rate": tm.rename("import_tariff_rate"),
+        "export_tax_rate": te.rename("export_tax_rate"),
+        "sales_tax_rate": ts.rename("sales_tax_rate"),
+        "factor_income_share": factor_share,
+        "consumption_share": Xp0.div(consumption_budget, axis=1),
+        "direct_tax_rate": (Td0 / income0).rename("direct_tax_rate"),
+        "household_saving_rate": (Sp0 / income0[H]).rename("household_saving_rate"),
+        "enterprise_payout_rate": payout,
+        "government_consumption_share": _share(Xg0).rename("government_consumption_share"),
+        "government_saving_rate": Sg0 / revenue0 if revenue0 else 0.0,
+        "investment_share": _share(Xv0).rename("investment_share"),
+        "investment_share_of_absorption": float(Xv0.sum() / absorption) if absorption else 0.0,
+        "cpi_weight": cpi_weight.rename("cpi_weight"),
+        "activity_of": a_of, "commodity_of": c_of,
+    }
+    return bench, params
+
+
+def _share(s: pd.Series) -> pd.Series:
+    total = s.sum()
+    return s / total if total else s * 0.0
+
+
+# --------------------------------------------------------------------------- elasticities
+def _elasticity_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapping[str, Any],
+                           el: Elasticities) -> dict[str, Any]:
+    """Shares and scales that depend on elasticities (Armington, CET, value added).
+
+    Armington (CES, :math:`\\eta = (\\sigma-1)/\\sigma`), for commodities with imports:
+
+    .. math::
+        \\delta^m = \\frac{(1+\\tau^m) M^{1-\\eta}}{(1+\\tau^m) M^{1-\\eta} + D^{1-\\eta}},\\quad
+        \\gamma = Q / (\\delta^m M^\\eta + \\delta^d D^\\eta)^{1/\\eta}
+
+    Without imports :math:`\\gamma = Q/D`. CET (:math:`\\phi = (\\psi+1)/\\psi`), with exports:
+
+    .. math::
+        \\xi^e = \\frac{(1-\\tau^e) E^{1-\\phi}}{(1-\\tau^e) E^{1-\\phi} + D^{1-\\phi}},\\quad
+        \\theta = Z / (\\xi^e E^\\phi + \\xi^d D^\\phi)^{1/\\phi}
+
+    Without exports :math:`\\theta = D/Z` (the value :math:`(1+\\tau^z) Z`).
+    """
+    C, A = list(acc.commodities), list(acc.activities)
+    M0, E0, D0, Q0 = (bench[k] for k in ("imports", "exports", "domestic_sales",
+                                         "composite_supply"))
+    Z0 = bench["output"].rename(index=acc.commodity_of).reindex(C)
+    tm, te = params["import_tariff_rate"], params["export_tax_rate"]
+    sigma = pd.Series(el.by_account("armington", C), dtype=float)
+    psi = pd.Series(el.by_account("cet", C), dtype=float)
+    eta = (sigma - 1) / sigma
+    phi = (psi + 1) / psi
+    has_m, has_e = M0 > 0, E0 > 0
+    wm = (1 + tm) * M0.where(has_m) ** (1 - eta)
+    deltam = (wm / (wm + D0 ** (1 - eta))).fillna(0.0)
+    deltad = 1 - deltam
+    gamma = (Q0 / (deltam * M0.where(has_m) ** eta + deltad * D0 ** eta) ** (1 / eta))
+    gamma = gamma.where(has_m, Q0 / D0)
+    we = (1 - te) * E0.where(has_e) ** (1 - phi)
+    xie = (we / (we + D0 ** (1 - phi))).fillna(0.0)
+    xid = 1 - xie
+    theta = (Z0 / (xie * E0.where(has_e) ** phi + xid * D0 ** phi) ** (1 / phi))
+    theta = theta.where(has_e, D0 / Z0)
+
+    F0, Y0 = bench["factor_demand"], bench["value_added"]
+    sigma_va = pd.Series(el.by_account("value_added", A), dtype=float)
+    share = pd.DataFrame(0.0, index=F0.index, columns=F0.columns)
+    scale = pd.Series(1.0, index=A)
+    for a in A:
+        f = F0[a][F0[a] > 0]
+        s = sigma_va[a]
+        if s == 1.0:
+            beta = f / f.sum()
+            share.loc[f.index, a] = beta
+            scale[a] = Y0[a] / float(np.prod(f ** beta))
+        else:
+            rho = (s - 1) / s
+            w = f ** (1 - rho)
+            delta = w / w.sum()
+            share.loc[f.index, a] = delta
+            scale[a] = Y0[a] / float((delta * f ** rho).sum() ** (1 / rho))
+    ed = el.by_account("export_demand", C) if "export_demand" in el.values else dict.fromkeys(C)
+    return {
+        "armington_elasticity": sigma.rename("armington_elasticity"),
+        "armington_exponent": eta.rename("armington_exponent"),
+        "armington_import_share": deltam.rename("armington_import_share"),
+        "armington_domestic_share": deltad.rename("armington_domestic_share"),
+        "armington_scale": gamma.rename("armington_scale"),
+        "cet_elasticity": psi.rename("cet_elasticity"),
+        "cet_exponent": phi.rename("cet_exponent"),
+        "cet_export_share": xie.rename("cet_export_share"),
+        "cet_domestic_share": xid.rename("cet_domestic_share"),
+        "cet_scale": theta.rename("cet_scale"),
+        "value_added_elasticity": sigma_va.rename("value_added_elasticity"),
+        "value_added_share": share,
+        "value_added_scale": scale.rename("value_added_scale"),
+        "export_demand_elasticity": pd.Series(ed, dtype=float).rename("export_demand_elasticity"),
+    }

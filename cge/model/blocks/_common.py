@@ -1,0 +1,74 @@
+"""Helpers shared by the blocks: variables with units, and exogenous (pinned) variables.
+
+Every shockable quantity (a tax rate, a world price, an endowment) is a Pyomo
+``Var`` whose lower and upper bounds are *pinned* to its value rather than a
+``Param`` or a fixed ``Var``: Pyomo drops fixed variables when it writes the
+problem, so a pinned variable is what lets one built problem be re-solved under
+new shocks, and what lets a closure swap which variables are exogenous without
+touching any equation. IPOPT treats pinned variables as parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pyomo.environ as pyo
+
+#: How a variable's model value converts to SAM units: quantities and nominal
+#: values are multiplied by the calibration scale, prices and rates are not.
+UNIT_KINDS = ("quantity", "price", "rate")
+
+
+def add_var(block: pyo.Block, name: str, index: Iterable | None, init: Any, doc: str,
+            kind: str = "quantity", exogenous: bool = False) -> pyo.Var:
+    """Add a variable (``index=None``: a scalar) initialised at its benchmark value.
+
+    ``kind`` says how it converts to SAM units; ``exogenous=True`` pins it.
+    """
+    if index is None:
+        v = pyo.Var(initialize=float(init), doc=doc)
+    else:
+        index = list(index)
+        init_map = init if isinstance(init, Mapping) else dict.fromkeys(index, float(init))
+        v = pyo.Var(index, initialize={k: float(init_map[k]) for k in index}, doc=doc,
+                    dense=True)
+    block.add_component(name, v)
+    model = block.model()
+    model._unit_kind[v.local_name if block is model else f"{block.local_name}.{name}"] = kind
+    if exogenous:
+        for data in v.values():
+            pin(data)
+    return v
+
+
+def pin(v: pyo.Var, value: float | None = None) -> None:
+    """Make one variable exogenous at ``value`` (default: its current value)."""
+    x = v.value if value is None else float(value)
+    v.setlb(x)
+    v.setub(x)
+    v.set_value(x, skip_validation=True)
+
+
+def free(v: pyo.Var) -> None:
+    """Make one variable endogenous (no bounds)."""
+    v.setlb(None)
+    v.setub(None)
+
+
+def is_pinned(v: pyo.Var) -> bool:
+    """True when a variable is exogenous (fixed, or both bounds equal)."""
+    return v.fixed or (v.lb is not None and v.ub is not None and v.lb == v.ub)
+
+
+def add_param(block: pyo.Block, name: str, index: Iterable | None, init: Any,
+              doc: str) -> pyo.Param:
+    """A mutable parameter (elasticity-dependent shares and scales)."""
+    if index is None:
+        p = pyo.Param(initialize=float(init), mutable=True, doc=doc)
+    else:
+        index = list(index)
+        p = pyo.Param(index, initialize={k: float(init[k]) for k in index}, mutable=True,
+                      doc=doc)
+    block.add_component(name, p)
+    return p

@@ -1,0 +1,226 @@
+"""Institutions: households, enterprises, government and the rest of the world.
+
+Households :math:`h` and enterprises :math:`e` (institutions :math:`i`):
+
+.. math::
+
+    YH_h &= \\textstyle\\sum_f s_{hf} YF_f + \\sum_e \\pi_{he} YE_e + \\bar t_h CPI
+            + \\varepsilon \\bar r_h \\\\
+    T^d_i &= \\tau^d_i \\kappa\\, Y_i, \\qquad S^p_h = \\mu_h \\lambda^s YH_h \\\\
+    p^q_c X^p_{ch} &= \\alpha_{ch} (YH_h - T^d_h - S^p_h), \\qquad
+    UU_h = \\textstyle\\prod_c (X^p_{ch})^{\\alpha_{ch}} \\\\
+    YE_e &= \\textstyle\\sum_f s_{ef} YF_f + \\bar t_e CPI, \\qquad
+    S^e_e = YE_e - T^d_e - \\sum_h \\pi_{he} YE_e
+
+Government (revenue :math:`GR`, saving :math:`S^g`, saving rate :math:`s^g`):
+
+.. math::
+
+    GR &= \\textstyle\\sum T^z + \\sum T^m + \\sum T^s + \\sum T^e + \\sum_i T^d_i
+          + s_{gf} YF_f + \\varepsilon \\bar r_g \\\\
+    S^g &= s^g\\, GR \\\\
+    p^q_c X^g_c &= \\mu_c (GR - S^g - \\textstyle\\sum_i \\bar t_i CPI
+                  - \\varepsilon \\bar t_{row})
+        \\quad\\text{(budget shares, stdcge) or } X^g_c \\text{ fixed and}\\quad
+        S^g = GR - \\textstyle\\sum_c p^q_c X^g_c - \\ldots
+
+Rest of the world, in foreign currency (the equation dropped for Walras' law):
+
+.. math::
+    \\textstyle\\sum_c p^{We}_c E_c + S^f + \\sum \\bar r
+        = \\sum_c p^{Wm}_c M_c + \\sum_f s_{row,f} YF_f/\\varepsilon + \\bar t_{row}
+
+:math:`\\kappa` (tax scaler) is pinned at one unless the government closure is
+``tax_scaler``; :math:`\\lambda^s` (saving-rate scaler) is pinned at one unless
+investment drives savings.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from ._common import add_var
+
+
+def add_rest_of_world(m: pyo.ConcreteModel, d) -> pyo.Block:
+    """Add the ``rest_of_world`` block (foreign savings and transfers, foreign currency)."""
+    b = pyo.Block(doc="rest of the world: foreign savings, transfers, balance of payments")
+    m.rest_of_world = b
+    add_var(b, "foreign_savings", None, d.Sf0, "foreign savings S^f in foreign currency "
+            "(SAM: savings-investment row minus column of the rest of the world)",
+            exogenous=True)
+    add_var(b, "transfers_to", d.RT, d.row_to, "transfers from abroad to households and "
+            "government, foreign currency (SAM: rest-of-world column)", exogenous=True)
+    add_var(b, "transfers_from_government", None, d.gov_to_row, "government transfers abroad, "
+            "foreign currency (SAM: rest-of-world row, government column)", exogenous=True)
+    return b
+
+
+def add_households(m: pyo.ConcreteModel, d) -> pyo.Block:
+    """Add the ``households`` block (Cobb-Douglas demand, saving rate, utility)."""
+    b = pyo.Block(doc="households: income, direct tax, saving, Cobb-Douglas consumption")
+    m.households = b
+    H = d.H
+    add_var(b, "income", H, d.income0, "household income YH_h (SAM: household row total)")
+    add_var(b, "savings", H, d.Sp0, "household saving S^p_h (SAM: savings-investment row)")
+    add_var(b, "consumption", d.XP, d.Xp0, "household consumption X^p_ch (SAM: commodity row, "
+            "household column)")
+    add_var(b, "utility", H, d.UU0, "Cobb-Douglas utility UU_h")
+    add_var(b, "saving_rate", H, d.mps, "saving rate mu_h out of income (SAM: saving / income; "
+            "shock parameter 'household_saving_rate')", kind="rate", exogenous=True)
+    add_var(b, "saving_rate_scaler", None, 1.0, "uniform scaler lambda^s of saving rates "
+            "(free when investment drives savings)", kind="rate", exogenous=True)
+    YF, pq = m.markets.factor_income, m.markets.price_composite
+    cpi, eps = m.markets.cpi, m.markets.exchange_rate
+    Td = m.government.direct_tax
+    row = m.rest_of_world
+
+    def income(b, h):
+        y = sum(d.factor_share[h, f] * YF[f] for f in d.F if d.factor_share[h, f])
+        y += sum(m.enterprises.payout_rate[h, e] * m.enterprises.income[e]
+                 for e in d.E if (h, e) in d.payout)
+        if h in d.gov_to:
+            y += m.government.transfers[h] * cpi
+        if h in d.row_to:
+            y += eps * row.transfers_to[h]
+        return b.income[h] == y
+
+    b.income_definition = pyo.Constraint(H, rule=income, doc="household income: factor income, "
+                                         "enterprise payouts, transfers (SAM: household row)")
+    b.saving_rule = pyo.Constraint(
+        H, rule=lambda b, h: b.savings[h] == b.saving_rate[h] * b.saving_rate_scaler
+        * b.income[h], doc="household saving: a fixed share of income (SAM: savings row)")
+    b.demand = pyo.Constraint(
+        d.XP, rule=lambda b, c, h: pq[c] * b.consumption[c, h] == d.alpha[c, h] * (
+            b.income[h] - Td[h] - b.savings[h]),
+        doc="Cobb-Douglas demand: fixed budget shares of income net of tax and saving "
+        "(SAM: commodity rows of the household column)")
+    b.utility_definition = pyo.Constraint(
+        H, rule=lambda b, h: b.utility[h] == pyo.prod(
+            b.consumption[c, h] ** d.alpha[c, h] for c in d.consumed_by[h]),
+        doc="Cobb-Douglas utility of consumption")
+    return b
+
+
+def add_enterprises(m: pyo.ConcreteModel, d) -> pyo.Block | None:
+    """Add the ``enterprises`` block (income, direct tax, payouts, retained saving)."""
+    if not d.E:
+        return None
+    b = pyo.Block(doc="enterprises: capital income, direct tax, payouts, retained earnings")
+    m.enterprises = b
+    add_var(b, "income", d.E, d.income0, "enterprise income YE_e (SAM: enterprise row total)")
+    add_var(b, "savings", d.E, d.Se0, "enterprise saving (SAM: savings-investment row)")
+    add_var(b, "payout_rate", d.HE, d.payout, "share of enterprise income paid to each "
+            "household (SAM: household row, enterprise column / enterprise income; shock "
+            "'enterprise_payout_rate')", kind="rate", exogenous=True)
+    YF, cpi = m.markets.factor_income, m.markets.cpi
+    Td = m.government.direct_tax
+
+    def income(b, e):
+        y = sum(d.factor_share[e, f] * YF[f] for f in d.F if d.factor_share[e, f])
+        if e in d.gov_to:
+            y += m.government.transfers[e] * cpi
+        return b.income[e] == y
+
+    b.income_definition = pyo.Constraint(d.E, rule=income, doc="enterprise income: capital "
+                                         "income and transfers (SAM: enterprise row)")
+    payout = b.payout_rate
+    b.saving_rule = pyo.Constraint(
+        d.E, rule=lambda b, e: b.savings[e] == b.income[e] - Td[e] - sum(
+            payout[h, e] for h in d.H if (h, e) in d.payout) * b.income[e],
+        doc="retained earnings: income net of direct tax and payouts to households")
+    return b
+
+
+def add_government(m: pyo.ConcreteModel, d) -> pyo.Block:
+    """Add the ``government`` block (revenue, direct taxes, consumption, saving)."""
+    b = pyo.Block(doc="government: taxes, consumption, transfers, saving")
+    m.government = b
+    add_var(b, "revenue", None, d.revenue0, "government revenue GR: every tax, factor income, "
+            "transfers from abroad (SAM: government row total)")
+    add_var(b, "savings", None, d.Sg0, "government saving S^g (SAM: savings-investment row, "
+            "government column)")
+    add_var(b, "saving_rate", None, d.ssg, "government saving as a share of revenue "
+            "(shock parameter 'government_saving_rate')", kind="rate",
+            exogenous=d.government_demand == "budget_shares")
+    add_var(b, "consumption", d.CG, d.Xg0, "government consumption X^g_c (SAM: commodity row, "
+            "government column; shock 'government_consumption')",
+            exogenous=d.government_demand == "fixed_real")
+    add_var(b, "direct_tax", d.I, d.Td0, "direct tax paid by the institution T^d_i (SAM: direct "
+            "tax or government row, institution column)")
+    add_var(b, "direct_tax_rate", d.I, d.td, "direct tax rate tau^d_i on income (shock "
+            "parameter 'direct_tax_rate')", kind="rate", exogenous=True)
+    add_var(b, "transfers", d.IT, d.gov_to, "transfers to households and enterprises in real "
+            "terms, paid as transfers times the CPI (SAM: institution row, government column; "
+            "shock 'household_transfers')", exogenous=True)
+    add_var(b, "tax_scaler", None, 1.0, "uniform scaler kappa of direct tax rates (free under "
+            "the tax_scaler government closure)", kind="rate", exogenous=True)
+    pq, cpi, eps, YF = (m.markets.price_composite, m.markets.cpi, m.markets.exchange_rate,
+                        m.markets.factor_income)
+    prod, trade, row = m.production, m.trade, m.rest_of_world
+
+    def income_of(i):
+        return m.households.income[i] if i in d.H else m.enterprises.income[i]
+
+    # The direct tax is declared here, its base (income) in the household and
+    # enterprise blocks, which are built after this block.
+    def revenue(b):
+        r = sum(b.direct_tax[i] for i in d.I)
+        for key, comp, index in (("production_tax", "production_tax", d.A),
+                                 ("import_tariff", "import_tariff", d.CM),
+                                 ("export_tax", "export_tax", d.CE),
+                                 ("sales_tax", "sales_tax", d.C)):
+            if d.has_tax[key]:
+                block = prod if key == "production_tax" else trade
+                r += sum(getattr(block, comp)[k] for k in index)
+        r += sum(d.factor_share[d.gov, f] * YF[f] for f in d.F if d.factor_share[d.gov, f])
+        if d.gov in d.row_to:
+            r += eps * row.transfers_to[d.gov]
+        return b.revenue == r
+
+    b.revenue_definition = pyo.Constraint(rule=revenue, doc="government revenue: taxes, factor "
+                                          "income, transfers from abroad (SAM: government row)")
+    b._income_of = income_of
+
+    def transfers_paid():
+        return sum(b.transfers[i] for i in d.IT) * cpi + eps * row.transfers_from_government
+
+    b.saving_rule = pyo.Constraint(
+        expr=b.savings == b.saving_rate * b.revenue,
+        doc="government saving as a share of revenue (binding when the rate is held)")
+    if d.government_demand == "budget_shares":
+        b.demand = pyo.Constraint(
+            d.CG, rule=lambda b, c: pq[c] * b.consumption[c] == d.mu[c] * (
+                b.revenue - b.savings - transfers_paid()),
+            doc="government consumption: fixed budget shares of revenue net of saving and "
+            "transfers (SAM: commodity rows of the government column)")
+    else:
+        b.budget = pyo.Constraint(
+            expr=b.savings == b.revenue - sum(pq[c] * b.consumption[c] for c in d.CG)
+            - transfers_paid(),
+            doc="government budget: saving is revenue less consumption and transfers")
+    return b
+
+
+def add_direct_taxes(m: pyo.ConcreteModel, d) -> None:
+    """Direct taxes on household and enterprise income (after those blocks exist)."""
+    b = m.government
+    b.direct_tax_payment = pyo.Constraint(
+        d.I, rule=lambda b, i: b.direct_tax[i] == b.direct_tax_rate[i] * b.tax_scaler
+        * b._income_of(i),
+        doc="direct tax: rate times income, scaled by the tax scaler (SAM: direct tax row)")
+
+
+def add_balance_of_payments(m: pyo.ConcreteModel, d) -> None:
+    """The balance of payments in foreign currency (dropped by Walras' law; see solve)."""
+    b = m.rest_of_world
+    trade, YF, eps = m.trade, m.markets.factor_income, m.markets.exchange_rate
+    paid_abroad = [f for f in d.F if d.factor_share[d.row, f]]
+    b.balance_of_payments = pyo.Constraint(
+        expr=sum(trade.world_export_price[c] * trade.exports[c] for c in d.CE)
+        + b.foreign_savings + sum(b.transfers_to[i] for i in d.RT)
+        == sum(trade.world_import_price[c] * trade.imports[c] for c in d.CM)
+        + sum(d.factor_share[d.row, f] * YF[f] for f in paid_abroad) / eps
+        + b.transfers_from_government,
+        doc="balance of payments: export earnings, foreign savings and transfers pay for "
+        "imports, factor income paid abroad and transfers (SAM: rest-of-world account)")

@@ -1,0 +1,71 @@
+"""Savings and investment.
+
+.. math::
+
+    S &= \\textstyle\\sum_h S^p_h + \\sum_e S^e_e + S^g + \\varepsilon S^f \\\\
+    p^q_c X^v_c &= \\lambda_c S
+        \\quad\\text{(value shares, stdcge)} \\\\
+    X^v_c &= \\bar X^v_c\\, \\iota, \\qquad \\textstyle\\sum_c p^q_c X^v_c = S
+        \\quad\\text{(fixed composition, standard)} \\\\
+    \\textstyle\\sum_c p^q_c X^v_c &= \\nu\\, \\textstyle\\sum_c p^q_c
+        (\\sum_h X^p_{ch} + X^g_c + X^v_c)
+
+:math:`\\iota` (investment scaler) is free when savings drive investment;
+:math:`\\nu` (the investment share of absorption) is a definition except under
+the ``balanced`` closure, which pins it.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from ._common import add_var
+
+
+def add_investment(m: pyo.ConcreteModel, d) -> pyo.Block:
+    """Add the ``investment`` block."""
+    b = pyo.Block(doc="savings-investment: total savings finance investment demand")
+    m.investment = b
+    add_var(b, "demand", d.CV, d.Xv0, "investment demand X^v_c (SAM: commodity row, "
+            "savings-investment column)")
+    add_var(b, "total_savings", None, d.S0, "total savings S (SAM: savings-investment row total "
+            "net of payments abroad)")
+    pq, eps = m.markets.price_composite, m.markets.exchange_rate
+    hh, gov, row = m.households, m.government, m.rest_of_world
+
+    def total(b):
+        s = sum(hh.savings[h] for h in d.H) + gov.savings + eps * row.foreign_savings
+        if d.E:
+            s += sum(m.enterprises.savings[e] for e in d.E)
+        return b.total_savings == s
+
+    b.total_savings_definition = pyo.Constraint(
+        rule=total, doc="total savings: households, enterprises, government and foreign savings "
+        "(SAM: savings-investment row)")
+    if d.investment_demand == "value_shares":
+        b.demand_rule = pyo.Constraint(
+            d.CV, rule=lambda b, c: pq[c] * b.demand[c] == d.lam[c] * b.total_savings,
+            doc="investment demand: fixed value shares of total savings (SAM: commodity rows of "
+            "the savings-investment column)")
+        return b
+    add_var(b, "composition", d.CV, d.Xv0, "real investment by commodity at scaler one (shock "
+            "parameter 'investment')", exogenous=True)
+    add_var(b, "scaler", None, 1.0, "uniform scaler of real investment (free when savings "
+            "drive investment)", kind="rate")
+    add_var(b, "share_of_absorption", None, d.inv_share, "value of investment over absorption "
+            "(held under the balanced closure)", kind="rate")
+    b.demand_rule = pyo.Constraint(
+        d.CV, rule=lambda b, c: b.demand[c] == b.composition[c] * b.scaler,
+        doc="investment demand: fixed real composition times a uniform scaler (SAM: commodity "
+        "rows of the savings-investment column)")
+    spending = sum(pq[c] * b.demand[c] for c in d.CV)
+    b.savings_investment_balance = pyo.Constraint(
+        expr=spending == b.total_savings,
+        doc="the value of investment equals total savings (SAM: savings-investment account)")
+    Xp, Xg = hh.consumption, gov.consumption
+    absorption = sum(pq[c] * Xp[c, h] for c, h in d.XP) + sum(pq[c] * Xg[c] for c in d.CG) \
+        + spending
+    b.absorption_share_definition = pyo.Constraint(
+        expr=spending == b.share_of_absorption * absorption,
+        doc="investment share of absorption (a definition unless the closure holds it)")
+    return b

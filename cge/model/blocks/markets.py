@@ -1,0 +1,81 @@
+"""Markets and prices: goods and factor market clearing, factor income, the CPI.
+
+.. math::
+
+    Q_c &= \\textstyle\\sum_h X^p_{ch} + X^g_c + X^v_c + \\sum_a a^x_{ca} Z_a \\\\
+    \\textstyle\\sum_a F_{fa} &= \\bar F_f - U_f \\\\
+    YF_f &= p^f_f \\textstyle\\sum_a \\omega_{fa} F_{fa} \\\\
+    CPI &= \\textstyle\\sum_c w_c\\, p^q_c \\\\
+    p^f_{L} &= \\bar w_L \\cdot CPI \\quad \\text{(labour: real wage)}
+
+:math:`U_f` (unemployment) is pinned at zero under full employment; the real
+wage :math:`\\bar w_L` is free then and pinned under ``fixed_real_wage``.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from ._common import add_var
+
+
+def add_prices(m: pyo.ConcreteModel, d) -> pyo.Block:
+    """Add the ``markets`` block with the prices every agent sees."""
+    b = pyo.Block(doc="markets: prices, market clearing, factor income, price index")
+    m.markets = b
+    add_var(b, "price_composite", d.C, 1.0, "purchaser price of the composite good p^q_c "
+            "(including sales tax)", kind="price")
+    add_var(b, "price_domestic", d.C, 1.0, "price of domestic output sold at home p^d_c",
+            kind="price")
+    add_var(b, "factor_price", d.F, 1.0, "economy-wide price of factor f, p^f_f", kind="price")
+    add_var(b, "exchange_rate", None, 1.0, "exchange rate epsilon (domestic currency per unit "
+            "of foreign currency)", kind="price")
+    add_var(b, "cpi", None, 1.0, "consumer price index (base-year household budget weights)",
+            kind="price")
+    add_var(b, "factor_income", d.F, d.FF0, "income of factor f, YF_f (SAM: factor row total)")
+    add_var(b, "factor_endowment", d.F, d.FF0, "supply of factor f (SAM: factor row total; "
+            "shock parameter 'factor_endowment')", exogenous=True)
+    add_var(b, "unemployment", d.F, 0.0, "unemployed quantity of factor f (zero and pinned "
+            "under full employment)", exogenous=True)
+    if d.labour:
+        add_var(b, "real_wage", None, 1.0, "wage of labour deflated by the CPI "
+                "(shock parameter 'real_wage' under fixed_real_wage)", kind="rate")
+    return b
+
+
+def add_market_clearing(m: pyo.ConcreteModel, d) -> None:
+    """Add market clearing, factor income and the price index to ``markets``."""
+    b = m.markets
+    pq, pf, cpi = b.price_composite, b.factor_price, b.cpi
+    Q = m.trade.composite_supply
+    Z, F = m.production.output, m.production.factor_demand
+    wdist = m.production.factor_price_distortion
+    Xp, Xg, Xv = m.households.consumption, m.government.consumption, m.investment.demand
+    users = d.users_of
+
+    def goods_market(b, c):
+        demand = sum(Xp[c, h] for h in d.consumers_of[c])
+        if c in d.CG:
+            demand += Xg[c]
+        if c in d.CV:
+            demand += Xv[c]
+        return Q[c] == demand + sum(coef * Z[a] for a, coef in users[c])
+
+    b.goods_market = pyo.Constraint(
+        d.C, rule=goods_market, doc="composite supply equals household, government, investment "
+        "and intermediate demand (SAM: commodity row)")
+    b.factor_market = pyo.Constraint(
+        d.F, rule=lambda b, f: sum(F[f, a] for a in d.employers_of[f])
+        == b.factor_endowment[f] - b.unemployment[f],
+        doc="factor market: employment equals supply net of unemployment (SAM: factor row total)")
+    b.factor_income_definition = pyo.Constraint(
+        d.F, rule=lambda b, f: b.factor_income[f] == pf[f] * sum(
+            wdist[f, a] * F[f, a] for a in d.employers_of[f]),
+        doc="factor income: rentals paid by all activities (SAM: factor row total)")
+    b.price_index = pyo.Constraint(
+        expr=cpi == sum(d.cpi_weight[c] * pq[c] for c in d.C),
+        doc="consumer price index with base household budget shares as weights")
+    if d.labour:
+        b.real_wage_rule = pyo.Constraint(
+            expr=pf[d.labour] == b.real_wage * cpi,
+            doc="the wage deflated by the CPI is the real wage (binding under fixed_real_wage)")

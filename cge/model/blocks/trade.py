@@ -1,0 +1,175 @@
+"""Trade: Armington imports, CET exports, border prices and trade taxes.
+
+For commodity :math:`c` made by activity :math:`a`, with
+:math:`\\tilde p^q_c = p^q_c/(1+\\tau^s_c)` the composite price net of sales tax:
+
+.. math::
+
+    Q_c &= \\gamma_c (\\delta^m_c M_c^{\\eta_c} + \\delta^d_c D_c^{\\eta_c})^{1/\\eta_c}
+        &\\quad M_c &= \\Big(\\frac{\\gamma_c^{\\eta_c} \\delta^m_c \\tilde p^q_c}
+                         {(1+\\tau^m_c) p^m_c}\\Big)^{\\frac{1}{1-\\eta_c}} Q_c \\\\
+    Z_a &= \\theta_c (\\xi^e_c E_c^{\\phi_c} + \\xi^d_c D_c^{\\phi_c})^{1/\\phi_c}
+        &\\quad E_c &= \\Big(\\frac{\\theta_c^{\\phi_c} \\xi^e_c (1+\\tau^z_a) p^z_a}
+                         {p^e_c}\\Big)^{\\frac{1}{1-\\phi_c}} Z_a \\\\
+    p^m_c &= \\varepsilon\\, p^{Wm}_c, \\qquad p^e_c = (1-\\tau^e_c)\\,\\varepsilon\\, p^{We}_c
+
+A commodity without imports has no :math:`M_c` and no Armington nest
+(:math:`Q_c = \\gamma_c D_c`, :math:`\\tilde p^q_c Q_c = p^d_c D_c`); one without
+exports has no :math:`E_c` and no CET (:math:`D_c = \\theta_c Z_a`,
+:math:`p^d_c D_c = (1+\\tau^z_a) p^z_a Z_a`). With a finite export-demand
+elasticity :math:`\\sigma^x_c` the world price of exports is endogenous:
+:math:`E_c = \\bar E_c s_c (p^{We}_c)^{-\\sigma^x_c}`.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from ._common import add_param, add_var
+
+
+def add_trade(m: pyo.ConcreteModel, d) -> pyo.Block:
+    """Add the ``trade`` block (commodities ``d.C``; imports ``d.CM``, exports ``d.CE``)."""
+    b = pyo.Block(doc="trade: Armington composite of imports and domestic goods, CET split of "
+                  "output into exports and domestic sales")
+    m.trade = b
+    C, CM, CE = d.C, d.CM, d.CE
+    add_var(b, "composite_supply", C, d.Q0, "Armington composite good Q_c (SAM: commodity row "
+            "total minus exports)")
+    add_var(b, "domestic_sales", C, d.D0, "domestic output sold at home D_c (SAM: output value "
+            "minus exports net of export tax)")
+    add_var(b, "imports", CM, d.M0, "imports M_c (SAM: rest-of-world row, commodity column)")
+    add_var(b, "exports", CE, d.E0, "exports E_c (SAM: commodity row, rest-of-world column)")
+    add_var(b, "price_import", CM, 1.0, "domestic price of imports before tariff p^m_c",
+            kind="price")
+    add_var(b, "price_export", CE, {c: 1 - d.te[c] for c in CE},
+            "price exporters receive, net of export tax, p^e_c", kind="price")
+    add_var(b, "world_import_price", CM, 1.0, "world (CIF) price of imports in foreign "
+            "currency (shock parameter 'world_import_price')", kind="rate", exogenous=True)
+    add_var(b, "world_export_price", CE, 1.0, "world (FOB) price of exports in foreign "
+            "currency (shock parameter 'world_export_price')", kind="rate", exogenous=True)
+    add_var(b, "import_tariff_rate", CM, d.tm, "import tariff rate tau^m_c (SAM: tariff / "
+            "imports)", kind="rate", exogenous=True)
+    add_var(b, "export_tax_rate", CE, d.te, "export tax rate tau^e_c (SAM: export tax / "
+            "exports)", kind="rate", exogenous=True)
+    add_var(b, "sales_tax_rate", C, d.ts, "sales tax rate tau^s_c on the composite good "
+            "(SAM: sales tax / composite value before tax)", kind="rate", exogenous=True)
+    for key, name, index, init, doc in (
+            ("import_tariff", "import_tariff", CM, d.Tm0, "import tariff revenue T^m_c"),
+            ("export_tax", "export_tax", CE, d.Te0, "export tax revenue T^e_c"),
+            ("sales_tax", "sales_tax", C, d.Ts0, "sales tax revenue T^s_c")):
+        if d.has_tax[key]:
+            add_var(b, name, index, init, doc + f" (SAM: {key} row, commodity column)")
+    add_param(b, "armington_exponent", CM, d.eta, "eta_c = (sigma_c - 1)/sigma_c")
+    add_param(b, "armington_import_share", CM, d.deltam, "Armington share of imports delta^m_c")
+    add_param(b, "armington_domestic_share", CM, d.deltad, "Armington share of domestic goods "
+              "delta^d_c")
+    add_param(b, "armington_scale", C, d.gamma, "Armington scale gamma_c (Q/D without imports)")
+    add_param(b, "cet_exponent", CE, d.phi, "phi_c = (psi_c + 1)/psi_c")
+    add_param(b, "cet_export_share", CE, d.xie, "CET share of exports xi^e_c")
+    add_param(b, "cet_domestic_share", CE, d.xid, "CET share of domestic sales xi^d_c")
+    add_param(b, "cet_scale", C, d.theta, "CET scale theta_c (D/Z without exports)")
+
+    Q, D, M, E = b.composite_supply, b.domestic_sales, b.imports, b.exports
+    pm, pe = b.price_import, b.price_export
+    pq, pd, eps = m.markets.price_composite, m.markets.price_domestic, m.markets.exchange_rate
+    Z, pz = m.production.output, m.production.price_output
+    tauz = m.production.production_tax_rate
+    act = d.activity_of
+    ts, tm, te = b.sales_tax_rate, b.import_tariff_rate, b.export_tax_rate
+    has_m, has_e = set(CM), set(CE)
+
+    def net_price(c):
+        return pq[c] / (1 + ts[c])
+
+    def armington(b, c):
+        if c not in has_m:
+            return Q[c] == b.armington_scale[c] * D[c]
+        eta = b.armington_exponent[c]
+        return Q[c] == b.armington_scale[c] * (b.armington_import_share[c] * M[c] ** eta
+                                               + b.armington_domestic_share[c] * D[c] ** eta) \
+            ** (1 / eta)
+
+    b.armington = pyo.Constraint(C, rule=armington, doc="Armington CES composite of imports and "
+                                 "domestic goods (Q = gamma D without imports)")
+
+    def import_demand(b, c):
+        eta = b.armington_exponent[c]
+        return M[c] == (b.armington_scale[c] ** eta * b.armington_import_share[c] * net_price(c)
+                        / ((1 + tm[c]) * pm[c])) ** (1 / (1 - eta)) * Q[c]
+
+    b.import_demand = pyo.Constraint(CM, rule=import_demand, doc="cost-minimising import demand "
+                                     "of the Armington nest")
+
+    def domestic_demand(b, c):
+        if c not in has_m:
+            return pd[c] * D[c] == net_price(c) * Q[c]
+        eta = b.armington_exponent[c]
+        return D[c] == (b.armington_scale[c] ** eta * b.armington_domestic_share[c]
+                        * net_price(c) / pd[c]) ** (1 / (1 - eta)) * Q[c]
+
+    b.domestic_demand = pyo.Constraint(C, rule=domestic_demand, doc="cost-minimising demand for "
+                                       "the domestic good (value identity without imports)")
+
+    def cet(b, c):
+        a = act[c]
+        if c not in has_e:
+            return D[c] == b.cet_scale[c] * Z[a]
+        phi = b.cet_exponent[c]
+        return Z[a] == b.cet_scale[c] * (b.cet_export_share[c] * E[c] ** phi
+                                         + b.cet_domestic_share[c] * D[c] ** phi) ** (1 / phi)
+
+    b.cet = pyo.Constraint(C, rule=cet, doc="CET transformation of output into exports and "
+                           "domestic sales (D = theta Z without exports)")
+
+    def export_supply(b, c):
+        a, phi = act[c], b.cet_exponent[c]
+        return E[c] == (b.cet_scale[c] ** phi * b.cet_export_share[c] * (1 + tauz[a]) * pz[a]
+                        / pe[c]) ** (1 / (1 - phi)) * Z[a]
+
+    b.export_supply = pyo.Constraint(CE, rule=export_supply, doc="revenue-maximising export "
+                                     "supply of the CET")
+
+    def domestic_supply(b, c):
+        a = act[c]
+        if c not in has_e:
+            return pd[c] * D[c] == (1 + tauz[a]) * pz[a] * Z[a]
+        phi = b.cet_exponent[c]
+        return D[c] == (b.cet_scale[c] ** phi * b.cet_domestic_share[c] * (1 + tauz[a]) * pz[a]
+                        / pd[c]) ** (1 / (1 - phi)) * Z[a]
+
+    b.domestic_supply = pyo.Constraint(C, rule=domestic_supply, doc="revenue-maximising supply "
+                                       "to the home market (value identity without exports)")
+    b.import_price = pyo.Constraint(
+        CM, rule=lambda b, c: pm[c] == eps * b.world_import_price[c],
+        doc="small open economy: domestic import price is the world price times the exchange "
+        "rate")
+    b.export_price = pyo.Constraint(
+        CE, rule=lambda b, c: pe[c] == (1 - te[c]) * eps * b.world_export_price[c],
+        doc="exporters receive the world price times the exchange rate, net of export tax")
+    if d.finite_export_demand:
+        FE = d.finite_export_demand
+        add_var(b, "export_demand", FE, 1.0, "shift of the world demand curve for exports "
+                "(shock parameter 'export_demand')", kind="rate", exogenous=True)
+        add_param(b, "export_demand_elasticity", FE, d.export_elasticity,
+                  "price elasticity of world demand for exports")
+        for c in FE:
+            b.world_export_price[c].setlb(None)
+            b.world_export_price[c].setub(None)
+        b.export_demand_curve = pyo.Constraint(
+            FE, rule=lambda b, c: E[c] == d.E0[c] * b.export_demand[c]
+            * b.world_export_price[c] ** (-b.export_demand_elasticity[c]),
+            doc="world demand for exports with a finite price elasticity (SAM: exports)")
+    if d.has_tax["import_tariff"]:
+        b.import_tariff_revenue = pyo.Constraint(
+            CM, rule=lambda b, c: b.import_tariff[c] == tm[c] * pm[c] * M[c],
+            doc="tariff revenue (SAM: tariff row, commodity column)")
+    if d.has_tax["export_tax"]:
+        b.export_tax_revenue = pyo.Constraint(
+            CE, rule=lambda b, c: b.export_tax[c] == te[c] * eps * b.world_export_price[c] * E[c],
+            doc="export tax revenue (SAM: export tax row, commodity column)")
+    if d.has_tax["sales_tax"]:
+        b.sales_tax_revenue = pyo.Constraint(
+            C, rule=lambda b, c: b.sales_tax[c] == ts[c] * net_price(c) * Q[c],
+            doc="sales tax revenue (SAM: sales tax row, commodity column)")
+    return b

@@ -1,0 +1,493 @@
+"""The assembled model: blocks on one Pyomo ``ConcreteModel``, a closure, shocks.
+
+:class:`CGEModel` is what users hold::
+
+    model = CGEModel(sam, spec="stdcge")
+    base = model.solve()                      # the benchmark: replicates the SAM
+    model.apply_shocks([{"parameter": "import_tariff_rate", "set": 0}])
+    cf = model.solve()                        # warm-started from the current point
+    model.reset()                             # back to the benchmark, cheaply
+
+The Pyomo model works in SAM units divided by ``calibration.scale``; results are
+reported in SAM units. The balance of payments is deactivated (Walras' law makes
+it redundant once a numeraire is fixed); its residual after a solve is the Walras
+check.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from ..calibration import Calibration, calibrate
+from ..errors import ConfigError, Problem
+from ..sam.core import SAM
+from .closures import Closure
+from .config import get_specification
+
+log = logging.getLogger("cge")
+
+#: Variables reported under the contract's names: result name -> Pyomo component.
+RESULT_VARIABLES: dict[str, str] = {
+    "output": "production.output",
+    "exports": "trade.exports",
+    "imports": "trade.imports",
+    "domestic_sales": "trade.domestic_sales",
+    "composite_supply": "trade.composite_supply",
+    "household_consumption": "households.consumption",
+    "government_consumption": "government.consumption",
+    "investment_demand": "investment.demand",
+    "price_output": "production.price_output",
+    "price_composite": "markets.price_composite",
+    "price_export": "trade.price_export",
+    "price_import": "trade.price_import",
+    "price_domestic": "markets.price_domestic",
+    "factor_price": "markets.factor_price",
+    "exchange_rate": "markets.exchange_rate",
+    "household_savings": "households.savings",
+    "government_savings": "government.savings",
+    "direct_tax": "government.direct_tax",
+    "utility": "households.utility",
+    "value_added": "production.value_added",
+    "factor_demand": "production.factor_demand",
+    "household_income": "households.income",
+    "government_revenue": "government.revenue",
+    "foreign_savings": "rest_of_world.foreign_savings",
+    "cpi": "markets.cpi",
+    "unemployment": "markets.unemployment",
+    "total_savings": "investment.total_savings",
+}
+
+#: Names of the stdcge GAMS variables and the results that hold them.
+GAMS_NAMES: dict[str, str] = {
+    "Z": "output", "E": "exports", "M": "imports", "D": "domestic_sales",
+    "Q": "composite_supply", "Xp": "household_consumption", "Xg": "government_consumption",
+    "Xv": "investment_demand", "pz": "price_output", "pq": "price_composite",
+    "pe": "price_export", "pm": "price_import", "pd": "price_domestic", "pf": "factor_price",
+    "epsilon": "exchange_rate", "Sp": "household_savings", "Sg": "government_savings",
+    "Td": "direct_tax", "UU": "utility", "Y": "value_added", "F": "factor_demand",
+}
+
+
+@dataclass(frozen=True)
+class ShockParameter:
+    """A parameter users may shock: the pinned variable that holds it."""
+
+    component: str
+    doc: str
+    quantity: bool = False   # in SAM units (divided by the scale in the model)
+
+
+#: Parameters a scenario may shock.
+SHOCK_PARAMETERS: dict[str, ShockParameter] = {
+    "import_tariff_rate": ShockParameter("trade.import_tariff_rate", "import tariff rate, by "
+                                         "commodity"),
+    "export_tax_rate": ShockParameter("trade.export_tax_rate", "export tax rate, by commodity"),
+    "sales_tax_rate": ShockParameter("trade.sales_tax_rate", "sales tax rate, by commodity"),
+    "production_tax_rate": ShockParameter("production.production_tax_rate", "production tax "
+                                          "rate, by activity"),
+    "world_export_price": ShockParameter("trade.world_export_price", "world price of exports "
+                                         "(foreign currency), by commodity"),
+    "world_import_price": ShockParameter("trade.world_import_price", "world price of imports "
+                                         "(foreign currency), by commodity"),
+    "export_demand": ShockParameter("trade.export_demand", "shift of the world export demand "
+                                    "curve (finite export_demand elasticity), by commodity"),
+    "foreign_savings": ShockParameter("rest_of_world.foreign_savings", "foreign savings in "
+                                      "foreign currency", quantity=True),
+    "household_saving_rate": ShockParameter("households.saving_rate", "saving rate, by "
+                                            "household"),
+    "government_saving_rate": ShockParameter("government.saving_rate", "government saving as "
+                                             "a share of revenue"),
+    "direct_tax_rate": ShockParameter("government.direct_tax_rate", "direct tax rate, by "
+                                      "household or enterprise"),
+    "household_transfers": ShockParameter("government.transfers", "real government transfers, "
+                                          "by household or enterprise", quantity=True),
+    "enterprise_payout_rate": ShockParameter("enterprises.payout_rate", "share of enterprise "
+                                             "income paid to households, by 'HH,ENT'"),
+    "factor_endowment": ShockParameter("markets.factor_endowment", "factor supply, by factor",
+                                       quantity=True),
+    "productivity": ShockParameter("production.productivity", "value-added productivity, by "
+                                   "activity"),
+    "real_wage": ShockParameter("markets.real_wage", "real wage floor (fixed_real_wage)"),
+    "investment": ShockParameter("investment.composition", "real investment, by commodity "
+                                 "(investment_driven)", quantity=True),
+    "government_consumption": ShockParameter("government.consumption", "real government "
+                                             "consumption, by commodity", quantity=True),
+    "exchange_rate": ShockParameter("markets.exchange_rate", "exchange rate "
+                                    "(fixed_exchange_rate)"),
+}
+
+
+def model_data(cal: Calibration) -> SimpleNamespace:
+    """Plain dictionaries the blocks need, in model units (SAM units / ``cal.scale``)."""
+    acc, bm, pr, s = cal.accounts, cal.benchmark, cal.parameters, cal.scale
+    spec = get_specification(cal.spec)
+    A, C, F, H, E = (list(acc.activities), list(acc.commodities), list(acc.factors),
+                     list(acc.households), list(acc.enterprises))
+
+    def sc(series):
+        return {k: float(v) / s for k, v in series.items()}
+
+    def plain(series):
+        return {k: float(v) for k, v in series.items()}
+
+    F0 = bm["factor_demand"]
+    FA = [(f, a) for a in A for f in F if F0.at[f, a] != 0]
+    io = pr["io_coefficient"]
+    inputs_of = {a: [(c, float(io.at[c, a])) for c in C if io.at[c, a] != 0] for a in A}
+    users_of = {c: [(a, float(io.at[c, a])) for a in A if io.at[c, a] != 0] for c in C}
+    M0, E0 = bm["imports"], bm["exports"]
+    CM = [c for c in C if M0[c] > 0]
+    CE = [c for c in C if E0[c] > 0]
+    Xp0, Xg0, Xv0 = bm["household_consumption"], bm["government_consumption"], \
+        bm["investment_demand"]
+    XP = [(c, h) for c in C for h in H if Xp0.at[c, h] != 0]
+    alpha = {(c, h): float(pr["consumption_share"].at[c, h]) for c, h in XP}
+    UU0 = {h: float(np.prod([(Xp0.at[c, h] / s) ** alpha[c, h] for c, hh in XP if hh == h]))
+           for h in H}
+    CG = [c for c in C if Xg0[c] != 0]
+    CV = [c for c in C if Xv0[c] != 0]
+    fshare = pr["factor_income_share"]
+    transfers = bm["government_transfers"]
+    gov_to = {i: float(v) / s for i, v in transfers.items() if v != 0}
+    row_to = {i: float(v) / s for i, v in bm["transfers_from_abroad"].items() if v != 0}
+    payout = pr["enterprise_payout_rate"]
+    payout_d = {(h, e): float(payout.at[h, e]) for h in H for e in E if payout.at[h, e] != 0}
+    sigma_va = pr["value_added_elasticity"]
+    ed = pr["export_demand_elasticity"]
+    finite = [c for c in CE if np.isfinite(ed.get(c, np.nan))]
+    d = SimpleNamespace(
+        A=A, C=C, F=F, H=H, E=E, I=H + E, gov=acc.government, row=acc.rest_of_world,
+        labour=acc.labour, capital=list(acc.capital),
+        FA=FA, factors_of={a: [f for f, aa in FA if aa == a] for a in A},
+        employers_of={f: [a for ff, a in FA if ff == f] for f in F},
+        inputs_of=inputs_of, users_of=users_of,
+        activity_of=dict(acc.activity_of), commodity_of=dict(acc.commodity_of),
+        ay=plain(pr["value_added_coefficient"]),
+        Z0=sc(bm["output"]), Y0=sc(bm["value_added"]),
+        F0={(f, a): float(F0.at[f, a]) / s for f, a in FA},
+        tauz=plain(pr["production_tax_rate"]), Tz0=sc(bm["production_tax"]),
+        va_share={(f, a): float(pr["value_added_share"].at[f, a]) for f, a in FA},
+        va_scale=plain(pr["value_added_scale"]),
+        va_sigma=plain(sigma_va),
+        va_rho={a: (v - 1) / v if v != 1 else 0.5 for a, v in sigma_va.items()},
+        cobb_douglas={a: bool(v == 1.0) for a, v in sigma_va.items()},
+        CM=CM, CE=CE, Q0=sc(bm["composite_supply"]), D0=sc(bm["domestic_sales"]),
+        M0={c: float(M0[c]) / s for c in CM}, E0={c: float(E0[c]) / s for c in CE},
+        tm={c: float(pr["import_tariff_rate"][c]) for c in CM},
+        te={c: float(pr["export_tax_rate"][c]) for c in CE},
+        ts=plain(pr["sales_tax_rate"]),
+        Tm0={c: float(bm["import_tariff"][c]) / s for c in CM},
+        Te0={c: float(bm["export_tax"][c]) / s for c in CE}, Ts0=sc(bm["sales_tax"]),
+        eta={c: float(pr["armington_exponent"][c]) for c in CM},
+        deltam={c: float(pr["armington_import_share"][c]) for c in CM},
+        deltad={c: float(pr["armington_domestic_share"][c]) for c in CM},
+        gamma=plain(pr["armington_scale"]),
+        phi={c: float(pr["cet_exponent"][c]) for c in CE},
+        xie={c: float(pr["cet_export_share"][c]) for c in CE},
+        xid={c: float(pr["cet_domestic_share"][c]) for c in CE},
+        theta=plain(pr["cet_scale"]),
+        finite_export_demand=finite, export_elasticity={c: float(ed[c]) for c in finite},
+        FF0=sc(bm["factor_endowment"]),
+        factor_share={(i, f): float(fshare.at[i, f]) for i in fshare.index for f in F},
+        XP=XP, alpha=alpha, UU0=UU0, Xp0={(c, h): float(Xp0.at[c, h]) / s for c, h in XP},
+        consumers_of={c: [h for cc, h in XP if cc == c] for c in C},
+        consumed_by={h: [c for c, hh in XP if hh == h] for h in H},
+        income0=sc(bm["income"]), Sp0=sc(bm["household_savings"]),
+        Se0=sc(bm["enterprise_savings"]), Td0=sc(bm["direct_tax"]),
+        td=plain(pr["direct_tax_rate"]), mps=plain(pr["household_saving_rate"]),
+        payout=payout_d, HE=list(payout_d),
+        gov_to=gov_to, IT=list(gov_to), row_to=row_to, RT=list(row_to),
+        gov_to_row=float(bm["government_transfers_abroad"]) / s,
+        revenue0=float(bm["government_revenue"]) / s, Sg0=float(bm["government_savings"]) / s,
+        ssg=float(pr["government_saving_rate"]),
+        CG=CG, Xg0={c: float(Xg0[c]) / s for c in CG},
+        mu={c: float(pr["government_consumption_share"][c]) for c in CG},
+        CV=CV, Xv0={c: float(Xv0[c]) / s for c in CV},
+        lam={c: float(pr["investment_share"][c]) for c in CV},
+        S0=float(Xv0.sum()) / s, inv_share=float(pr["investment_share_of_absorption"]),
+        Sf0=float(bm["foreign_savings"]) / s,
+        cpi_weight=plain(pr["cpi_weight"]),
+        has_tax={r: bool(v) for r, v in acc.taxes.items()},
+        government_demand=spec.government_demand, investment_demand=spec.investment_demand,
+    )
+    return d
+
+
+def build_pyomo(cal: Calibration):
+    """Assemble the Pyomo model from the blocks (no closure applied yet)."""
+    import pyomo.environ as pyo
+
+    from .blocks.institutions import (add_balance_of_payments, add_direct_taxes,
+                                      add_enterprises, add_government, add_households,
+                                      add_rest_of_world)
+    from .blocks.investment import add_investment
+    from .blocks.markets import add_market_clearing, add_prices
+    from .blocks.production import add_production
+    from .blocks.trade import add_trade
+
+    d = model_data(cal)
+    m = pyo.ConcreteModel(name=f"{cal.spec} CGE model of {cal.sam.name}")
+    m._unit_kind = {}
+    add_prices(m, d)
+    add_production(m, d)
+    add_trade(m, d)
+    add_rest_of_world(m, d)
+    add_government(m, d)
+    add_enterprises(m, d)
+    add_households(m, d)
+    add_direct_taxes(m, d)
+    add_investment(m, d)
+    add_market_clearing(m, d)
+    add_balance_of_payments(m, d)
+    # Walras' law: with a numeraire fixed, one market equation is implied by the others.
+    m.rest_of_world.balance_of_payments.deactivate()
+    m.objective = pyo.Objective(expr=0.0, doc="none: the model is a square system of equations")
+    return m, d
+
+
+class CGEModel:
+    """A calibrated, built CGE model with a closure, ready to solve and shock.
+
+    Parameters
+    ----------
+    sam : SAM
+        A balanced SAM with roles.
+    spec : {"stdcge", "standard"}
+        Model specification.
+    closure : Closure or mapping, optional
+        Defaults per specification (see :mod:`cge.model.closures`).
+    elasticities : mapping, optional
+        ``{"armington": ..., "cet": ..., ...}``.
+    calibration : Calibration, optional
+        Reuse a calibration instead of calibrating ``sam`` again.
+    """
+
+    def __init__(self, sam: SAM, spec: str = "standard", closure: Closure | Mapping | None = None,
+                 elasticities: Mapping[str, Any] | None = None,
+                 calibration: Calibration | None = None):
+        specification = get_specification(spec)
+        self.spec = spec
+        self.calibration = calibration or calibrate(sam, spec, elasticities)
+        self.sam = self.calibration.sam
+        self.scale = self.calibration.scale
+        self.closure = Closure.from_user(closure, specification.default_closure)
+        self.pyomo, self._data = build_pyomo(self.calibration)
+        self._check_closure(self.closure)
+        self._benchmark = self._snapshot()
+        self.apply_closure(self.closure)
+        self.last_stats = None
+        self._persistent = None
+
+    # -- structure ----------------------------------------------------------------
+    @property
+    def accounts(self):
+        """The sets (activities, commodities, factors, ...)."""
+        return self.calibration.accounts
+
+    def component(self, path: str):
+        """A Pyomo component by dotted path, e.g. ``"trade.imports"``."""
+        obj = self.pyomo
+        for part in path.split("."):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                raise KeyError(path)
+        return obj
+
+    def has_component(self, path: str) -> bool:
+        try:
+            self.component(path)
+        except KeyError:
+            return False
+        return True
+
+    def unit_kind(self, path: str) -> str:
+        """``quantity`` (SAM units), ``price`` or ``rate``."""
+        return self.pyomo._unit_kind.get(path, "quantity")
+
+    def variables(self) -> Iterable[tuple[str, Any]]:
+        """(dotted path, Pyomo Var) for every variable of the model."""
+        import pyomo.environ as pyo
+
+        for v in self.pyomo.component_objects(pyo.Var, descend_into=True):
+            yield v.getname(fully_qualified=True), v
+
+    def counts(self) -> dict[str, int]:
+        """Numbers of variables (free and pinned) and active equations."""
+        from .blocks._common import is_pinned
+        import pyomo.environ as pyo
+
+        n_free = n_pinned = 0
+        for _, var in self.variables():
+            for v in var.values():
+                if is_pinned(v):
+                    n_pinned += 1
+                else:
+                    n_free += 1
+        n_eq = sum(1 for _ in self.pyomo.component_data_objects(pyo.Constraint, active=True))
+        return {"free_variables": n_free, "pinned_variables": n_pinned, "equations": n_eq}
+
+    # -- closure ------------------------------------------------------------------
+    def _check_closure(self, cl: Closure) -> None:
+        d, problems = self._data, []
+        allowed_numeraires = ["cpi", "exchange_rate", *d.F]
+        if cl.numeraire not in allowed_numeraires:
+            problems.append(Problem("bad_closure", "closure.numeraire",
+                                    f"unknown numeraire {cl.numeraire!r}",
+                                    f"allowed: {', '.join(allowed_numeraires)}"))
+        if d.investment_demand == "value_shares" and cl.savings_investment != "savings_driven":
+            problems.append(Problem(
+                "bad_closure", "closure.savings_investment",
+                f"{cl.savings_investment!r} needs real investment demand; the {self.spec} model "
+                "spends fixed value shares of savings", "use savings_driven or model standard"))
+        if d.government_demand == "budget_shares" and cl.government == "tax_scaler":
+            problems.append(Problem(
+                "bad_closure", "closure.government",
+                f"the {self.spec} government spends fixed budget shares, so nothing is left for "
+                "a tax scaler to target", "use flexible_saving or model standard"))
+        if cl.labour == "fixed_real_wage" and not d.labour:
+            problems.append(Problem("bad_closure", "closure.labour",
+                                    "no labour factor (a factor labelled LAB*)",
+                                    "use full_employment"))
+        if cl.capital == "sector_specific":
+            if not d.capital:
+                problems.append(Problem("bad_closure", "closure.capital", "no capital factor",
+                                        "use mobile"))
+            if cl.numeraire in d.capital:
+                problems.append(Problem("bad_closure", "closure.numeraire",
+                                        "a sector-specific factor has no single price to fix",
+                                        "choose labour, cpi or exchange_rate as numeraire"))
+        if problems:
+            raise ConfigError("the closure does not fit this model", problems)
+
+    def apply_closure(self, closure: Closure | Mapping) -> None:
+        """Choose the exogenous macro variables (see :mod:`cge.model.closures`)."""
+        from .blocks._common import free, pin
+
+        spec = get_specification(self.spec)
+        cl = Closure.from_user(closure, spec.default_closure)
+        self._check_closure(cl)
+        m, d = self.pyomo, self._data
+
+        def setpin(v, pinned: bool):
+            pin(v) if pinned else free(v)
+
+        mk = m.markets
+        setpin(mk.exchange_rate, cl.external == "fixed_exchange_rate"
+               or cl.numeraire == "exchange_rate")
+        setpin(m.rest_of_world.foreign_savings, cl.external == "flexible_exchange_rate")
+        setpin(mk.cpi, cl.numeraire == "cpi")
+        specific = set(d.capital) if cl.capital == "sector_specific" else set()
+        for f in d.F:
+            setpin(mk.factor_price[f], cl.numeraire == f or f in specific)
+            setpin(mk.factor_endowment[f], f not in specific)
+            setpin(mk.unemployment[f], not (f == d.labour and cl.labour == "fixed_real_wage"))
+        for f, a in d.FA:
+            setpin(m.production.factor_demand[f, a], f in specific)
+            setpin(m.production.factor_price_distortion[f, a], f not in specific)
+        if d.labour:
+            setpin(mk.real_wage, cl.labour == "fixed_real_wage")
+        gov = m.government
+        setpin(gov.tax_scaler, cl.government != "tax_scaler")
+        setpin(gov.saving_rate, d.government_demand == "budget_shares"
+               or cl.government == "tax_scaler")
+        setpin(m.households.saving_rate_scaler, cl.savings_investment == "savings_driven")
+        if d.investment_demand == "fixed_composition":
+            inv = m.investment
+            setpin(inv.scaler, cl.savings_investment == "investment_driven")
+            setpin(inv.share_of_absorption, cl.savings_investment == "balanced")
+        self.closure = cl
+        self._persistent = None
+
+    # -- state --------------------------------------------------------------------
+    def _snapshot(self) -> dict[str, np.ndarray]:
+        return {name: np.array([v.value for v in var.values()], dtype=float)
+                for name, var in self.variables()}
+
+    def _restore(self, snap: Mapping[str, np.ndarray]) -> None:
+        from .blocks._common import is_pinned, pin
+
+        for name, var in self.variables():
+            for v, x in zip(var.values(), snap[name]):
+                if is_pinned(v):
+                    pin(v, x)
+                else:
+                    v.set_value(x, skip_validation=True)
+
+    def reset(self) -> None:
+        """Back to the benchmark: every variable and every pinned parameter."""
+        self._restore(self._benchmark)
+
+    def set_elasticities(self, elasticities: Mapping[str, Any]) -> None:
+        """Recalibrate elasticity-dependent parameters in place (no rebuild).
+
+        The benchmark still replicates: only the curvature of the Armington, CET
+        and value-added functions changes.
+        """
+        new = self.calibration.with_elasticities(elasticities)
+        old_cd = self._data.cobb_douglas
+        fresh = model_data(new)
+        switched = [a for a in fresh.A if fresh.cobb_douglas[a] != old_cd[a]]
+        if switched:
+            raise ConfigError("switching value added between Cobb-Douglas (elasticity 1) and "
+                              f"CES needs a new model (activities {switched})")
+        if fresh.finite_export_demand != self._data.finite_export_demand:
+            raise ConfigError("switching between finite and infinite export demand "
+                              "elasticities needs a new model")
+        m = self.pyomo
+        loads = {
+            "production.va_share": fresh.va_share, "production.va_scale": fresh.va_scale,
+            "production.va_rho": fresh.va_rho, "production.va_sigma": fresh.va_sigma,
+            "trade.armington_exponent": fresh.eta, "trade.armington_import_share": fresh.deltam,
+            "trade.armington_domestic_share": fresh.deltad, "trade.armington_scale": fresh.gamma,
+            "trade.cet_exponent": fresh.phi, "trade.cet_export_share": fresh.xie,
+            "trade.cet_domestic_share": fresh.xid, "trade.cet_scale": fresh.theta,
+        }
+        if fresh.finite_export_demand:
+            loads["trade.export_demand_elasticity"] = fresh.export_elasticity
+        for path, values in loads.items():
+            param = self.component(path)
+            for k, v in values.items():
+                param[k] = v
+        self.calibration = new
+        self._data = fresh
+        del m
+        if self._persistent is not None:
+            self._persistent.invalidate()
+
+    # -- shocks -------------------------------------------------------------------
+    def apply_shocks(self, shocks: Iterable[Mapping[str, Any] | Any]) -> None:
+        """Apply shocks to exogenous parameters (see :mod:`cge.model.shocks`)."""
+        from .shocks import apply_shocks
+
+        apply_shocks(self, shocks)
+
+    # -- solving ------------------------------------------------------------------
+    def solve(self, solver: str = "cyipopt", **options):
+        """Solve at the current shocks, warm-started from the current point.
+
+        Returns a :class:`cge.results.Solution`; raises :class:`cge.errors.SolveError`
+        when IPOPT does not converge to the tolerances.
+        """
+        from ..results import Solution
+        from ..solve import solve_model
+
+        stats = solve_model(self, solver=solver, **options)
+        self.last_stats = stats
+        return Solution.from_model(self, stats)
+
+    def __repr__(self) -> str:
+        c = self.counts()
+        return (f"CGEModel({self.spec!r} on {self.sam.name!r}: {c['free_variables']} variables, "
+                f"{c['equations']} equations; closure {self.closure})")
+
+
+def build_model(sam: SAM, spec: str = "standard", closure: Closure | Mapping | None = None,
+                elasticities: Mapping[str, Any] | None = None) -> CGEModel:
+    """Calibrate ``sam`` and build the CGE model ``spec`` (see :class:`CGEModel`)."""
+    return CGEModel(sam, spec, closure, elasticities)

@@ -1,0 +1,74 @@
+"""Validated model configuration: specification and elasticities.
+
+A *specification* is a set of switches over the same blocks (not separate code):
+
+==========================  ==============================  ==============================
+switch                      ``stdcge`` (Hosoe et al.)       ``standard``
+==========================  ==============================  ==============================
+government consumption      fixed budget shares of revenue  fixed real quantities
+                            net of saving, fixed saving
+                            rate
+investment demand           fixed value shares of savings   fixed real composition, scaled
+value added                 Cobb-Douglas                    CES (Cobb-Douglas at sigma = 1)
+export demand               small open economy              optional finite elasticity
+==========================  ==============================  ==============================
+
+Everything is checked when the object is made; errors list the allowed values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ..calibration import ELASTICITIES, ELASTICITY_KEYS, Elasticities  # noqa: F401 (re-exported)
+from ..errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Specification:
+    """Switches that select the equations of each block."""
+
+    name: str
+    description: str
+    government_demand: str      # "budget_shares" | "fixed_real"
+    investment_demand: str      # "value_shares" | "fixed_composition"
+    elasticity_keys: tuple[str, ...]
+    default_closure: Mapping[str, str] = field(default_factory=dict)
+
+
+SPECIFICATIONS: dict[str, Specification] = {
+    "stdcge": Specification(
+        "stdcge",
+        "the textbook standard CGE model of Hosoe, Gasawa and Hashimoto (GAMS library stdcge)",
+        government_demand="budget_shares",
+        investment_demand="value_shares",
+        elasticity_keys=ELASTICITY_KEYS["stdcge"],
+        default_closure={"savings_investment": "savings_driven",
+                         "external": "flexible_exchange_rate",
+                         "government": "flexible_saving", "labour": "full_employment",
+                         "capital": "mobile", "numeraire": "LAB"},
+    ),
+    "standard": Specification(
+        "standard",
+        "the full model: activities and commodities, several households, enterprises, "
+        "transfers and every tax role",
+        government_demand="fixed_real",
+        investment_demand="fixed_composition",
+        elasticity_keys=ELASTICITY_KEYS["standard"],
+        default_closure={"savings_investment": "savings_driven",
+                         "external": "flexible_exchange_rate",
+                         "government": "flexible_saving", "labour": "full_employment",
+                         "capital": "mobile", "numeraire": "cpi"},
+    ),
+}
+
+def get_specification(name: str) -> Specification:
+    """The specification called ``name`` (``stdcge`` or ``standard``)."""
+    try:
+        return SPECIFICATIONS[name]
+    except KeyError:
+        raise ConfigError(f"unknown model specification {name!r}; allowed: "
+                          f"{', '.join(SPECIFICATIONS)}") from None
+
+

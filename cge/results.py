@@ -1,0 +1,231 @@
+"""Results: tidy tables of a solution, comparisons, welfare, the SAM of a solution.
+
+A :class:`Solution` is a snapshot (plain pandas, no Pyomo) of every variable in
+SAM units, with the solver statistics and the closure it was solved under.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Levels of every variable after a solve, in SAM units.
+
+    Attributes
+    ----------
+    values : dict
+        Dotted Pyomo path (``"trade.imports"``) -> pandas Series indexed by label
+        (a MultiIndex for two-dimensional variables; scalars use the index ``"_"``).
+    stats : SolveStats
+        Status, iterations, largest residual, Walras residual, time.
+    closure : dict
+        The closure solved under.
+    spec : str
+        Model specification.
+    """
+
+    values: Mapping[str, pd.Series]
+    stats: Any
+    closure: Mapping[str, str]
+    spec: str
+    consumption_shares: pd.DataFrame = field(repr=False, default=None)
+
+    @classmethod
+    def from_model(cls, model, stats) -> Solution:
+        from .model.build import RESULT_VARIABLES  # noqa: F401 (names documented there)
+
+        values = {}
+        for path, var in model.variables():
+            factor = model.scale if model.unit_kind(path) == "quantity" else 1.0
+            keys = list(var.keys())
+            data = np.fromiter((v.value for v in var.values()), float, len(keys)) * factor
+            if keys == [None]:
+                index = pd.Index(["_"])
+            elif keys and isinstance(keys[0], tuple):
+                index = pd.MultiIndex.from_tuples(keys)
+            else:
+                index = pd.Index(keys)
+            values[path] = pd.Series(data, index=index, name=path)
+        shares = model.calibration.parameters["consumption_share"]
+        return cls(values, stats, model.closure.to_dict(), model.spec, shares)
+
+    # -- access -------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        return self.stats.status
+
+    def table(self, name: str) -> pd.Series:
+        """One variable by result name (``"output"``) or Pyomo path (``"trade.imports"``)."""
+        from .model.build import RESULT_VARIABLES
+
+        path = RESULT_VARIABLES.get(name, name)
+        if path not in self.values:
+            known = [k for k, p in RESULT_VARIABLES.items() if p in self.values]
+            raise KeyError(f"no variable {name!r} in this solution; result names: "
+                           f"{', '.join(known)} (or a Pyomo path such as 'trade.imports')")
+        return self.values[path].rename(name)
+
+    def value(self, name: str, index: Any = "_") -> float:
+        """One level, e.g. ``solution.value("output", "BRD")``."""
+        return float(self.table(name)[index])
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every result variable in long format: ``variable``, ``index``, ``value``."""
+        from .model.build import RESULT_VARIABLES
+
+        rows = []
+        for name, path in RESULT_VARIABLES.items():
+            if path in self.values:
+                for key, v in self.values[path].items():
+                    rows.append((name, index_key(key), float(v)))
+        return pd.DataFrame(rows, columns=["variable", "index", "value"])
+
+    def __repr__(self) -> str:
+        s = self.stats
+        return (f"Solution({self.spec}: {s.status}, {s.iterations} iterations, max residual "
+                f"{s.max_residual:.1e}, Walras {s.walras_residual:.1e})")
+
+
+def index_key(key: Any) -> str:
+    """The label of one index entry as used in JSON results (``"C_SEC,HH"``)."""
+    return ",".join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+
+def compare(base: Solution, counterfactual: Solution, names: list[str] | None = None
+            ) -> pd.DataFrame:
+    """Base and counterfactual levels with absolute and percentage change.
+
+    Returns a table indexed by (``variable``, ``index``).
+    """
+    from .model.build import RESULT_VARIABLES
+
+    names = names or [n for n, p in RESULT_VARIABLES.items() if p in base.values]
+    frames = []
+    for n in names:
+        b, c = base.table(n), counterfactual.table(n)
+        idx = [index_key(k) for k in b.index]
+        frames.append(pd.DataFrame({"variable": n, "index": idx, "base": b.to_numpy(),
+                                    "counterfactual": c.to_numpy()}))
+    out = pd.concat(frames, ignore_index=True).set_index(["variable", "index"])
+    out["change"] = out["counterfactual"] - out["base"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["percent"] = 100.0 * out["change"] / out["base"].abs()
+    return out
+
+
+def equivalent_variation(base: Solution, counterfactual: Solution) -> pd.Series:
+    """Hicksian equivalent variation of each household, at base prices.
+
+    With Cobb-Douglas utility :math:`U = \\prod_c X_c^{\\alpha_c}` the expenditure
+    function is :math:`e(p, U) = U \\prod_c (p_c/\\alpha_c)^{\\alpha_c}`, so
+
+    .. math:: EV = (U^1 - U^0) \\textstyle\\prod_c (p^0_c/\\alpha_c)^{\\alpha_c}
+    """
+    u0, u1 = base.table("utility"), counterfactual.table("utility")
+    pq0 = base.table("price_composite")
+    alpha = base.consumption_shares
+    ev = {}
+    for h in u0.index:
+        a = alpha[h][alpha[h] != 0]
+        unit_cost = float(np.prod((pq0[a.index] / a) ** a))
+        ev[h] = (u1[h] - u0[h]) * unit_cost
+    return pd.Series(ev, name="equivalent_variation")
+
+
+def solution_sam(model) -> pd.DataFrame:
+    """The SAM the model's current solution implies, cell by cell, in SAM units.
+
+    Every non-zero cell of the calibration SAM is recomputed from variable levels;
+    at the benchmark the result equals the SAM (the replication check).
+    """
+    import pyomo.environ as pyo
+
+    m, d, s = model.pyomo, model._data, model.scale
+    v = pyo.value
+    acc = model.accounts
+    out = pd.DataFrame(0.0, index=model.sam.labels, columns=model.sam.labels)
+    prod, trade, mk = m.production, m.trade, m.markets
+    gov, hh, inv, row = m.government, m.households, m.investment, m.rest_of_world
+    T = acc.taxes
+    base = model.sam.matrix
+
+    def pay(payees, payer, amount):
+        """Book ``amount`` paid by ``payer`` to ``payees`` in their benchmark proportions."""
+        payees = list(payees)
+        weights = base.loc[payees, payer]
+        total = weights.sum()
+        if len(payees) == 1 or total == 0:
+            out.at[payees[0], payer] += amount
+        else:
+            for r, w in weights.items():
+                out.at[r, payer] += amount * w / total
+
+    eps, cpi = v(mk.exchange_rate), v(mk.cpi)
+    pq = {c: v(mk.price_composite[c]) for c in d.C}
+    for a in d.A:
+        Z, pz = v(prod.output[a]), v(prod.price_output[a])
+        for c, coef in d.inputs_of[a]:
+            out.at[c, a] += coef * Z * pq[c]
+        for f in d.factors_of[a]:
+            out.at[f, a] += v(mk.factor_price[f]) * v(prod.factor_price_distortion[f, a]) \
+                * v(prod.factor_demand[f, a])
+        if T["production_tax"]:
+            pay(T["production_tax"], a, v(prod.production_tax[a]))
+        if acc.layout == "activity_commodity":
+            out.at[a, acc.commodity_of[a]] += (1 + v(prod.production_tax_rate[a])) * pz * Z
+    for c in d.CM:
+        out.at[d.row, c] += eps * v(trade.world_import_price[c]) * v(trade.imports[c])
+        if T["import_tariff"]:
+            pay(T["import_tariff"], c, v(trade.import_tariff[c]))
+    for c in d.CE:
+        out.at[c, d.row] += eps * v(trade.world_export_price[c]) * v(trade.exports[c])
+        if T["export_tax"]:
+            pay(T["export_tax"], c, v(trade.export_tax[c]))
+    if T["sales_tax"]:
+        for c in d.C:
+            pay(T["sales_tax"], c, v(trade.sales_tax[c]))
+    for c, h in d.XP:
+        out.at[c, h] += pq[c] * v(hh.consumption[c, h])
+    for c in d.CG:
+        out.at[c, d.gov] += pq[c] * v(gov.consumption[c])
+    si = acc.savings_investment
+    for c in d.CV:
+        out.at[c, si] += pq[c] * v(inv.demand[c])
+    for f in d.F:
+        YF = v(mk.factor_income[f])
+        for i in [*d.H, *d.E, d.gov, d.row]:
+            share = d.factor_share[i, f]
+            if share:
+                out.at[i, f] += share * YF
+    for i in d.I:
+        pay([*T["direct_tax"], d.gov], i, v(gov.direct_tax[i]))
+    for h in d.H:
+        out.at[si, h] += v(hh.savings[h])
+    for e in d.E:
+        out.at[si, e] += v(m.enterprises.savings[e])
+        for h in d.H:
+            if (h, e) in d.payout:
+                out.at[h, e] += v(m.enterprises.payout_rate[h, e]) * v(m.enterprises.income[e])
+    for i in d.IT:
+        out.at[i, d.gov] += v(gov.transfers[i]) * cpi
+    out.at[d.row, d.gov] += eps * v(row.transfers_from_government)
+    out.at[si, d.gov] += v(gov.savings)
+    for i in d.RT:
+        out.at[i, d.row] += eps * v(row.transfers_to[i])
+    sf = eps * v(row.foreign_savings)
+    if base.at[d.row, si] != 0 and base.at[si, d.row] == 0:
+        out.at[d.row, si] += -sf
+    else:
+        out.at[si, d.row] += sf
+    # tax accounts pass their revenue to the government
+    for role, accounts in T.items():
+        for t in accounts:
+            out.at[d.gov, t] += out.loc[t].sum()
+    return out * s
