@@ -199,62 +199,89 @@ def _scaled_residuals(nlp) -> np.ndarray:
 
 
 class PersistentProblem:
-    """One PyNumero NLP and cyipopt problem kept across solves of a model.
+    """One PyNumero NLP kept across solves of a model, driven by ``cyipopt`` directly.
 
-    Shocks and closures only move bounds of pinned variables; the problem reads
-    them again before each solve (cheap numpy copies) instead of rewriting the
-    model. Changing elasticities (mutable parameters) invalidates it.
+    Shocks and closures only move the bounds of pinned variables; each solve reads
+    them (and the starting point) from the Pyomo variables and hands them to a new
+    ``cyipopt.Problem`` over the same compiled NLP, so the model is never written
+    again. Changing elasticities (mutable parameters) invalidates it.
     """
 
     def __init__(self, model):
-        import pyomo.environ as pyo
         from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 
         self.model = model
-        m = model.pyomo
-        self.nlp = PyomoNLP(m)
+        self.nlp = PyomoNLP(model.pyomo)
         self.variables = self.nlp.get_pyomo_variables()
         self.names = [c.getname(fully_qualified=True) for c in self.nlp.get_pyomo_constraints()]
+        jac = self.nlp.evaluate_jacobian()
+        self._jac_structure = (jac.row, jac.col)
+        hess = self.nlp.evaluate_hessian_lag()
+        self._lower = hess.row >= hess.col
+        self._hess_structure = (hess.row[self._lower], hess.col[self._lower])
+        self._x_scaling = self.nlp.get_primals_scaling()
+        self._g_scaling = self.nlp.get_constraints_scaling()
         self._valid = True
-        del pyo
+        self.iterations = 0
 
     def invalidate(self) -> None:
         self._valid = False
 
+    # -- the callbacks cyipopt calls ------------------------------------------------
+    def objective(self, x):
+        return 0.0
+
+    def gradient(self, x):
+        return np.zeros_like(x)
+
+    def constraints(self, x):
+        self.nlp.set_primals(x)
+        return self.nlp.evaluate_constraints()
+
+    def jacobianstructure(self):
+        return self._jac_structure
+
+    def jacobian(self, x):
+        self.nlp.set_primals(x)
+        return self.nlp.evaluate_jacobian().data
+
+    def hessianstructure(self):
+        return self._hess_structure
+
+    def hessian(self, x, lagrange, obj_factor):
+        self.nlp.set_primals(x)
+        self.nlp.set_duals(lagrange)
+        self.nlp.set_obj_factor(obj_factor)
+        return self.nlp.evaluate_hessian_lag().data[self._lower]
+
+    def intermediate(self, alg_mod, iter_count, *args):
+        self.iterations = iter_count
+        return True
+
+    # -- solving --------------------------------------------------------------------
     def solve(self, opts: dict):
         import cyipopt
-        from pyomo.contrib.pynumero.interfaces.cyipopt_interface import CyIpoptNLP
 
         if not self._valid:
             self.__init__(self.model)
-        nlp, variables = self.nlp, self.variables
-        lb = np.array([-np.inf if v.lb is None else v.lb for v in variables])
-        ub = np.array([np.inf if v.ub is None else v.ub for v in variables])
+        variables = self.variables
+        lb = np.array([-np.inf if v.lb is None else v.lb for v in variables], dtype=float)
+        ub = np.array([np.inf if v.ub is None else v.ub for v in variables], dtype=float)
         x0 = np.array([v.value for v in variables], dtype=float)
-        # PyomoNLP keeps its bounds as arrays; refresh them from the pinned variables.
-        nlp._primals_lb[:] = lb
-        nlp._primals_ub[:] = ub
-        nlp._init_primals[:] = x0
-        nlp.set_primals(x0)
-        counter = {"iter": 0}
-
-        def callback(*args):
-            counter["iter"] = args[2] if len(args) == 13 else args[1]
-            return True
-
-        problem = CyIpoptNLP(nlp, intermediate_callback=callback)
-        obj_s, x_s, g_s = problem.scaling_factors()
-        if x_s is not None or g_s is not None:
-            problem.set_problem_scaling(1.0 if obj_s is None else obj_s,
-                                        np.ones(len(x0)) if x_s is None else x_s,
-                                        np.ones(len(self.names)) if g_s is None else g_s)
+        g_bounds = self.nlp.constraints_lb()
+        problem = cyipopt.Problem(n=len(x0), m=len(g_bounds), problem_obj=self, lb=lb, ub=ub,
+                                  cl=g_bounds, cu=self.nlp.constraints_ub())
+        if self._x_scaling is not None or self._g_scaling is not None:
+            problem.set_problem_scaling(
+                1.0, np.ones(len(x0)) if self._x_scaling is None else self._x_scaling,
+                np.ones(len(g_bounds)) if self._g_scaling is None else self._g_scaling)
         for k, v in opts.items():
             problem.add_option(k, v)
+        self.iterations = 0
         x, info = problem.solve(x0)
-        for v, val in zip(variables, x):
-            v.set_value(float(val), skip_validation=True)
-        nlp.set_primals(x)
-        residuals = _scaled_residuals(nlp)
-        del cyipopt
-        return int(info["status"]), _message(info["status_msg"]), counter["iter"], residuals, \
+        for v, val in zip(variables, x.tolist()):
+            v.set_value(val, skip_validation=True)
+        self.nlp.set_primals(x)
+        residuals = _scaled_residuals(self.nlp)
+        return int(info["status"]), _message(info["status_msg"]), self.iterations, residuals, \
             self.names

@@ -1,0 +1,52 @@
+"""``cge run``: solve a scenario file (benchmark and counterfactual) and report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+#: Results shown in the printed summary (percent change by account).
+_SUMMARY = ("output", "exports", "imports", "composite_supply", "price_composite",
+            "factor_price", "exchange_rate", "utility")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run", help="solve a scenario: benchmark, shocks, counterfactual",
+        description="Solve the benchmark (which must replicate the SAM) and the counterfactual "
+                    "of a scenario file, print the closure and the main changes, and optionally "
+                    "write every result as JSON.")
+    p.add_argument("scenario", metavar="SCENARIO.yaml", help="scenario file")
+    p.add_argument("--json", metavar="OUT.json", help="write results to this JSON file")
+    p.add_argument("--solver", choices=("cyipopt", "persistent"), default="persistent",
+                   help="cyipopt: Pyomo's SolverFactory; persistent: one PyNumero problem "
+                        "reused for both solves (default)")
+    p.add_argument("--quiet", action="store_true", help="print only the status line")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..scenario import Scenario, run_scenario
+
+    scenario = Scenario.from_yaml(args.scenario)
+    result = run_scenario(scenario, solver=args.solver)
+    data = result.to_json_dict()
+    if args.json:
+        Path(args.json).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    base, cf = result.base.stats, result.counterfactual.stats
+    print(f"scenario {scenario.name} ({scenario.model}): {cf.status}")
+    if args.quiet:
+        return 0
+    print("closure: " + ", ".join(f"{k}={v}" for k, v in data["closure"].items()))
+    print(f"benchmark: {base.iterations} iterations, max residual {base.max_residual:.1e}; "
+          f"counterfactual: {cf.iterations} iterations, max residual {cf.max_residual:.1e}, "
+          f"Walras residual {cf.walras_residual:.1e}")
+    table = result.compare()
+    names = [n for n in _SUMMARY if n in table.index.get_level_values(0)]
+    shown = table.loc[names, ["base", "counterfactual", "percent"]]
+    print(shown.to_string(float_format=lambda x: f"{x:,.4f}"))
+    print(f"equivalent variation: {data['equivalent_variation']:,.6g}")
+    if args.json:
+        print(f"wrote {args.json}")
+    return 0

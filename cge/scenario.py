@@ -1,0 +1,214 @@
+"""Scenario files and runs: benchmark, shocks, counterfactual, comparison.
+
+A scenario file (YAML)::
+
+    name: stdcge_tariff_abolition
+    sam: ../stdcge.xlsx            # relative to this file
+    model: stdcge                  # or standard
+    elasticities: {armington: 2, cet: 2}
+    closure: {numeraire: LAB}      # optional, defaults per model
+    shocks:
+      - {parameter: import_tariff_rate, set: 0}   # index absent: every commodity
+
+:func:`run_scenario` solves the benchmark (checking that it replicates the SAM),
+applies the shocks and solves the counterfactual warm-started from the benchmark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, Problem
+from .model.closures import CLOSURE_OPTIONS
+from .model.config import SPECIFICATIONS
+from .model.shocks import Shock
+
+#: Keys a scenario file may have.
+SCENARIO_KEYS = ("name", "description", "sam", "model", "elasticities", "closure", "shocks")
+
+#: Variables written to the JSON result, in order (the contract's names).
+JSON_VARIABLES = (
+    "output", "exports", "imports", "domestic_sales", "composite_supply",
+    "household_consumption", "government_consumption", "investment_demand", "price_output",
+    "price_composite", "price_export", "price_import", "price_domestic", "factor_price",
+    "exchange_rate", "household_savings", "government_savings", "direct_tax", "utility",
+    "value_added", "household_income", "government_revenue", "foreign_savings", "cpi",
+    "unemployment", "total_savings",
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario: SAM, model, elasticities, closure and shocks."""
+
+    name: str
+    sam: Any                      # a path or a SAM object
+    model: str = "standard"
+    elasticities: Mapping[str, Any] = field(default_factory=dict)
+    closure: Mapping[str, str] | None = None
+    shocks: tuple[Shock, ...] = ()
+    description: str = ""
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Scenario:
+        """Read and validate a scenario file; errors name the key and the fix."""
+        import yaml
+
+        path = Path(path)
+        if not path.exists():
+            raise ConfigError(f"scenario file {path} not found")
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        return cls.from_dict(raw, base_dir=path.parent, where=str(path))
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any], base_dir: str | Path = ".",
+                  where: str = "scenario") -> Scenario:
+        """Validate a scenario given as a mapping (paths relative to ``base_dir``)."""
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{where}: a scenario must be a mapping of keys "
+                              f"({', '.join(SCENARIO_KEYS)})")
+        problems = [Problem("unknown_key", f"{where}: {k}", "unknown key",
+                            f"allowed keys: {', '.join(SCENARIO_KEYS)}")
+                    for k in raw if k not in SCENARIO_KEYS]
+        for k in ("name", "sam"):
+            if not raw.get(k):
+                problems.append(Problem("missing_key", f"{where}: {k}", "is required", ""))
+        model = raw.get("model", "standard")
+        if model not in SPECIFICATIONS:
+            problems.append(Problem("bad_value", f"{where}: model", f"unknown model {model!r}",
+                                    f"allowed: {', '.join(SPECIFICATIONS)}"))
+        closure = raw.get("closure")
+        if closure is not None and not isinstance(closure, Mapping):
+            problems.append(Problem("bad_value", f"{where}: closure", "must be a mapping",
+                                    f"keys: {', '.join(CLOSURE_OPTIONS)}"))
+        elasticities = raw.get("elasticities") or {}
+        if not isinstance(elasticities, Mapping):
+            problems.append(Problem("bad_value", f"{where}: elasticities", "must be a mapping",
+                                    "e.g. {armington: 2, cet: 2}"))
+        shocks_raw = raw.get("shocks") or []
+        if not isinstance(shocks_raw, list):
+            problems.append(Problem("bad_value", f"{where}: shocks", "must be a list",
+                                    "e.g. [{parameter: import_tariff_rate, set: 0}]"))
+            shocks_raw = []
+        if problems:
+            raise ConfigError(f"{where}: invalid scenario", problems)
+        shocks = tuple(Shock.from_mapping(s, f"{where}: shocks[{i}]")
+                       for i, s in enumerate(shocks_raw))
+        sam = raw["sam"]
+        if isinstance(sam, (str, Path)):
+            sam = Path(base_dir) / sam
+            if not sam.exists():
+                raise ConfigError(f"{where}: SAM file {sam} not found",
+                                  [Problem("missing_file", f"{where}: sam", f"{sam} not found",
+                                           "give the path relative to the scenario file")])
+        return cls(str(raw["name"]), sam, model, dict(elasticities),
+                   dict(closure) if closure else None, shocks, str(raw.get("description", "")))
+
+    def load_sam(self):
+        """The SAM object (read from file when ``sam`` is a path)."""
+        from .sam.core import SAM
+        from .sam.io import read_sam
+
+        return self.sam if isinstance(self.sam, SAM) else read_sam(self.sam)
+
+    def build(self):
+        """Calibrate and build the model of this scenario."""
+        from .model.build import CGEModel
+
+        return CGEModel(self.load_sam(), self.model, self.closure, self.elasticities)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Benchmark and counterfactual of one scenario."""
+
+    scenario: Scenario
+    base: Any
+    counterfactual: Any
+    closure: Mapping[str, str]
+    equivalent_variation: Any
+
+    @property
+    def status(self) -> str:
+        return self.counterfactual.status
+
+    def compare(self):
+        """Base, counterfactual, change and percent change of every variable."""
+        from .results import compare
+
+        return compare(self.base, self.counterfactual)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The contract layout: scenario, status, closure, results, equivalent_variation.
+
+        Index keys are account labels; two-dimensional variables use ``"C,HH"``.
+        For convenience a variable with one entry is also given under ``"_"``, and
+        household consumption of a single-household model also by commodity alone.
+        """
+        from .model.build import RESULT_VARIABLES
+        from .results import index_key
+
+        results: dict[str, Any] = {}
+        for name in JSON_VARIABLES:
+            if RESULT_VARIABLES[name] not in self.base.values:
+                continue
+            b, c = self.base.table(name), self.counterfactual.table(name)
+            entries = {index_key(k): {"base": float(x), "counterfactual": float(y)}
+                       for k, x, y in zip(b.index, b.to_numpy(), c.to_numpy())}
+            if len(entries) == 1 and "_" not in entries:
+                entries["_"] = next(iter(entries.values()))
+            if b.index.nlevels == 2 and b.index.get_level_values(1).nunique() == 1:
+                for k, x, y in zip(b.index, b.to_numpy(), c.to_numpy()):
+                    entries[str(k[0])] = {"base": float(x), "counterfactual": float(y)}
+            results[name] = entries
+        ev = self.equivalent_variation
+        return {
+            "scenario": self.scenario.name,
+            "model": self.scenario.model,
+            "status": self.status,
+            "closure": dict(self.closure),
+            "shocks": [s.to_dict() for s in self.scenario.shocks],
+            "solver": {"base": _stats(self.base.stats), "counterfactual":
+                       _stats(self.counterfactual.stats)},
+            "results": results,
+            "equivalent_variation": float(ev.sum()),
+            "equivalent_variation_by_household": {str(k): float(v) for k, v in ev.items()},
+        }
+
+
+def _stats(s) -> dict[str, Any]:
+    return {"status": s.status, "iterations": int(s.iterations),
+            "max_residual": float(s.max_residual), "walras_residual": float(s.walras_residual),
+            "seconds": float(s.seconds)}
+
+
+def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
+                 model=None) -> RunResult:
+    """Solve the benchmark and the counterfactual of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario or path to a YAML file
+    solver : {"cyipopt", "persistent"}
+    model : CGEModel, optional
+        A built model to reuse (it is reset to the benchmark first).
+    """
+    from .results import equivalent_variation
+
+    if not isinstance(scenario, Scenario):
+        scenario = Scenario.from_yaml(scenario)
+    if model is None:
+        model = scenario.build()
+    else:
+        model.reset()
+    base = model.solve(solver=solver)
+    model.apply_shocks(scenario.shocks)
+    cf = model.solve(solver=solver)
+    return RunResult(scenario, base, cf, model.closure.to_dict(),
+                     equivalent_variation(base, cf))
