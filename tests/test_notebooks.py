@@ -1,0 +1,75 @@
+"""Every notebook in notebooks/ runs from top to bottom, quickly, and shows a figure.
+
+The notebooks are executed with nbclient in a kernel that runs *this* interpreter (the
+virtual environment's python), through a kernel spec written for the test session, so
+the result does not depend on which "python3" kernel a machine happens to have.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+KERNEL = "cge-test-venv"
+#: Seconds a whole notebook may take ("well under a minute" on a laptop).
+MAX_SECONDS = 60
+
+
+@pytest.fixture(scope="session")
+def venv_kernel(tmp_path_factory) -> str:
+    """A kernel spec that starts ipykernel with sys.executable, on JUPYTER_PATH."""
+    pytest.importorskip("ipykernel")
+    base = tmp_path_factory.mktemp("jupyter")
+    spec = base / "kernels" / KERNEL
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "cge tests (venv python)", "language": "python"}))
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JUPYTER_PATH", str(base))
+    yield KERNEL
+    mp.undo()
+
+
+def test_there_are_notebooks():
+    assert any(p.name.startswith("01_") for p in NOTEBOOKS), "notebooks/01_*.ipynb is missing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_is_committed_without_outputs(path):
+    """Outputs are stripped before committing, so diffs show only changes to the code."""
+    nb = nbformat.read(path, as_version=4)
+    with_outputs = [i for i, c in enumerate(nb.cells)
+                    if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    assert not with_outputs, f"{path.name}: strip the outputs of cells {with_outputs}"
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_and_shows_a_figure(path, venv_kernel, tmp_path, monkeypatch):
+    monkeypatch.setenv("CGE_NOTEBOOK_OUTPUT", str(tmp_path))
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(nb, kernel_name=venv_kernel, timeout=MAX_SECONDS,
+                                     resources={"metadata": {"path": str(path.parent)}})
+    started = time.perf_counter()
+    client.execute()  # a failing cell raises CellExecutionError naming the cell
+    seconds = time.perf_counter() - started
+
+    assert seconds < MAX_SECONDS, f"{path.name} took {seconds:.0f} s"
+    images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if "image/png" in o.get("data", {})]
+    assert images, f"{path.name} shows no figure"
+    stray = sorted(p.name for p in (ROOT / "notebooks").iterdir()
+                   if p.suffix not in {".ipynb"} and not p.name.startswith("."))
+    assert not stray, f"{path.name} wrote files into notebooks/: {stray}"
