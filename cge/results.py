@@ -43,7 +43,7 @@ class Solution:
 
         values = {}
         for path, var in model.variables():
-            factor = model.scale if model.unit_kind(path) == "quantity" else 1.0
+            factor = model.scale if model.unit_kind(path) in ("quantity", "value") else 1.0
             keys = list(var.keys())
             data = np.fromiter((v.value for v in var.values()), float, len(keys)) * factor
             if keys == [None]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -198,6 +199,19 @@ def _scaled_residuals(nlp) -> np.ndarray:
     return r * scaling if scaling is not None else r
 
 
+@contextmanager
+def _evaluation_errors():
+    """Turn a failed function evaluation (e.g. a negative base of a power) into a signal
+    IPOPT handles by cutting the step, as Pyomo's own cyipopt interface does."""
+    import cyipopt
+    from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
+
+    try:
+        yield
+    except PyNumeroEvaluationError as exc:
+        raise cyipopt.CyIpoptEvaluationError(str(exc)) from None
+
+
 class PersistentProblem:
     """One PyNumero NLP kept across solves of a model, driven by ``cyipopt`` directly.
 
@@ -236,14 +250,16 @@ class PersistentProblem:
 
     def constraints(self, x):
         self.nlp.set_primals(x)
-        return self.nlp.evaluate_constraints()
+        with _evaluation_errors():
+            return self.nlp.evaluate_constraints()
 
     def jacobianstructure(self):
         return self._jac_structure
 
     def jacobian(self, x):
         self.nlp.set_primals(x)
-        return self.nlp.evaluate_jacobian().data
+        with _evaluation_errors():
+            return self.nlp.evaluate_jacobian().data
 
     def hessianstructure(self):
         return self._hess_structure
@@ -252,7 +268,8 @@ class PersistentProblem:
         self.nlp.set_primals(x)
         self.nlp.set_duals(lagrange)
         self.nlp.set_obj_factor(obj_factor)
-        return self.nlp.evaluate_hessian_lag().data[self._lower]
+        with _evaluation_errors():
+            return self.nlp.evaluate_hessian_lag().data[self._lower]
 
     def intermediate(self, alg_mod, iter_count, *args):
         self.iterations = iter_count

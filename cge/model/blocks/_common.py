@@ -15,9 +15,12 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-#: How a variable's model value converts to SAM units: quantities and nominal
-#: values are multiplied by the calibration scale, prices and rates are not.
-UNIT_KINDS = ("quantity", "price", "rate")
+#: What a variable measures: real quantities and nominal values are in model units
+#: (SAM units divided by the calibration scale), prices and rates are unit-free.
+#: Homogeneity: prices and nominal values scale with the numeraire, the rest not.
+UNIT_KINDS = ("quantity", "value", "price", "rate")
+#: Kinds stored in model units (multiplied by the scale to report in SAM units).
+SCALED_KINDS = ("quantity", "value")
 
 
 def add_var(block: pyo.Block, name: str, index: Iterable | None, init: Any, doc: str,

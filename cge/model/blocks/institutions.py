@@ -61,8 +61,10 @@ def add_households(m: pyo.ConcreteModel, d) -> pyo.Block:
     b = pyo.Block(doc="households: income, direct tax, saving, Cobb-Douglas consumption")
     m.households = b
     H = d.H
-    add_var(b, "income", H, d.income0, "household income YH_h (SAM: household row total)")
-    add_var(b, "savings", H, d.Sp0, "household saving S^p_h (SAM: savings-investment row)")
+    add_var(b, "income", H, d.income0, "household income YH_h (SAM: household row total)",
+            kind="value")
+    add_var(b, "savings", H, d.Sp0, "household saving S^p_h (SAM: savings-investment row)",
+            kind="value")
     add_var(b, "consumption", d.XP, d.Xp0, "household consumption X^p_ch (SAM: commodity row, "
             "household column)")
     add_var(b, "utility", H, d.UU0, "Cobb-Douglas utility UU_h")
@@ -108,8 +110,10 @@ def add_enterprises(m: pyo.ConcreteModel, d) -> pyo.Block | None:
         return None
     b = pyo.Block(doc="enterprises: capital income, direct tax, payouts, retained earnings")
     m.enterprises = b
-    add_var(b, "income", d.E, d.income0, "enterprise income YE_e (SAM: enterprise row total)")
-    add_var(b, "savings", d.E, d.Se0, "enterprise saving (SAM: savings-investment row)")
+    add_var(b, "income", d.E, d.income0, "enterprise income YE_e (SAM: enterprise row total)",
+            kind="value")
+    add_var(b, "savings", d.E, d.Se0, "enterprise saving (SAM: savings-investment row)",
+            kind="value")
     add_var(b, "payout_rate", d.HE, d.payout, "share of enterprise income paid to each "
             "household (SAM: household row, enterprise column / enterprise income; shock "
             "'enterprise_payout_rate')", kind="rate", exogenous=True)
@@ -137,9 +141,9 @@ def add_government(m: pyo.ConcreteModel, d) -> pyo.Block:
     b = pyo.Block(doc="government: taxes, consumption, transfers, saving")
     m.government = b
     add_var(b, "revenue", None, d.revenue0, "government revenue GR: every tax, factor income, "
-            "transfers from abroad (SAM: government row total)")
+            "transfers from abroad (SAM: government row total)", kind="value")
     add_var(b, "savings", None, d.Sg0, "government saving S^g (SAM: savings-investment row, "
-            "government column)")
+            "government column)", kind="value")
     add_var(b, "saving_rate", None, d.ssg, "government saving as a share of revenue "
             "(shock parameter 'government_saving_rate')", kind="rate",
             exogenous=d.government_demand == "budget_shares")
@@ -147,7 +151,7 @@ def add_government(m: pyo.ConcreteModel, d) -> pyo.Block:
             "government column; shock 'government_consumption')",
             exogenous=d.government_demand == "fixed_real")
     add_var(b, "direct_tax", d.I, d.Td0, "direct tax paid by the institution T^d_i (SAM: direct "
-            "tax or government row, institution column)")
+            "tax or government row, institution column)", kind="value")
     add_var(b, "direct_tax_rate", d.I, d.td, "direct tax rate tau^d_i on income (shock "
             "parameter 'direct_tax_rate')", kind="rate", exogenous=True)
     add_var(b, "transfers", d.IT, d.gov_to, "transfers to households and enterprises in real "

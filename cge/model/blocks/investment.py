@@ -29,7 +29,7 @@ def add_investment(m: pyo.ConcreteModel, d) -> pyo.Block:
     add_var(b, "demand", d.CV, d.Xv0, "investment demand X^v_c (SAM: commodity row, "
             "savings-investment column)")
     add_var(b, "total_savings", None, d.S0, "total savings S (SAM: savings-investment row total "
-            "net of payments abroad)")
+            "net of payments abroad)", kind="value")
     pq, eps = m.markets.price_composite, m.markets.exchange_rate
     hh, gov, row = m.households, m.government, m.rest_of_world
 

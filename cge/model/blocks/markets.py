@@ -32,7 +32,8 @@ def add_prices(m: pyo.ConcreteModel, d) -> pyo.Block:
             "of foreign currency)", kind="price")
     add_var(b, "cpi", None, 1.0, "consumer price index (base-year household budget weights)",
             kind="price")
-    add_var(b, "factor_income", d.F, d.FF0, "income of factor f, YF_f (SAM: factor row total)")
+    add_var(b, "factor_income", d.F, d.FF0, "income of factor f, YF_f (SAM: factor row total)",
+            kind="value")
     add_var(b, "factor_endowment", d.F, d.FF0, "supply of factor f (SAM: factor row total; "
             "shock parameter 'factor_endowment')", exogenous=True)
     add_var(b, "unemployment", d.F, 0.0, "unemployed quantity of factor f (zero and pinned "

@@ -39,14 +39,14 @@ def add_production(m: pyo.ConcreteModel, d) -> pyo.Block:
     add_var(b, "price_value_added", A, 1.0, "price of value added p^y_a", kind="price")
     add_var(b, "factor_price_distortion", FA, 1.0,
             "rental of factor f in activity a relative to the economy-wide factor price "
-            "(1 when the factor is mobile)", kind="price", exogenous=True)
+            "(1 when the factor is mobile)", kind="rate", exogenous=True)
     add_var(b, "productivity", A, 1.0, "total factor productivity shifter A_a of value added "
             "(shock parameter 'productivity')", kind="rate", exogenous=True)
     add_var(b, "production_tax_rate", A, d.tauz, "production tax rate tau^z_a "
             "(SAM: production tax / output)", kind="rate", exogenous=True)
     if d.has_tax["production_tax"]:
         add_var(b, "production_tax", A, d.Tz0, "production tax revenue T^z_a "
-                "(SAM: production tax row, activity column)")
+                "(SAM: production tax row, activity column)", kind="value")
     add_param(b, "va_share", FA, d.va_share, "value-added share beta_fa (Cobb-Douglas) or "
               "delta_fa (CES), from factor payments")
     add_param(b, "va_scale", A, d.va_scale, "value-added scale b_a")

@@ -59,7 +59,8 @@ def add_trade(m: pyo.ConcreteModel, d) -> pyo.Block:
             ("export_tax", "export_tax", CE, d.Te0, "export tax revenue T^e_c"),
             ("sales_tax", "sales_tax", C, d.Ts0, "sales tax revenue T^s_c")):
         if d.has_tax[key]:
-            add_var(b, name, index, init, doc + f" (SAM: {key} row, commodity column)")
+            add_var(b, name, index, init, doc + f" (SAM: {key} row, commodity column)",
+                    kind="value")
     add_param(b, "armington_exponent", CM, d.eta, "eta_c = (sigma_c - 1)/sigma_c")
     add_param(b, "armington_import_share", CM, d.deltam, "Armington share of imports delta^m_c")
     add_param(b, "armington_domestic_share", CM, d.deltad, "Armington share of domestic goods "
