@@ -70,15 +70,15 @@ class ToyRunner:
         iterations = 0
         for i, target in self.p.items():
             if target <= 0:
-                return False, f"infeasible: p[{i}] = {target} is not positive", iterations
+                return False, f"infeasible: p[{i}] = {target} is not positive", iterations, 0.0
             x = self.x[i]
             if abs(math.log(x ** self.sigma / target)) > self.REACH:
-                return False, "Newton diverged (too far from the starting point)", iterations
+                return False, "Newton diverged (too far from the starting point)", iterations, 0.0
             while abs(x ** self.sigma - target) > 1e-12 * target:
                 x -= (x ** self.sigma - target) / (self.sigma * x ** (self.sigma - 1))
                 iterations += 1
             self.x[i] = x
-        return True, "", iterations
+        return True, "", iterations, 0.0
 
     def report(self):
         rows = [("x", i, self.BENCHMARK[i] ** (1 / self.sigma0), v) for i, v in self.x.items()]
@@ -190,6 +190,11 @@ def test_homotopy_scales_each_kind_of_shock():
     half = scale_shocks(shocks, 0.5, lambda p, i: 1.0)
     assert [s["value"] for s in half] == [0.5, 2.0, 2.0]
     assert [s["value"] for s in scale_shocks(shocks, 1.0, lambda p, i: 1.0)] == [0, 4, 3]
+    # a `set` over every index starts from each index's own benchmark value
+    every = [{"parameter": "c", "index": None, "op": "set", "value": 0.0}]
+    steps = scale_shocks(every, 0.25, lambda p, i: {"X": 0.1, "Y": 0.2})
+    assert [s["index"] for s in steps] == ["X", "Y"]
+    assert [s["value"] for s in steps] == pytest.approx([0.075, 0.15])
 
 
 # -- running ------------------------------------------------------------------------------

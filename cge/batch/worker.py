@@ -16,12 +16,13 @@ A runner is any class built as ``Runner(base_path, base)`` with the methods
 ``to_benchmark()``
     variables back to the benchmark solution;
 ``solve()``
-    returns ``(ok, reason, iterations)``;
+    returns ``(ok, reason, iterations, seconds)`` (the solver's time);
 ``report()``
     returns ``(rows, indicators)``: rows ``(variable, index, base, counterfactual)`` and
     ``{indicator: value}``;
 ``base_value(parameter, index)``
-    the benchmark value of a parameter (to split a ``set`` shock into steps);
+    the benchmark value of a parameter, or ``{index: value}`` when ``index`` is ``None``
+    (to split a ``set`` shock into steps);
 
 and optionally ``state()`` / ``load_state(state)`` (a copy of the variable values), which
 enable warm starts from the nearest solved point instead of the previous one.
@@ -108,44 +109,46 @@ class _Worker:
         shocks, elasticities = scenario["shocks"], scenario["elasticities"]
         closure = scenario.get("closure")
         point = input_point(scenario)
-        attempts, iterations = 1, 0
+        attempts, iterations, seconds = 1, 0, 0.0
         try:
             self._warm_start(point)
             self.runner.apply(shocks, elasticities, closure)
-            ok, reason, iterations = self.runner.solve()
+            ok, reason, iterations, seconds = self.runner.solve()
             if not ok:
                 log.info("scenario %s: %s; retrying in %d steps from the benchmark",
                          scenario.get("name"), reason, len(HOMOTOPY_STEPS))
                 attempts = 2
-                ok, reason, more = self._homotopy(shocks, elasticities, closure)
+                ok, reason, more, more_seconds = self._homotopy(shocks, elasticities, closure)
                 iterations += more
+                seconds += more_seconds
                 if not ok:
                     reason = f"{reason} (also after {len(HOMOTOPY_STEPS)} homotopy steps)"
             rows, indicators = self.runner.report() if ok else ((), {})
         except Exception as exc:  # a model error must not stop the batch
             log.debug("scenario %s raised", scenario.get("name"), exc_info=True)
             ok, reason, rows, indicators = False, f"{type(exc).__name__}: {exc}", (), {}
-            self._recover()
         if ok:
             self._remember(point)
         else:
             self._recover()
         return {"status": "solved" if ok else "failed", "reason": None if ok else reason,
-                "iterations": int(iterations or 0), "seconds": time.perf_counter() - start,
+                "iterations": int(iterations or 0),
+                "seconds": float(seconds) if seconds else time.perf_counter() - start,
                 "attempts": attempts, "worker": self.name, "results": list(rows),
                 "indicators": dict(indicators)}
 
-    def _homotopy(self, shocks, elasticities, closure) -> tuple[bool, str, int]:
+    def _homotopy(self, shocks, elasticities, closure) -> tuple[bool, str, int, float]:
         self.runner.to_benchmark()
-        total = 0
+        total, seconds = 0, 0.0
         for t in HOMOTOPY_STEPS:
             self.runner.apply(scale_shocks(shocks, t, self.runner.base_value),
                               elasticities, closure)
-            ok, reason, iterations = self.runner.solve()
+            ok, reason, iterations, more = self.runner.solve()
             total += iterations or 0
+            seconds += more or 0.0
             if not ok:
-                return False, f"{reason} at step {t:g} of the shock", total
-        return True, "", total
+                return False, f"{reason} at step {t:g} of the shock", total, seconds
+        return True, "", total, seconds
 
     def _warm_start(self, point: tuple) -> None:
         """Start from the nearest solved point (the previous one when it is the nearest)."""
@@ -188,28 +191,198 @@ def scale_shocks(shocks: Sequence[Mapping], t: float, base_value) -> list[dict]:
     """The fraction ``t`` of each shock, for a homotopy from the benchmark (``t = 0``).
 
     ``multiply m`` becomes ``multiply 1 + t (m - 1)``, ``add a`` becomes ``add t a`` and
-    ``set v`` becomes ``set b + t (v - b)`` with ``b = base_value(parameter, index)``.
+    ``set v`` becomes ``set b + t (v - b)`` with ``b = base_value(parameter, index)`` (one
+    shock per index when the shock has no index and the benchmark values differ).
     """
     out = []
     for s in shocks:
         value = float(s["value"])
         if s["op"] == "multiply":
-            value = 1.0 + t * (value - 1.0)
+            out.append({**s, "value": 1.0 + t * (value - 1.0)})
         elif s["op"] == "add":
-            value = t * value
+            out.append({**s, "value": t * value})
         else:
-            b = float(base_value(s["parameter"], s.get("index")))
-            value = b + t * (value - b)
-        out.append({**s, "value": value})
+            b = base_value(s["parameter"], s.get("index"))
+            per_index = b.items() if isinstance(b, Mapping) else [(s.get("index"), b)]
+            out += [{**s, "index": k, "value": float(v) + t * (value - float(v))}
+                    for k, v in per_index]
     return out
 
 
 # -- the real model -----------------------------------------------------------------------
 class ModelRunner:
-    """Runner of the ``cge`` model: built once from the base scenario, then re-solved."""
+    """Runner of the ``cge`` model: built and solved at the benchmark once, then re-solved.
+
+    Each scenario puts the pinned (exogenous) variables back to their benchmark values,
+    applies its shocks and solves with the persistent cyipopt problem from the current
+    point. Elasticities are recalibrated in place when they change, the closure switched
+    only when it changes.
+
+    Indicators
+    ----------
+    ``equivalent_variation``
+        Hicksian EV summed over households (:func:`cge.results.equivalent_variation`).
+    ``absorption_ratio``, ``absorption_ratio[c]``
+        :math:`AR = \\Delta D / (-\\Delta E)`: the share of the change in exports that
+        domestic sales take up, over all commodities and by commodity (where exports move).
+    """
+
+    #: Relative change of exports below which a commodity has no absorption ratio.
+    EXPORT_CHANGE_FLOOR = 1e-9
 
     def __init__(self, base_path: Path, base: dict):
+        from ..errors import SolveError
+        from ..model.blocks._common import is_pinned
+        from ..model.build import RESULT_VARIABLES
+        from ..results import index_key
         from ..scenario import Scenario
 
         self.scenario = Scenario.from_yaml(base_path)
-        raise NotImplementedError("the model adapter is wired in when cge.model lands")
+        self.model = model = self.scenario.build()
+        self.base_elasticities = dict(self.scenario.elasticities)
+        self.base_closure = dict(self.scenario.closure or {})
+        self.current_elasticities = self.base_elasticities
+        self.current_closure = self.base_closure
+        self._is_pinned = is_pinned
+        self.variables = [v for _, var in model.variables() for v in var.values()]
+        self._reporting = []   # (result name, index label, VarData, factor to SAM units)
+        for name, path in RESULT_VARIABLES.items():
+            if model.has_component(path):
+                factor = model.scale if model.unit_kind(path) == "quantity" else 1.0
+                for key, v in model.component(path).items():
+                    label = "_" if key is None else index_key(key)
+                    self._reporting.append((name, label, v, factor))
+        self._index_pinned()
+        stats = self._solve_stats()
+        if not stats.ok:
+            raise SolveError(f"{base_path}: the benchmark does not solve ({stats.message})")
+        self.base_solution = model.solve(solver="persistent")
+        self.base_levels = self._levels()
+        self.benchmark_state = self.state()
+
+    # -- the runner interface -------------------------------------------------------
+    def apply(self, shocks, elasticities, closure) -> None:
+        from ..model.blocks._common import pin
+
+        wanted = _merge_elasticities(self.base_elasticities, elasticities)
+        if wanted != self.current_elasticities:
+            self.model.set_elasticities(wanted)
+            self.current_elasticities = wanted
+        closure = {**self.base_closure, **(closure or {})}
+        if closure != self.current_closure:
+            self.model.apply_closure(closure)
+            self.current_closure = closure
+            self._index_pinned()
+        for v, x in self._pinned:
+            pin(v, x)
+        if shocks:
+            self.model.apply_shocks([{"parameter": s["parameter"], s["op"]: s["value"],
+                                      **({"index": s["index"]} if s.get("index") else {})}
+                                     for s in shocks])
+
+    def to_benchmark(self) -> None:
+        self.load_state(self.benchmark_state)
+
+    def solve(self):
+        stats = self._solve_stats()
+        reason = "" if stats.ok else (
+            f"{stats.message} after {stats.iterations} iterations, largest scaled residual "
+            f"{stats.max_residual:.3g}"
+            + (f" in {stats.worst[0][0]}" if stats.worst else ""))
+        return stats.ok, reason, stats.iterations, stats.seconds
+
+    def report(self):
+        levels = self._levels()
+        rows = [(name, label, b, c) for (name, label, _, _), b, c
+                in zip(self._reporting, self.base_levels, levels)]
+        return rows, self._indicators(levels)
+
+    def base_value(self, parameter, index):
+        from ..model.build import SHOCK_PARAMETERS
+
+        spec = SHOCK_PARAMETERS[parameter]
+        var = self.model.component(spec.component)
+        scale = self.model.scale if spec.quantity else 1.0
+        position = {id(v): i for i, v in enumerate(self.variables)}
+        bench = self.benchmark_state
+        if index is not None:
+            return bench[position[id(var[index])]] * scale
+        return {(None if k is None else k): bench[position[id(v)]] * scale
+                for k, v in var.items()}
+
+    def state(self) -> np.ndarray:
+        return np.fromiter((v.value for v in self.variables), float, len(self.variables))
+
+    def load_state(self, state) -> None:
+        """Free variables back to ``state`` (pinned ones are set by :meth:`apply`)."""
+        for v, x in zip(self.variables, state.tolist()):
+            if not self._is_pinned(v):
+                v.set_value(x, skip_validation=True)
+
+    # -- helpers -------------------------------------------------------------------
+    def _index_pinned(self) -> None:
+        """The exogenous variables and their benchmark values under the current closure."""
+        bench = self.model._benchmark  # noqa: SLF001 (the model's own benchmark snapshot)
+        values = np.concatenate([bench[name] for name, _ in self.model.variables()])
+        self._pinned = [(v, float(x)) for v, x in zip(self.variables, values)
+                        if self._is_pinned(v)]
+
+    def _solve_stats(self):
+        from ..solve import solve_model
+
+        stats = solve_model(self.model, solver="persistent", raise_on_failure=False)
+        self.model.last_stats = stats
+        return stats
+
+    def _levels(self) -> list[float]:
+        return [v.value * factor for _, _, v, factor in self._reporting]
+
+    def _indicators(self, levels: list[float]) -> dict[str, float]:
+        import pandas as pd
+
+        from ..model.build import RESULT_VARIABLES
+        from ..results import Solution, equivalent_variation
+
+        out = {}
+        utility = {label: x for (name, label, _, _), x in zip(self._reporting, levels)
+                   if name == "utility"}
+        if utility:
+            path = RESULT_VARIABLES["utility"]
+            counterfactual = Solution({path: pd.Series(utility)}, None, {}, self.model.spec)
+            out["equivalent_variation"] = float(
+                equivalent_variation(self.base_solution, counterfactual).sum())
+        change = {}
+        for (name, label, _, _), b, c in zip(self._reporting, self.base_levels, levels):
+            if name in ("exports", "domestic_sales"):
+                change.setdefault(label, {})[name] = c - b
+        d_exports = sum(x.get("exports", 0.0) for x in change.values())
+        d_domestic = sum(x.get("domestic_sales", 0.0) for x in change.values())
+        floor = self.EXPORT_CHANGE_FLOOR * max(1.0, sum(
+            abs(b) for (name, *_), b in zip(self._reporting, self.base_levels)
+            if name == "exports"))
+        if abs(d_exports) > floor:
+            out["absorption_ratio"] = d_domestic / -d_exports
+        for label, x in change.items():
+            if abs(x.get("exports", 0.0)) > floor and "domestic_sales" in x:
+                out[f"absorption_ratio[{label}]"] = x["domestic_sales"] / -x["exports"]
+        return out
+
+
+def _merge_elasticities(base: Mapping, overrides: Sequence[Mapping]) -> dict:
+    """The base scenario's elasticities with the batch's overrides.
+
+    ``{elasticity: cet, value: 3}`` replaces ``cet`` for every account;
+    ``{elasticity: cet, index: BRD, value: 3}`` only for BRD (others keep the base value).
+    """
+    merged = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in base.items()}
+    for e in overrides:
+        name, index, value = e["elasticity"], e.get("index"), float(e["value"])
+        if index is None:
+            merged[name] = value
+            continue
+        current = merged.get(name)
+        if not isinstance(current, dict):
+            current = {} if current is None else {"default": current}
+        current[index] = value
+        merged[name] = current
+    return merged
