@@ -106,9 +106,9 @@ def run_batch(batch: Batch, store_dir: str | Path, workers: int | None = None,
                         else:
                             summary.failed += 1
                     if bar is not None:
-                        bar.update(len(finished))
                         bar.set_postfix(solved=summary.solved, failed=summary.failed,
                                         refresh=False)
+                        bar.update(len(finished))
             finally:
                 if bar is not None:
                     bar.close()
@@ -204,7 +204,8 @@ def _dask(job: Mapping, todo: list[Mapping], address: str, chunk_size: int | Non
     try:
         from distributed import Client
     except ImportError:  # pragma: no cover - dask[distributed] is a dependency
-        raise ConfigError("--scheduler needs dask.distributed: pip install 'dask[distributed]'")
+        raise ConfigError("--scheduler needs dask.distributed: "
+                          "pip install 'dask[distributed]'") from None
     try:
         client = Client(address, timeout="20s", set_as_default=False)
     except OSError as exc:

@@ -135,7 +135,7 @@ def _sensitivity_plot(out: Path, name: str, inputs: pd.DataFrame, y: pd.Series) 
     ncols = min(n, 3)
     nrows = -(-n // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.4 * nrows), squeeze=False)
-    for ax, col in zip(axes.flat, inputs.columns):
+    for ax, col in zip(axes.flat, inputs.columns, strict=False):
         x = inputs[col]
         ok = x.notna() & y.notna()
         x, yy = x[ok], y[ok]

@@ -182,7 +182,7 @@ def read_scenario_sheet(path: str | Path, sheet: str = "scenarios") -> list[dict
         if all(v is None or str(v).strip() == "" for v in row):
             continue
         scenario = {"shocks": [], "elasticities": []}
-        for j, (column, value) in enumerate(zip(columns, row)):
+        for j, (column, value) in enumerate(zip(columns, row, strict=False)):
             if column is None or value is None or str(value).strip() == "":
                 continue
             kind, detail = column
@@ -313,7 +313,7 @@ def _samples(data: Mapping, where: str) -> list[dict]:
                             for v in draws])
         else:
             raise ConfigError(f"{here}: a distribution needs 'elasticity' or 'parameter'")
-    return [_combine(*row) for row in zip(*columns)]
+    return [_combine(*row) for row in zip(*columns, strict=True)]
 
 
 def _draw(rng, kind: str, params: dict, n: int, positive: bool) -> np.ndarray:
@@ -342,7 +342,7 @@ def _dist_params(spec, names: tuple[str, ...], where: str, kind: str) -> dict:
             raise ConfigError(f"{where}: {kind} needs {list(names)}, missing {missing}")
         values = {n: spec[n] for n in names}
     elif isinstance(spec, Sequence) and not isinstance(spec, str) and len(spec) == len(names):
-        values = dict(zip(names, spec))
+        values = dict(zip(names, spec, strict=True))
     else:
         raise ConfigError(f"{where}: {kind} takes {list(names)}, got {spec!r}")
     values = {k: _number(v, f"{where}: {kind}.{k}") for k, v in values.items()}

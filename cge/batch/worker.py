@@ -294,7 +294,7 @@ class ModelRunner:
     def report(self):
         levels = self._levels()
         rows = [(name, label, b, c) for (name, label, _, _), b, c
-                in zip(self._reporting, self.base_levels, levels)]
+                in zip(self._reporting, self.base_levels, levels, strict=True)]
         return rows, self._indicators(levels)
 
     def base_value(self, parameter, index):
@@ -315,7 +315,7 @@ class ModelRunner:
 
     def load_state(self, state) -> None:
         """Free variables back to ``state`` (pinned ones are set by :meth:`apply`)."""
-        for v, x in zip(self.variables, state.tolist()):
+        for v, x in zip(self.variables, state.tolist(), strict=True):
             if not self._is_pinned(v):
                 v.set_value(x, skip_validation=True)
 
@@ -324,7 +324,7 @@ class ModelRunner:
         """The exogenous variables and their benchmark values under the current closure."""
         bench = self.model._benchmark  # noqa: SLF001 (the model's own benchmark snapshot)
         values = np.concatenate([bench[name] for name, _ in self.model.variables()])
-        self._pinned = [(v, float(x)) for v, x in zip(self.variables, values)
+        self._pinned = [(v, float(x)) for v, x in zip(self.variables, values, strict=True)
                         if self._is_pinned(v)]
 
     def _solve_stats(self):
@@ -344,7 +344,7 @@ class ModelRunner:
         from ..results import Solution, equivalent_variation
 
         out = {}
-        utility = {label: x for (name, label, _, _), x in zip(self._reporting, levels)
+        utility = {label: x for (name, label, _, _), x in zip(self._reporting, levels, strict=True)
                    if name == "utility"}
         if utility:
             path = RESULT_VARIABLES["utility"]
@@ -352,13 +352,13 @@ class ModelRunner:
             out["equivalent_variation"] = float(
                 equivalent_variation(self.base_solution, counterfactual).sum())
         change = {}
-        for (name, label, _, _), b, c in zip(self._reporting, self.base_levels, levels):
+        for (name, label, _, _), b, c in zip(self._reporting, self.base_levels, levels, strict=True):
             if name in ("exports", "domestic_sales"):
                 change.setdefault(label, {})[name] = c - b
         d_exports = sum(x.get("exports", 0.0) for x in change.values())
         d_domestic = sum(x.get("domestic_sales", 0.0) for x in change.values())
         floor = self.EXPORT_CHANGE_FLOOR * max(1.0, sum(
-            abs(b) for (name, *_), b in zip(self._reporting, self.base_levels)
+            abs(b) for (name, *_), b in zip(self._reporting, self.base_levels, strict=True)
             if name == "exports"))
         if abs(d_exports) > floor:
             out["absorption_ratio"] = d_domestic / -d_exports
