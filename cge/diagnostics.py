@@ -34,7 +34,7 @@ class Check:
     detail: str
 
     def __bool__(self) -> bool:
-        return self.passed
+        return bool(self.passed)
 
 
 def _keep_state(func):
