@@ -1,0 +1,71 @@
+"""Scenario files: validation with clear errors, and runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cge.errors import ConfigError
+from cge.scenario import Scenario, run_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "sam_data" / "scenarios"
+
+
+def write(tmp_path, text: str) -> Path:
+    (tmp_path / "stdcge.csv").write_text((ROOT / "sam_data" / "stdcge.csv").read_text())
+    (tmp_path / "stdcge.accounts.csv").write_text(
+        (ROOT / "sam_data" / "stdcge.accounts.csv").read_text())
+    p = tmp_path / "s.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_bundled_scenarios_load():
+    for path in SCENARIOS.glob("stdcge_*.yaml"):
+        s = Scenario.from_yaml(path)
+        assert s.model == "stdcge" and s.shocks
+
+
+def test_unknown_keys_parameters_and_operations_are_listed(tmp_path):
+    p = write(tmp_path, "name: x\nsam: stdcge.csv\nmodel: stdcge\nshock: []\n")
+    with pytest.raises(ConfigError, match="allowed keys: name, description, sam"):
+        Scenario.from_yaml(p)
+    p = write(tmp_path, "name: x\nsam: stdcge.csv\nmodel: stdcge\n"
+                        "shocks: [{parameter: tarif, set: 0}]\n")
+    with pytest.raises(ConfigError, match="allowed: import_tariff_rate"):
+        Scenario.from_yaml(p)
+    p = write(tmp_path, "name: x\nsam: stdcge.csv\nmodel: stdcge\n"
+                        "shocks: [{parameter: import_tariff_rate, set: 0, add: 1}]\n")
+    with pytest.raises(ConfigError, match="exactly one of set, multiply, add"):
+        Scenario.from_yaml(p)
+    p = write(tmp_path, "name: x\nsam: nothere.csv\nmodel: stdcge\n")
+    with pytest.raises(ConfigError, match="not found"):
+        Scenario.from_yaml(p)
+    p = write(tmp_path, "name: x\nsam: stdcge.csv\nmodel: gtap\n")
+    with pytest.raises(ConfigError, match="allowed: stdcge, standard"):
+        Scenario.from_yaml(p)
+    p = write(tmp_path, "name: x\nsam: stdcge.csv\nmodel: stdcge\nclosure: {external: floating}\n")
+    with pytest.raises(ConfigError, match="flexible_exchange_rate, fixed_exchange_rate"):
+        Scenario.from_yaml(p).build()
+
+
+@pytest.mark.solver
+def test_unknown_label_is_reported_when_applied(tmp_path):
+    p = write(tmp_path, "name: x\nsam: stdcge.csv\nmodel: stdcge\n"
+                        "shocks: [{parameter: import_tariff_rate, index: RICE, set: 0}]\n")
+    with pytest.raises(ConfigError, match="allowed: BRD, MLK"):
+        run_scenario(p)
+
+
+@pytest.mark.solver
+def test_run_reuses_a_built_model_and_resets_it():
+    first = run_scenario(SCENARIOS / "stdcge_tariff_abolition.yaml", solver="persistent")
+    model = Scenario.from_yaml(SCENARIOS / "stdcge_production_tax_cut.yaml").build()
+    other = run_scenario(SCENARIOS / "stdcge_production_tax_cut.yaml", model=model)
+    again = run_scenario(SCENARIOS / "stdcge_tariff_abolition.yaml", model=model)
+    assert other.status == again.status == "optimal"
+    assert again.counterfactual.value("utility", "HOH") == pytest.approx(
+        first.counterfactual.value("utility", "HOH"), rel=1e-10)
+    assert first.equivalent_variation["HOH"] == pytest.approx(1.14499989706615, rel=1e-7)
