@@ -313,9 +313,9 @@ def _accounts(sam: SAM) -> Accounts:
     else:
         layout = "activity_commodity"
         commodity_of = {}
-        make = sam.block(activities, commodities)
-        for a in activities:
-            made = [c for c in commodities if make.at[a, c] != 0]
+        make = sam.block(activities, commodities).to_numpy() != 0
+        for ai, a in enumerate(activities):
+            made = [commodities[j] for j in np.flatnonzero(make[ai])]
             if len(made) != 1:
                 problems.append(Problem(
                     "make_matrix", f"row {a}",
@@ -378,10 +378,12 @@ def _cell_flows(sam: SAM, acc: Accounts) -> pd.DataFrame:
         if receivers and payers:
             flow.loc[list(receivers), list(payers)] = name
     if acc.layout == "activity_commodity":
-        for a in acc.activities:
-            for c in acc.commodities:
-                if c != acc.commodity_of[a]:
-                    flow.at[a, c] = ""
+        # only the diagonal of the make matrix is a flow of the model
+        made = pd.DataFrame(False, index=list(acc.activities), columns=list(acc.commodities))
+        for a, c in acc.commodity_of.items():
+            made.at[a, c] = True
+        block = flow.loc[list(acc.activities), list(acc.commodities)]
+        flow.loc[list(acc.activities), list(acc.commodities)] = block.where(made, "")
     values = m.to_numpy()
     rows, cols = np.nonzero(values)
     table = pd.DataFrame({"receiver": m.index[rows], "payer": m.columns[cols],
@@ -556,21 +558,21 @@ def _elasticity_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapp
 
     F0, Y0 = bench["factor_demand"], bench["value_added"]
     sigma_va = pd.Series(el.by_account("value_added", A), dtype=float)
-    share = pd.DataFrame(0.0, index=F0.index, columns=F0.columns)
-    scale = pd.Series(1.0, index=A)
-    for a in A:
-        f = F0[a][F0[a] > 0]
-        s = sigma_va[a]
-        if s == 1.0:
-            beta = f / f.sum()
-            share.loc[f.index, a] = beta
-            scale[a] = Y0[a] / float(np.prod(f ** beta))
-        else:
-            rho = (s - 1) / s
-            w = f ** (1 - rho)
-            delta = w / w.sum()
-            share.loc[f.index, a] = delta
-            scale[a] = Y0[a] / float((delta * f ** rho).sum() ** (1 / rho))
+    # Cobb-Douglas (sigma = 1): beta = F/Y, b = Y / prod F^beta;
+    # CES: delta = F^(1-rho) / sum F^(1-rho), b = Y / (sum delta F^rho)^(1/rho)
+    f = F0.to_numpy(dtype=float)
+    used = f > 0
+    s = sigma_va.to_numpy()
+    cd = s == 1.0
+    rho = np.where(cd, 1.0, (s - 1) / np.where(cd, 1.0, s))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = np.where(used, np.where(cd, f, f ** (1 - rho)), 0.0)
+        delta = weight / weight.sum(axis=0)
+        log_f = np.log(np.where(used, f, 1.0))
+        cd_scale = Y0.to_numpy() / np.exp((delta * log_f).sum(axis=0))
+        ces_scale = Y0.to_numpy() / (np.where(used, delta * f ** rho, 0.0).sum(axis=0)) ** (1 / rho)
+    share = pd.DataFrame(delta, index=F0.index, columns=F0.columns)
+    scale = pd.Series(np.where(cd, cd_scale, ces_scale), index=A)
     ed = el.by_account("export_demand", C) if "export_demand" in el.values else dict.fromkeys(C)
     return {
         "armington_elasticity": sigma.rename("armington_elasticity"),

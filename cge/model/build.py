@@ -136,19 +136,25 @@ def model_data(cal: Calibration) -> SimpleNamespace:
     def plain(series):
         return {k: float(v) for k, v in series.items()}
 
-    F0 = bm["factor_demand"]
-    FA = [(f, a) for a in A for f in F if F0.at[f, a] != 0]
-    io = pr["io_coefficient"]
-    inputs_of = {a: [(c, float(io.at[c, a])) for c in C if io.at[c, a] != 0] for a in A}
-    users_of = {c: [(a, float(io.at[c, a])) for a in A if io.at[c, a] != 0] for c in C}
+    F0 = bm["factor_demand"].to_numpy()
+    FA = [(F[i], A[j]) for j, i in zip(*np.nonzero(F0.T))]
+    F0d = {(F[i], A[j]): float(F0[i, j]) / s for i, j in zip(*np.nonzero(F0))}
+    io = pr["io_coefficient"].to_numpy()
+    inputs_of = {a: [] for a in A}
+    users_of = {c: [] for c in C}
+    for i, j in zip(*np.nonzero(io)):
+        inputs_of[A[j]].append((C[i], float(io[i, j])))
+        users_of[C[i]].append((A[j], float(io[i, j])))
     M0, E0 = bm["imports"], bm["exports"]
     CM = [c for c in C if M0[c] > 0]
     CE = [c for c in C if E0[c] > 0]
     Xp0, Xg0, Xv0 = bm["household_consumption"], bm["government_consumption"], \
         bm["investment_demand"]
-    XP = [(c, h) for c in C for h in H if Xp0.at[c, h] != 0]
-    alpha = {(c, h): float(pr["consumption_share"].at[c, h]) for c, h in XP}
-    UU0 = {h: float(np.prod([(Xp0.at[c, h] / s) ** alpha[c, h] for c, hh in XP if hh == h]))
+    xp, shares = Xp0.to_numpy(), pr["consumption_share"].to_numpy()
+    XP = [(C[i], H[j]) for i, j in zip(*np.nonzero(xp))]
+    alpha = {(C[i], H[j]): float(shares[i, j]) for i, j in zip(*np.nonzero(xp))}
+    Xp0d = {(C[i], H[j]): float(xp[i, j]) / s for i, j in zip(*np.nonzero(xp))}
+    UU0 = {h: float(np.prod([Xp0d[c, h] ** alpha[c, h] for c, hh in XP if hh == h]))
            for h in H}
     CG = [c for c in C if Xg0[c] != 0]
     CV = [c for c in C if Xv0[c] != 0]
@@ -170,9 +176,9 @@ def model_data(cal: Calibration) -> SimpleNamespace:
         activity_of=dict(acc.activity_of), commodity_of=dict(acc.commodity_of),
         ay=plain(pr["value_added_coefficient"]),
         Z0=sc(bm["output"]), Y0=sc(bm["value_added"]),
-        F0={(f, a): float(F0.at[f, a]) / s for f, a in FA},
+        F0=F0d,
         tauz=plain(pr["production_tax_rate"]), Tz0=sc(bm["production_tax"]),
-        va_share={(f, a): float(pr["value_added_share"].at[f, a]) for f, a in FA},
+        va_share=_pairs(pr["value_added_share"], FA),
         va_scale=plain(pr["value_added_scale"]),
         va_sigma=plain(sigma_va),
         va_rho={a: (v - 1) / v if v != 1 else 0.5 for a, v in sigma_va.items()},
@@ -194,8 +200,8 @@ def model_data(cal: Calibration) -> SimpleNamespace:
         theta=plain(pr["cet_scale"]),
         finite_export_demand=finite, export_elasticity={c: float(ed[c]) for c in finite},
         FF0=sc(bm["factor_endowment"]),
-        factor_share={(i, f): float(fshare.at[i, f]) for i in fshare.index for f in F},
-        XP=XP, alpha=alpha, UU0=UU0, Xp0={(c, h): float(Xp0.at[c, h]) / s for c, h in XP},
+        factor_share={(i, f): float(v) for (i, f), v in fshare.stack().items()},
+        XP=XP, alpha=alpha, UU0=UU0, Xp0=Xp0d,
         consumers_of={c: [h for cc, h in XP if cc == c] for c in C},
         consumed_by={h: [c for c, hh in XP if hh == h] for h in H},
         income0=sc(bm["income"]), Sp0=sc(bm["household_savings"]),
@@ -217,6 +223,14 @@ def model_data(cal: Calibration) -> SimpleNamespace:
         government_demand=spec.government_demand, investment_demand=spec.investment_demand,
     )
     return d
+
+
+def _pairs(table, pairs) -> dict:
+    """Values of a labelled table at (row, column) pairs, without per-cell pandas lookups."""
+    rows = {r: i for i, r in enumerate(table.index)}
+    cols = {c: j for j, c in enumerate(table.columns)}
+    values = table.to_numpy()
+    return {(r, c): float(values[rows[r], cols[c]]) for r, c in pairs}
 
 
 def build_pyomo(cal: Calibration):
