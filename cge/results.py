@@ -225,7 +225,7 @@ def solution_sam(model) -> pd.DataFrame:
     else:
         out.at[si, d.row] += sf
     # tax accounts pass their revenue to the government
-    for role, accounts in T.items():
+    for _role, accounts in T.items():
         for t in accounts:
             out.at[d.gov, t] += out.loc[t].sum()
     return out * s

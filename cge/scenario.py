@@ -160,11 +160,11 @@ class RunResult:
                 continue
             b, c = self.base.table(name), self.counterfactual.table(name)
             entries = {index_key(k): {"base": float(x), "counterfactual": float(y)}
-                       for k, x, y in zip(b.index, b.to_numpy(), c.to_numpy())}
+                       for k, x, y in zip(b.index, b.to_numpy(), c.to_numpy(), strict=False)}
             if len(entries) == 1 and "_" not in entries:
                 entries["_"] = next(iter(entries.values()))
             if b.index.nlevels == 2 and b.index.get_level_values(1).nunique() == 1:
-                for k, x, y in zip(b.index, b.to_numpy(), c.to_numpy()):
+                for k, x, y in zip(b.index, b.to_numpy(), c.to_numpy(), strict=False):
                     entries[str(k[0])] = {"base": float(x), "counterfactual": float(y)}
             results[name] = entries
         ev = self.equivalent_variation

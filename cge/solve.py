@@ -296,7 +296,7 @@ class PersistentProblem:
             problem.add_option(k, v)
         self.iterations = 0
         x, info = problem.solve(x0)
-        for v, val in zip(variables, x.tolist()):
+        for v, val in zip(variables, x.tolist(), strict=False):
             v.set_value(val, skip_validation=True)
         self.nlp.set_primals(x)
         residuals = _scaled_residuals(self.nlp)

@@ -162,13 +162,14 @@ def test_scenarios_from_an_excel_sheet_one_per_row(tmp_path):
     sheet.title = "scenarios"
     sheet.append(["name", "multiply p[B]", "elasticity sigma", "closure"])
     sheet.append(["low", 0.5, 1.5, None])
-    sheet.append(["high", 1.5, None, "fixed_savings"])
+    sheet.append(["high", 1.5, None, "labour=fixed_real_wage; numeraire=cpi"])
     book.save(tmp_path / "rows.xlsx")
     batch = read_batch(_write(tmp_path, {"scenarios": "rows.xlsx"}))
     assert [s["name"] for s in batch] == ["low", "high"]
     low, high = batch.scenarios
     assert low["elasticities"] == [{"elasticity": "sigma", "index": None, "value": 1.5}]
-    assert high["elasticities"] == [] and high["closure"] == "fixed_savings"
+    assert high["elasticities"] == []
+    assert high["closure"] == {"labour": "fixed_real_wage", "numeraire": "cpi"}
     assert high["shocks"][-1] == {"parameter": "p", "index": "B", "op": "multiply", "value": 1.5}
 
 

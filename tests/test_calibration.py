@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cge.calibration import calibrate
@@ -9,7 +11,6 @@ from cge.errors import ConfigError, SAMError
 from cge.sam import SAM
 from cge.sam.io import read_sam
 from cge.sam.synthetic import synthetic_sam
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 

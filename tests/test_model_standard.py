@@ -88,7 +88,7 @@ def test_stdcge_refuses_closures_it_cannot_express():
 
 
 CLOSURES = [dict(zip(("savings_investment", "external", "government", "labour", "capital",
-                      "numeraire"), combo))
+                      "numeraire"), combo, strict=False))
             for combo in itertools.product(
                 ("savings_driven", "investment_driven", "balanced"),
                 ("flexible_exchange_rate", "fixed_exchange_rate"),

@@ -137,12 +137,12 @@ def model_data(cal: Calibration) -> SimpleNamespace:
         return {k: float(v) for k, v in series.items()}
 
     F0 = bm["factor_demand"].to_numpy()
-    FA = [(F[i], A[j]) for j, i in zip(*np.nonzero(F0.T))]
-    F0d = {(F[i], A[j]): float(F0[i, j]) / s for i, j in zip(*np.nonzero(F0))}
+    FA = [(F[i], A[j]) for j, i in zip(*np.nonzero(F0.T), strict=False)]
+    F0d = {(F[i], A[j]): float(F0[i, j]) / s for i, j in zip(*np.nonzero(F0), strict=False)}
     io = pr["io_coefficient"].to_numpy()
     inputs_of = {a: [] for a in A}
     users_of = {c: [] for c in C}
-    for i, j in zip(*np.nonzero(io)):
+    for i, j in zip(*np.nonzero(io), strict=False):
         inputs_of[A[j]].append((C[i], float(io[i, j])))
         users_of[C[i]].append((A[j], float(io[i, j])))
     M0, E0 = bm["imports"], bm["exports"]
@@ -151,9 +151,9 @@ def model_data(cal: Calibration) -> SimpleNamespace:
     Xp0, Xg0, Xv0 = bm["household_consumption"], bm["government_consumption"], \
         bm["investment_demand"]
     xp, shares = Xp0.to_numpy(), pr["consumption_share"].to_numpy()
-    XP = [(C[i], H[j]) for i, j in zip(*np.nonzero(xp))]
-    alpha = {(C[i], H[j]): float(shares[i, j]) for i, j in zip(*np.nonzero(xp))}
-    Xp0d = {(C[i], H[j]): float(xp[i, j]) / s for i, j in zip(*np.nonzero(xp))}
+    XP = [(C[i], H[j]) for i, j in zip(*np.nonzero(xp), strict=False)]
+    alpha = {(C[i], H[j]): float(shares[i, j]) for i, j in zip(*np.nonzero(xp), strict=False)}
+    Xp0d = {(C[i], H[j]): float(xp[i, j]) / s for i, j in zip(*np.nonzero(xp), strict=False)}
     UU0 = {h: float(np.prod([Xp0d[c, h] ** alpha[c, h] for c, hh in XP if hh == h]))
            for h in H}
     CG = [c for c in C if Xg0[c] != 0]
@@ -237,9 +237,14 @@ def build_pyomo(cal: Calibration):
     """Assemble the Pyomo model from the blocks (no closure applied yet)."""
     import pyomo.environ as pyo
 
-    from .blocks.institutions import (add_balance_of_payments, add_direct_taxes,
-                                      add_enterprises, add_government, add_households,
-                                      add_rest_of_world)
+    from .blocks.institutions import (
+        add_balance_of_payments,
+        add_direct_taxes,
+        add_enterprises,
+        add_government,
+        add_households,
+        add_rest_of_world,
+    )
     from .blocks.investment import add_investment
     from .blocks.markets import add_market_clearing, add_prices
     from .blocks.production import add_production
@@ -333,8 +338,9 @@ class CGEModel:
 
     def counts(self) -> dict[str, int]:
         """Numbers of variables (free and pinned) and active equations."""
-        from .blocks._common import is_pinned
         import pyomo.environ as pyo
+
+        from .blocks._common import is_pinned
 
         n_free = n_pinned = 0
         for _, var in self.variables():
@@ -427,7 +433,7 @@ class CGEModel:
         from .blocks._common import is_pinned, pin
 
         for name, var in self.variables():
-            for v, x in zip(var.values(), snap[name]):
+            for v, x in zip(var.values(), snap[name], strict=False):
                 if is_pinned(v):
                     pin(v, x)
                 else:
