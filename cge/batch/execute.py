@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
+import os
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,6 +34,8 @@ MAX_CHUNK = 64
 CHUNKS_PER_WORKER = 4
 #: Times a chunk is resubmitted after its worker died before it is split up.
 CHUNK_RETRIES = 2
+#: Environment variables that keep BLAS/OpenMP (MUMPS) to one thread in worker processes.
+SINGLE_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass
@@ -144,6 +147,10 @@ def _local(job: Mapping, chunks: list[list[Mapping]], workers: int
     and a single scenario that does is recorded as failed.
     """
     pending = {i: (chunk, 0) for i, chunk in enumerate(chunks)}
+    # One solver thread per worker process: with N processes on N cores, threaded linear
+    # algebra would only make them fight over the cores.
+    for name in SINGLE_THREAD_ENV:
+        os.environ.setdefault(name, "1")
     context = multiprocessing.get_context("forkserver")
     while pending:
         n = min(workers, len(pending))

@@ -363,7 +363,22 @@ def _explicit(s, where: str) -> dict:
     elasticities = (_flatten_elasticities(el) if isinstance(el, Mapping)
                     else [_elasticity(x, f"{where}.elasticities[{i}]") for i, x in enumerate(el)])
     return dict(shocks=shocks, elasticities=elasticities, labels=[], name=s.get("name"),
-                closure=s.get("closure"))
+                closure=_closure(s.get("closure"), f"{where}.closure"))
+
+
+def _closure(value, where: str) -> dict | None:
+    """A closure override: a mapping, or text ``"labour=fixed_real_wage, numeraire=cpi"``."""
+    if value is None or value == "" or value == {}:
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): str(v) for k, v in value.items()}
+    pairs = [p.split("=", 1) for p in str(value).replace(";", ",").split(",") if p.strip()]
+    if any(len(p) != 2 for p in pairs):
+        raise ConfigError(f"{where}: closure {value!r} is not understood",
+                          [Problem("closure", where, f"got {value!r}",
+                                   "write key=value pairs, e.g. labour=fixed_real_wage, "
+                                   "numeraire=cpi")])
+    return {k.strip(): v.strip() for k, v in pairs}
 
 
 def _shock(s, where: str) -> dict:
