@@ -133,6 +133,7 @@ class RunResult:
     counterfactual: Any
     closure: Mapping[str, str]
     equivalent_variation: Any
+    indicators: Mapping[str, Any] | None = None   # see :func:`cge.indicators.indicators`
 
     @property
     def status(self) -> str:
@@ -145,7 +146,8 @@ class RunResult:
         return compare(self.base, self.counterfactual)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The contract layout: scenario, status, closure, results, equivalent_variation.
+        """The contract layout: scenario, status, closure, results, equivalent_variation,
+        indicators (:func:`cge.indicators.indicators`).
 
         Index keys are account labels; two-dimensional variables use ``"C,HH"``.
         For convenience a variable with one entry is also given under ``"_"``, and
@@ -179,6 +181,7 @@ class RunResult:
             "results": results,
             "equivalent_variation": float(ev.sum()),
             "equivalent_variation_by_household": {str(k): float(v) for k, v in ev.items()},
+            "indicators": dict(self.indicators or {}),
         }
 
 
@@ -199,6 +202,7 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
     model : CGEModel, optional
         A built model to reuse (it is reset to the benchmark first).
     """
+    from .indicators import indicators
     from .results import equivalent_variation
 
     if not isinstance(scenario, Scenario):
@@ -211,4 +215,4 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
     model.apply_shocks(scenario.shocks)
     cf = model.solve(solver=solver)
     return RunResult(scenario, base, cf, model.closure.to_dict(),
-                     equivalent_variation(base, cf))
+                     equivalent_variation(base, cf), indicators(base, cf, model))

@@ -47,6 +47,33 @@ def run(args: argparse.Namespace) -> int:
     shown = table.loc[names, ["base", "counterfactual", "percent"]]
     print(shown.to_string(float_format=lambda x: f"{x:,.4f}"))
     print(f"equivalent variation: {data['equivalent_variation']:,.6g}")
+    _print_indicators(data["indicators"])
     if args.json:
         print(f"wrote {args.json}")
     return 0
+
+
+def _print_indicators(ind: dict) -> None:
+    """The indicators section in a few lines: macro changes, then one row per sector."""
+    if not ind:
+        return
+    macro = [("real GDP", "real_gdp", "%"), ("real household consumption",
+                                               "real_household_consumption", "%"),
+             ("real wage", "real_wage", "%"), ("real exchange rate", "real_exchange_rate", "%")]
+    parts = [f"{label} {ind[key]:+.3f}{unit}" for label, key, unit in macro
+             if ind.get(key) is not None]
+    print("indicators: " + ", ".join(parts))
+    for key, label in (("trade_balance", "trade balance"),
+                       ("government_saving", "government saving"),
+                       ("unemployment", "unemployment")):
+        if key in ind:
+            x = ind[key]
+            print(f"  {label}: {x['base']:,.6g} -> {x['counterfactual']:,.6g}")
+    ar = ind.get("absorption_ratio", {})
+    print("  absorption ratio (domestic sales change / -export change): " + ", ".join(
+        f"{c} {'n/a' if r is None else f'{r:.3f}'}" for c, r in ar.items()))
+    gap = ind.get("structural_gap", {})
+    imb = ind.get("sectoral_imbalance", {})
+    print("  imbalance (E-M)/X and structural gap, base -> counterfactual: " + "; ".join(
+        f"{c} {imb[c]['base']:+.3f}->{imb[c]['counterfactual']:+.3f}, "
+        f"{gap[c]['base']:+.3f}->{gap[c]['counterfactual']:+.3f}" for c in gap))
