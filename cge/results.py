@@ -188,6 +188,8 @@ def solution_sam(model) -> pd.DataFrame:
         out.at[c, d.row] += eps * v(trade.world_export_price[c]) * v(trade.exports[c])
         if T["export_tax"]:
             pay(T["export_tax"], c, v(trade.export_tax[c]))
+        elif d.has_tax["export_tax"]:  # a tax the SAM has no account for: straight to GOV
+            out.at[d.gov, c] += v(trade.export_tax[c])
     if T["sales_tax"]:
         for c in d.C:
             pay(T["sales_tax"], c, v(trade.sales_tax[c]))
