@@ -505,6 +505,7 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
         "government_saving_rate": Sg0 / revenue0 if revenue0 else 0.0,
         "investment_share": _share(Xv0).rename("investment_share"),
         "investment_share_of_absorption": float(Xv0.sum() / absorption) if absorption else 0.0,
+        "government_share_of_absorption": float(Xg0.sum() / absorption) if absorption else 0.0,
         "cpi_weight": cpi_weight.rename("cpi_weight"),
         "activity_of": a_of, "commodity_of": c_of,
     }

@@ -178,4 +178,6 @@ def worst_residuals(model, n: int = 10) -> pd.DataFrame:
                      abs(lv - rv) / max(abs(lv), abs(rv), SCALE_FLOOR),
                      c.parent_component().doc or ""))
     table = pd.DataFrame(rows, columns=["equation", "scaled_residual", "meaning"])
-    return table.sort_values("scaled_residual", ascending=False).head(n).reset_index(drop=True)
+    # stable: ties keep the model's block order (production before trade)
+    table = table.sort_values("scaled_residual", ascending=False, kind="stable")
+    return table.head(n).reset_index(drop=True)

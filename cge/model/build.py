@@ -102,7 +102,9 @@ SHOCK_PARAMETERS: dict[str, ShockParameter] = {
     "household_saving_rate": ShockParameter("households.saving_rate", "saving rate, by "
                                             "household"),
     "government_saving_rate": ShockParameter("government.saving_rate", "government saving as "
-                                             "a share of revenue"),
+                                             "a share of revenue (stdcge)"),
+    "government_savings": ShockParameter("government.real_savings", "real government saving, "
+                                         "at base prices (tax_scaler)", quantity=True),
     "direct_tax_rate": ShockParameter("government.direct_tax_rate", "direct tax rate, by "
                                       "household or enterprise"),
     "household_transfers": ShockParameter("government.transfers", "real government transfers, "
@@ -116,8 +118,10 @@ SHOCK_PARAMETERS: dict[str, ShockParameter] = {
     "real_wage": ShockParameter("markets.real_wage", "real wage floor (fixed_real_wage)"),
     "investment": ShockParameter("investment.composition", "real investment, by commodity "
                                  "(investment_driven)", quantity=True),
-    "government_consumption": ShockParameter("government.consumption", "real government "
+    "government_consumption": ShockParameter("government.composition", "real government "
                                              "consumption, by commodity", quantity=True),
+    "capital_stock": ShockParameter("production.factor_demand", "capital employed by an "
+                                    "activity, by 'CAP,A_SEC' (sector_specific)", quantity=True),
     "exchange_rate": ShockParameter("markets.exchange_rate", "exchange rate "
                                     "(fixed_exchange_rate)"),
 }
@@ -217,6 +221,7 @@ def model_data(cal: Calibration) -> SimpleNamespace:
         CV=CV, Xv0={c: float(Xv0[c]) / s for c in CV},
         lam={c: float(pr["investment_share"][c]) for c in CV},
         S0=float(Xv0.sum()) / s, inv_share=float(pr["investment_share_of_absorption"]),
+        gov_share=float(pr["government_share_of_absorption"]),
         Sf0=float(bm["foreign_savings"]) / s,
         cpi_weight=plain(pr["cpi_weight"]),
         has_tax=_tax_roles(acc, spec, CE),
@@ -423,14 +428,18 @@ class CGEModel:
         if d.labour:
             setpin(mk.real_wage, cl.labour == "fixed_real_wage")
         gov = m.government
+        balanced = cl.savings_investment == "balanced"
         setpin(gov.tax_scaler, cl.government != "tax_scaler")
-        setpin(gov.saving_rate, d.government_demand == "budget_shares"
-               or cl.government == "tax_scaler")
+        setpin(gov.saving_rate, d.government_demand == "budget_shares")
+        setpin(gov.real_savings, cl.government == "tax_scaler")
         setpin(m.households.saving_rate_scaler, cl.savings_investment == "savings_driven")
+        if d.government_demand == "fixed_real":
+            setpin(gov.scaler, not balanced)
+            setpin(gov.share_of_absorption, balanced)
         if d.investment_demand == "fixed_composition":
             inv = m.investment
             setpin(inv.scaler, cl.savings_investment == "investment_driven")
-            setpin(inv.share_of_absorption, cl.savings_investment == "balanced")
+            setpin(inv.share_of_absorption, balanced)
         self.closure = cl
         self._persistent = None
 
@@ -495,7 +504,54 @@ class CGEModel:
         """Apply shocks to exogenous parameters (see :mod:`cge.model.shocks`)."""
         from .shocks import apply_shocks
 
-        apply_shocks(self, shocks)
+        apply_shocks(self, self._capital_stock_shocks(shocks))
+
+    def _capital_stock_shocks(self, shocks: Iterable[Mapping[str, Any] | Any]) -> list:
+        """Endowment shocks of sector-specific capital, as shocks of the per-activity stocks.
+
+        Under ``capital: sector_specific`` a factor's endowment is the sum of the
+        capital stocks pinned in each activity. ``factor_endowment`` with index
+        ``"CAP"`` scales every activity's stock in proportion (``set`` and ``add``
+        aim at the total); index ``"CAP,A_SEC"`` changes one activity's stock.
+        """
+        from .shocks import Shock
+
+        parsed = [Shock.from_mapping(s, f"shocks[{i}]") for i, s in enumerate(shocks)]
+        specific = self._data.capital if self.closure.capital == "sector_specific" else []
+        out: list[Shock] = []
+        for i, shock in enumerate(parsed):
+            if shock.parameter != "factor_endowment":
+                out.append(shock)
+                continue
+            factor, _, activity = (shock.index or "").partition(",")
+            if activity and factor.strip() not in specific:
+                raise ConfigError(f"invalid shocks[{i}] (factor_endowment)", [Problem(
+                    "not_sector_specific", f"shocks[{i}].index",
+                    f"{shock.index!r}: an endowment by activity needs sector-specific capital "
+                    f"(closure capital: {self.closure.capital})",
+                    "shock the factor as a whole (index 'CAP') or use capital: sector_specific")])
+            factors = [factor.strip()] if shock.index else list(self._data.F)
+            if not set(factors) & set(specific):
+                out.append(shock)
+                continue
+            for f in factors:
+                if f not in specific:
+                    out.append(Shock(shock.parameter, shock.operation, shock.value, f))
+                elif activity:
+                    out.append(Shock("capital_stock", shock.operation, shock.value,
+                                     shock.index))
+                else:
+                    out.append(Shock("capital_stock", "multiply",
+                                     self._endowment_ratio(f, shock), f))
+        return out
+
+    def _endowment_ratio(self, factor: str, shock) -> float:
+        """The factor by which ``shock`` multiplies the current total endowment of ``factor``."""
+        stocks = self.pyomo.production.factor_demand
+        total = sum(stocks[factor, a].value for a in self._data.employers_of[factor]) * self.scale
+        new = {"set": shock.value, "multiply": total * shock.value,
+               "add": total + shock.value}[shock.operation]
+        return new / total
 
     # -- solving ------------------------------------------------------------------
     def solve(self, solver: str = "cyipopt", **options):

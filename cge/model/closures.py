@@ -11,18 +11,23 @@ balance                option                      adjusts / held fixed
 savings_investment     ``savings_driven``          investment follows savings
                        ``investment_driven``       real investment fixed; household saving
                                                    rates scale
-                       ``balanced``                investment keeps its base share of
-                                                   absorption; saving rates scale
+                       ``balanced``                investment and government consumption
+                                                   keep their base shares of absorption
+                                                   (IFPRI); saving rates scale
 external               ``flexible_exchange_rate``  exchange rate adjusts; foreign savings
                                                    fixed in foreign currency
                        ``fixed_exchange_rate``     exchange rate fixed; foreign savings adjust
 government             ``flexible_saving``         government saving is the residual
-                       ``tax_scaler``              direct-tax rates scale to hold the saving
-                                                   rate of government
+                       ``tax_scaler``              direct-tax rates scale to hold real
+                                                   government saving (IFPRI GOV-2; shock
+                                                   ``government_savings``)
 labour                 ``full_employment``         the wage clears the labour market
                        ``fixed_real_wage``         the real wage is fixed; unemployment adjusts
 capital                ``mobile``                  one rental rate, capital moves
-                       ``sector_specific``         capital fixed by activity; rentals differ
+                       ``sector_specific``         capital fixed by activity; rentals differ;
+                                                   ``factor_endowment`` shocks move the
+                                                   stocks (``CAP``: all in proportion,
+                                                   ``CAP,A_SEC``: one activity)
 numeraire              a factor label, ``cpi``     the price held at its base value
                        or ``exchange_rate``
 =====================  ==========================  ========================================

@@ -18,11 +18,17 @@ Government (revenue :math:`GR`, saving :math:`S^g`, saving rate :math:`s^g`):
 
     GR &= \\textstyle\\sum T^z + \\sum T^m + \\sum T^s + \\sum T^e + \\sum_i T^d_i
           + s_{gf} YF_f + \\varepsilon \\bar r_g \\\\
-    S^g &= s^g\\, GR \\\\
+    S^g &= s^g\\, GR, \\qquad S^g = \\bar S^g_{real}\\, CPI \\\\
     p^q_c X^g_c &= \\mu_c (GR - S^g - \\textstyle\\sum_i \\bar t_i CPI
                   - \\varepsilon \\bar t_{row})
-        \\quad\\text{(budget shares, stdcge) or } X^g_c \\text{ fixed and}\\quad
+        \\quad\\text{(budget shares, stdcge) or } X^g_c = \\bar X^g_c \\iota^g
+        \\text{ and}\\quad
         S^g = GR - \\textstyle\\sum_c p^q_c X^g_c - \\ldots
+
+Both saving rules are definitions unless the closure holds their parameter: the saving rate :math:`s^g` in stdcge, real saving
+:math:`\\bar S^g_{real}` under the ``tax_scaler`` closure (IFPRI's GOV-2: a
+flexible direct-tax scaler, fixed government saving). The government consumption
+scaler :math:`\\iota^g` is free only under the ``balanced`` closure.
 
 Rest of the world, in foreign currency (the equation dropped for Walras' law):
 
@@ -148,8 +154,10 @@ def add_government(m: pyo.ConcreteModel, d) -> pyo.Block:
             "(shock parameter 'government_saving_rate')", kind="rate",
             exogenous=d.government_demand == "budget_shares")
     add_var(b, "consumption", d.CG, d.Xg0, "government consumption X^g_c (SAM: commodity row, "
-            "government column; shock 'government_consumption')",
-            exogenous=d.government_demand == "fixed_real")
+            "government column)")
+    add_var(b, "real_savings", None, d.Sg0, "government saving deflated by the CPI, S^g/CPI "
+            "(SAM: savings-investment row, government column; held under the tax_scaler "
+            "closure, shock 'government_savings')")
     add_var(b, "direct_tax", d.I, d.Td0, "direct tax paid by the institution T^d_i (SAM: direct "
             "tax or government row, institution column)", kind="value")
     add_var(b, "direct_tax_rate", d.I, d.td, "direct tax rate tau^d_i on income (shock "
@@ -192,6 +200,10 @@ def add_government(m: pyo.ConcreteModel, d) -> pyo.Block:
     b.saving_rule = pyo.Constraint(
         expr=b.savings == b.saving_rate * b.revenue,
         doc="government saving as a share of revenue (binding when the rate is held)")
+    b.real_saving_rule = pyo.Constraint(
+        expr=b.savings == b.real_savings * cpi,
+        doc="real government saving: saving deflated by the CPI (binding under the tax_scaler "
+        "closure, which holds it; SAM: savings-investment row, government column)")
     if d.government_demand == "budget_shares":
         b.demand = pyo.Constraint(
             d.CG, rule=lambda b, c: pq[c] * b.consumption[c] == d.mu[c] * (
@@ -199,6 +211,15 @@ def add_government(m: pyo.ConcreteModel, d) -> pyo.Block:
             doc="government consumption: fixed budget shares of revenue net of saving and "
             "transfers (SAM: commodity rows of the government column)")
     else:
+        add_var(b, "composition", d.CG, d.Xg0, "real government consumption by commodity at "
+                "scaler one (SAM: commodity row, government column; shock "
+                "'government_consumption')", exogenous=True)
+        add_var(b, "scaler", None, 1.0, "uniform scaler of real government consumption (free "
+                "under the balanced savings-investment closure)", kind="rate", exogenous=True)
+        b.demand_rule = pyo.Constraint(
+            d.CG, rule=lambda b, c: b.consumption[c] == b.composition[c] * b.scaler,
+            doc="government consumption: fixed real composition times a uniform scaler "
+            "(SAM: commodity rows of the government column)")
         b.budget = pyo.Constraint(
             expr=b.savings == b.revenue - sum(pq[c] * b.consumption[c] for c in d.CG)
             - transfers_paid(),

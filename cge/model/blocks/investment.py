@@ -8,11 +8,15 @@
     X^v_c &= \\bar X^v_c\\, \\iota, \\qquad \\textstyle\\sum_c p^q_c X^v_c = S
         \\quad\\text{(fixed composition, standard)} \\\\
     \\textstyle\\sum_c p^q_c X^v_c &= \\nu\\, \\textstyle\\sum_c p^q_c
+        (\\sum_h X^p_{ch} + X^g_c + X^v_c) \\\\
+    \\textstyle\\sum_c p^q_c X^g_c &= \\nu^g\\, \\textstyle\\sum_c p^q_c
         (\\sum_h X^p_{ch} + X^g_c + X^v_c)
 
 :math:`\\iota` (investment scaler) is free when savings drive investment;
-:math:`\\nu` (the investment share of absorption) is a definition except under
-the ``balanced`` closure, which pins it.
+:math:`\\nu` and :math:`\\nu^g` (the investment and government consumption
+shares of absorption) are definitions except under the ``balanced`` closure
+(IFPRI's), which pins both and frees the investment and government consumption
+scalers.
 """
 
 from __future__ import annotations
@@ -63,9 +67,16 @@ def add_investment(m: pyo.ConcreteModel, d) -> pyo.Block:
         expr=spending == b.total_savings,
         doc="the value of investment equals total savings (SAM: savings-investment account)")
     Xp, Xg = hh.consumption, gov.consumption
-    absorption = sum(pq[c] * Xp[c, h] for c, h in d.XP) + sum(pq[c] * Xg[c] for c in d.CG) \
-        + spending
+    government_spending = sum(pq[c] * Xg[c] for c in d.CG)
+    absorption = sum(pq[c] * Xp[c, h] for c, h in d.XP) + government_spending + spending
     b.absorption_share_definition = pyo.Constraint(
         expr=spending == b.share_of_absorption * absorption,
-        doc="investment share of absorption (a definition unless the closure holds it)")
+        doc="investment share of absorption (a definition unless the balanced closure holds "
+        "it; SAM: savings-investment column over household, government and investment columns)")
+    add_var(gov, "share_of_absorption", None, d.gov_share, "value of government consumption "
+            "over absorption (held under the balanced closure)", kind="rate")
+    gov.absorption_share_definition = pyo.Constraint(
+        expr=government_spending == gov.share_of_absorption * absorption,
+        doc="government consumption share of absorption (a definition unless the balanced "
+        "closure holds it; SAM: commodity rows of the government column over absorption)")
     return b
