@@ -305,6 +305,25 @@ def test_dask_cluster_finishes_a_batch_when_a_worker_is_killed(tmp_path, monkeyp
     assert sorted(i for i, _ in _stored(store)) == sorted(s["id"] for s in batch)
 
 
+@pytest.mark.slow
+def test_cge_batch_command_runs_on_an_existing_dask_scheduler(tmp_path, monkeypatch):
+    """The command line connects to a cluster it did not start (no default Dask client)."""
+    from distributed import LocalCluster
+
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
+    path = _write(tmp_path, GRID)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, protocol="tcp",
+                      host="127.0.0.1", dashboard_address=None) as cluster:
+        done = subprocess.run(
+            [sys.executable, "-m", "cge", "batch", str(path), "--store", str(tmp_path / "store"),
+             "--scheduler", cluster.scheduler_address, "--no-progress", "--runner", RUNNER,
+             "--json", str(tmp_path / "summary.json")],
+            capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["total"] == len(read_batch(path)) == summary["solved"]
+
+
 # -- report -------------------------------------------------------------------------------
 def test_batch_report_writes_quantiles_plots_and_the_strongest_influence_first(tmp_path):
     import pandas as pd

@@ -235,7 +235,7 @@ def _dask_results(client, job: Mapping, chunks: list[list[Mapping]]):
     try:
         futures = {client.submit(run_chunk, {**job, "scenarios": chunk}, pure=False): chunk
                    for chunk in chunks}
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):  # not the default client
             chunk = futures.pop(future)
             try:
                 result = future.result()
