@@ -102,6 +102,7 @@ class Calibration:
     parameters: Mapping[str, Any]
     cells: pd.DataFrame
     scale: float
+    options: Options | None = None
     _frozen: bool = field(default=True, repr=False)
 
     @property
@@ -131,6 +132,8 @@ class Calibration:
         el = Elasticities.from_user(elasticities, self.spec)
         params = dict(self.parameters)
         params.update(_elasticity_parameters(self.accounts, self.benchmark, self.parameters, el))
+        params.update(_demand_parameters(self.accounts, self.benchmark, params, el,
+                                         self.options or Options()))
         return replace(self, elasticities=el, parameters=params)
 
     def __repr__(self) -> str:
@@ -141,7 +144,8 @@ class Calibration:
 
 
 def calibrate(sam: SAM, spec: str = "standard",
-              elasticities: Mapping[str, Any] | Elasticities | None = None) -> Calibration:
+              elasticities: Mapping[str, Any] | Elasticities | None = None,
+              options: Mapping[str, Any] | Options | None = None) -> Calibration:
     """Calibrate the CGE model ``spec`` to ``sam``.
 
     Parameters
@@ -152,6 +156,8 @@ def calibrate(sam: SAM, spec: str = "standard",
         Model specification.
     elasticities : mapping, optional
         ``{"armington": 2, "cet": {"BRD": 2, ...}, ...}``; defaults per kind.
+    options : mapping, optional
+        ``{"household_demand": "les"}`` (see :class:`Options`).
 
     Returns
     -------
@@ -168,6 +174,10 @@ def calibrate(sam: SAM, spec: str = "standard",
         raise ConfigError(f"unknown model specification {spec!r}; allowed: "
                           f"{', '.join(ELASTICITY_KEYS)}")
     el = Elasticities.from_user(elasticities, spec)
+    opts = Options.from_user(options)
+    if spec == "stdcge" and opts != Options():
+        raise ConfigError("the stdcge model has Cobb-Douglas households only", [Problem(
+            "bad_option", "options", f"{opts}", "use model standard for other options")])
     if not sam.is_balanced(rtol=CALIBRATION_BALANCE_RTOL):
         raise SAMError(f"{sam.name}: cannot calibrate to an unbalanced SAM",
                        sam.imbalance_problems(rtol=CALIBRATION_BALANCE_RTOL))
@@ -175,16 +185,18 @@ def calibrate(sam: SAM, spec: str = "standard",
     cells = _cell_flows(sam, acc)
     bench, params = _levels_and_shares(sam, acc)
     params.update(_elasticity_parameters(acc, bench, params, el))
+    params.update(_demand_parameters(acc, bench, params, el, opts))
     nonzero = np.abs(sam.matrix.to_numpy())
     nonzero = nonzero[nonzero > 0]
     scale = float(10.0 ** np.round(np.log10(np.median(nonzero)))) if nonzero.size else 1.0
-    return Calibration(sam, spec, el, acc, bench, params, cells, scale)
+    return Calibration(sam, spec, el, acc, bench, params, cells, scale, opts)
 
 
 #: Elasticities each specification accepts.
 ELASTICITY_KEYS: dict[str, tuple[str, ...]] = {
     "stdcge": ("armington", "cet"),
-    "standard": ("armington", "cet", "value_added", "export_demand"),
+    "standard": ("armington", "cet", "value_added", "export_demand", "top", "income",
+                 "frisch"),
 }
 
 #: Elasticities, their meaning and default value (``None``: infinite, i.e. absent).
@@ -194,7 +206,49 @@ ELASTICITIES: dict[str, tuple[str, float | None]] = {
     "value_added": ("substitution between factors in value added (1 = Cobb-Douglas)", 1.0),
     "export_demand": ("price elasticity of world demand for exports (absent or 'inf': "
                       "small open economy)", None),
+    "top": ("substitution between value added and the intermediate bundle, by activity "
+            "(absent: Leontief; 1: Cobb-Douglas)", None),
+    "income": ("income elasticity of household demand, by commodity (LES; normalised so that "
+               "budget shares times elasticities sum to one)", 1.0),
+    "frisch": ("Frisch parameter, by household (LES; negative: minus total over "
+               "supernumerary spending)", -2.0),
 }
+
+#: Model options and their allowed values (the first is the default).
+OPTIONS: dict[str, tuple[str, ...]] = {
+    "household_demand": ("cobb_douglas", "les"),
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """Functional forms chosen when the model is built.
+
+    ``household_demand``: ``cobb_douglas`` (fixed budget shares) or ``les``
+    (linear expenditure system; elasticities ``income`` and ``frisch``).
+    """
+
+    household_demand: str = "cobb_douglas"
+
+    def __post_init__(self) -> None:
+        problems = [Problem("bad_option", f"options.{key}", f"unknown option "
+                            f"{getattr(self, key)!r}", f"allowed: {', '.join(allowed)}")
+                    for key, allowed in OPTIONS.items() if getattr(self, key) not in allowed]
+        if problems:
+            raise ConfigError("invalid model options", problems)
+
+    @classmethod
+    def from_user(cls, value: Mapping[str, Any] | Options | None) -> Options:
+        """Options from a mapping; unknown keys are errors listing the allowed ones."""
+        if isinstance(value, Options):
+            return value
+        value = dict(value or {})
+        unknown = [k for k in value if k not in OPTIONS]
+        if unknown:
+            raise ConfigError("invalid model options", [
+                Problem("unknown_key", f"options.{k}", "unknown option key",
+                        f"allowed keys: {', '.join(OPTIONS)}") for k in unknown])
+        return cls(**{k: str(v) for k, v in value.items()})
 
 
 @dataclass(frozen=True)
@@ -266,10 +320,17 @@ def _elasticity_problems(key: str, label: Any, value: Any) -> list[Problem]:
     except (TypeError, ValueError):
         return [Problem("not_a_number", where, f"{value!r} is not a number",
                         "give a positive number")]
+    if key == "frisch":
+        if v is None or v >= 0:
+            return [Problem("not_negative", where, f"a Frisch parameter of {value!r}",
+                            "give a negative number (typically -1 to -4)")]
+        return []
     if v is None:
-        if key == "export_demand":
+        if key in ("export_demand", "top"):
             return []
         return [Problem("infinite", where, "must be finite", "give a positive number")]
+    if key == "top" and v == 0:
+        return []
     if v <= 0:
         return [Problem("not_positive", where, f"{v} is not positive", "give a positive number")]
     if key == "armington" and v == 1.0:
@@ -591,3 +652,37 @@ def _elasticity_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapp
         "value_added_scale": scale.rename("value_added_scale"),
         "export_demand_elasticity": pd.Series(ed, dtype=float).rename("export_demand_elasticity"),
     }
+
+
+# --------------------------------------------------------------------------- households
+def _demand_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapping[str, Any],
+                       el: Elasticities, options: Options) -> dict[str, Any]:
+    """Marginal budget shares and subsistence quantities of household demand.
+
+    Cobb-Douglas: :math:`\\beta_{ch} = \\alpha_{ch}` (the budget share) and
+    :math:`\\gamma_{ch} = 0`. LES (IFPRI's calibration), with budget shares
+    :math:`s_{ch}`, income elasticities :math:`e_c` and Frisch parameters
+    :math:`\\varphi_h < 0`:
+
+    .. math::
+        \\beta_{ch} = s_{ch} \\frac{e_c}{\\sum_{c'} s_{c'h} e_{c'}}, \\qquad
+        \\gamma_{ch} = C^0_{ch} + \\frac{\\beta_{ch}\\, EH^0_h}{p_c\\, \\varphi_h}
+
+    so that :math:`EH^0_h - \\sum_c p_c \\gamma_{ch} = -EH^0_h / \\varphi_h`
+    (supernumerary spending) is positive.
+    """
+    share = params["consumption_share"]
+    C, H = list(acc.commodities), list(acc.households)
+    frisch = pd.Series(el.by_account("frisch", H), dtype=float)
+    if options.household_demand == "cobb_douglas":
+        return {"marginal_budget_share": share, "subsistence_consumption": share * 0.0,
+                "frisch_parameter": frisch.rename("frisch_parameter")}
+    income = pd.Series(el.by_account("income", C), dtype=float)
+    weight = share.mul(income, axis=0)
+    beta = weight.div(weight.sum(axis=0), axis=1)
+    budget = bench["consumption_budget"]
+    gamma = bench["household_consumption"] + beta.mul(budget / frisch, axis=1)
+    gamma = gamma.where(bench["household_consumption"] != 0, 0.0)
+    return {"marginal_budget_share": beta, "subsistence_consumption": gamma,
+            "frisch_parameter": frisch.rename("frisch_parameter"),
+            "income_elasticity": beta.div(share.where(share != 0), axis=1).fillna(0.0)}

@@ -53,7 +53,8 @@ class Solution:
             else:
                 index = pd.Index(keys)
             values[path] = pd.Series(data, index=index, name=path)
-        shares = model.calibration.parameters["consumption_share"]
+        # marginal budget shares: the Cobb-Douglas shares, or the LES betas
+        shares = model.calibration.parameters["marginal_budget_share"]
         return cls(values, stats, model.closure.to_dict(), model.spec, shares)
 
     # -- access -------------------------------------------------------------------
@@ -123,10 +124,14 @@ def compare(base: Solution, counterfactual: Solution, names: list[str] | None = 
 def equivalent_variation(base: Solution, counterfactual: Solution) -> pd.Series:
     """Hicksian equivalent variation of each household, at base prices.
 
-    With Cobb-Douglas utility :math:`U = \\prod_c X_c^{\\alpha_c}` the expenditure
-    function is :math:`e(p, U) = U \\prod_c (p_c/\\alpha_c)^{\\alpha_c}`, so
+    With Stone-Geary (LES) utility :math:`U = \\prod_c (X_c - \\gamma_c)^{\\beta_c}`
+    the expenditure function is :math:`e(p, U) = \\sum_c p_c \\gamma_c
+    + U \\prod_c (p_c/\\beta_c)^{\\beta_c}`; the subsistence cost cancels in
 
-    .. math:: EV = (U^1 - U^0) \\textstyle\\prod_c (p^0_c/\\alpha_c)^{\\alpha_c}
+    .. math:: EV = e(p^0, U^1) - e(p^0, U^0)
+              = (U^1 - U^0) \\textstyle\\prod_c (p^0_c/\\beta_c)^{\\beta_c}
+
+    Cobb-Douglas is the case :math:`\\gamma = 0`, :math:`\\beta = \\alpha`.
     """
     u0, u1 = base.table("utility"), counterfactual.table("utility")
     pq0 = base.table("price_composite")

@@ -119,3 +119,88 @@ def test_activity_endowment_needs_sector_specific_capital(sam):
     with pytest.raises(ConfigError, match="sector-specific"):
         CGEModel(sam, "standard").apply_shocks([{"parameter": "factor_endowment",
                                                  "index": "CAP,A002", "multiply": 1.2}])
+
+
+# --------------------------------------------------------------------------- LES
+LES = {"household_demand": "les"}
+
+
+def _budget_shares(solution, h):
+    pq = solution.table("price_composite")
+    spend = {c: pq[c] * x for (c, hh), x in solution.table("household_consumption").items()
+             if hh == h}
+    total = sum(spend.values())
+    return {c: v / total for c, v in spend.items()}
+
+
+def test_les_replicates_the_sam_and_passes_every_check(sam):
+    model = CGEModel(sam, "standard", elasticities={"income": {"C001": 0.5, "C002": 1.4},
+                                                   "frisch": -1.5}, options=LES)
+    assert model.has_component("households.subsistence")
+    _assert_checks_pass(model)
+
+
+def test_les_necessity_keeps_more_of_its_budget_share_after_its_price_rises(sam):
+    """Cobb-Douglas budget shares never move; under LES a necessity is price-inelastic, so
+    its budget share rises with its price."""
+    change = {}
+    for demand in ("cobb_douglas", "les"):
+        model = CGEModel(sam, "standard", elasticities={"income": {"C001": 0.5}},
+                         options={"household_demand": demand})
+        base = model.solve()
+        model.apply_shocks([{"parameter": "sales_tax_rate", "index": "C001", "add": 0.3}])
+        cf = model.solve()
+        assert cf.value("price_composite", "C001") > base.value("price_composite", "C001")
+        change[demand] = (_budget_shares(cf, "HH1")["C001"]
+                          - _budget_shares(base, "HH1")["C001"])
+    assert change["cobb_douglas"] == pytest.approx(0.0, abs=1e-10)
+    assert change["les"] > 1e-4
+
+
+def test_les_income_elasticities_order_engel_responses(sam):
+    """More income at fixed relative prices: the necessity's share falls, the luxury's rises."""
+    model = CGEModel(sam, "standard", elasticities={"income": {"C001": 0.4, "C002": 1.6}},
+                     options=LES)
+    beta = model.calibration["marginal_budget_share"]["HH1"]
+    share = model.calibration["consumption_share"]["HH1"]
+    assert beta["C001"] < share["C001"] and beta["C002"] > share["C002"]
+    assert beta.sum() == pytest.approx(1.0)
+
+
+def test_les_equivalent_variation_is_the_expenditure_function_at_base_prices(sam):
+    import numpy as np
+    from scipy.optimize import minimize
+
+    from cge.results import equivalent_variation
+
+    model = CGEModel(sam, "standard", elasticities={"income": {"C001": 0.5}, "frisch": -3},
+                     options=LES)
+    base = model.solve()
+    model.apply_shocks([{"parameter": "import_tariff_rate", "set": 0}])
+    cf = model.solve()
+    ev = equivalent_variation(base, cf)
+    cal = model.calibration
+    gamma = cal["subsistence_consumption"]["HH1"]
+    beta = cal["marginal_budget_share"]["HH1"]
+    used = beta.index[beta > 0]
+    g, b, p0 = (gamma[used].to_numpy(), beta[used].to_numpy(),
+                base.table("price_composite")[used].to_numpy())
+    u1 = cf.value("utility", "HH1")
+    # cheapest basket at base prices reaching the new utility, by brute optimisation
+    res = minimize(lambda x: p0 @ (g + np.exp(x)), np.log(cf.table("household_consumption")
+                   .xs("HH1", level=1)[used].to_numpy() - g),
+                   constraints=[{"type": "eq", "fun": lambda x: b @ x - np.log(u1)}],
+                   method="SLSQP", options={"ftol": 1e-14, "maxiter": 500})
+    spending0 = float(p0 @ base.table("household_consumption").xs("HH1", level=1)[used])
+    assert ev["HH1"] == pytest.approx(res.fun - spending0, rel=1e-5, abs=1e-8)
+
+
+def test_options_and_les_parameters_are_validated(sam):
+    with pytest.raises(ConfigError, match="cobb_douglas, les"):
+        CGEModel(sam, "standard", options={"household_demand": "aids"})
+    with pytest.raises(ConfigError, match="allowed keys: household_demand"):
+        CGEModel(sam, "standard", options={"demand": "les"})
+    with pytest.raises(ConfigError, match="negative"):
+        CGEModel(sam, "standard", elasticities={"frisch": 2}, options=LES)
+    with pytest.raises(ConfigError, match="stdcge"):
+        CGEModel(synthetic_sam(3, kind="stdcge"), "stdcge", options=LES)

@@ -158,8 +158,11 @@ def model_data(cal: Calibration) -> SimpleNamespace:
     XP = [(C[i], H[j]) for i, j in zip(*np.nonzero(xp), strict=False)]
     alpha = {(C[i], H[j]): float(shares[i, j]) for i, j in zip(*np.nonzero(xp), strict=False)}
     Xp0d = {(C[i], H[j]): float(xp[i, j]) / s for i, j in zip(*np.nonzero(xp), strict=False)}
-    UU0 = {h: float(np.prod([Xp0d[c, h] ** alpha[c, h] for c, hh in XP if hh == h]))
-           for h in H}
+    les = (cal.options is not None and cal.options.household_demand == "les")
+    beta = _pairs(pr["marginal_budget_share"], XP)
+    gamma_les = {k: v / s for k, v in _pairs(pr["subsistence_consumption"], XP).items()}
+    UU0 = {h: float(np.prod([(Xp0d[c, h] - gamma_les[c, h]) ** beta[c, h]
+                             for c, hh in XP if hh == h])) for h in H}
     CG = [c for c in C if Xg0[c] != 0]
     CV = [c for c in C if Xv0[c] != 0]
     fshare = pr["factor_income_share"]
@@ -205,7 +208,7 @@ def model_data(cal: Calibration) -> SimpleNamespace:
         finite_export_demand=finite, export_elasticity={c: float(ed[c]) for c in finite},
         FF0=sc(bm["factor_endowment"]),
         factor_share={(i, f): float(v) for (i, f), v in fshare.stack().items()},
-        XP=XP, alpha=alpha, UU0=UU0, Xp0=Xp0d,
+        XP=XP, alpha=alpha, UU0=UU0, Xp0=Xp0d, les=les, beta=beta, gamma_les=gamma_les,
         consumers_of={c: [h for cc, h in XP if cc == c] for c in C},
         consumed_by={h: [c for c, hh in XP if hh == h] for h in H},
         income0=sc(bm["income"]), Sp0=sc(bm["household_savings"]),
@@ -300,14 +303,18 @@ class CGEModel:
         ``{"armington": ..., "cet": ..., ...}``.
     calibration : Calibration, optional
         Reuse a calibration instead of calibrating ``sam`` again.
+    options : mapping, optional
+        Functional forms, e.g. ``{"household_demand": "les"}`` (see
+        :class:`cge.model.config.Options`).
     """
 
     def __init__(self, sam: SAM, spec: str = "standard", closure: Closure | Mapping | None = None,
                  elasticities: Mapping[str, Any] | None = None,
-                 calibration: Calibration | None = None):
+                 calibration: Calibration | None = None,
+                 options: Mapping[str, Any] | None = None):
         specification = get_specification(spec)
         self.spec = spec
-        self.calibration = calibration or calibrate(sam, spec, elasticities)
+        self.calibration = calibration or calibrate(sam, spec, elasticities, options)
         self.sam = self.calibration.sam
         self.scale = self.calibration.scale
         self.closure = Closure.from_user(closure, specification.default_closure)
@@ -489,6 +496,9 @@ class CGEModel:
         }
         if fresh.finite_export_demand:
             loads["trade.export_demand_elasticity"] = fresh.export_elasticity
+        if fresh.les:
+            loads["households.marginal_budget_share"] = fresh.beta
+            loads["households.subsistence"] = fresh.gamma_les
         for path, values in loads.items():
             param = self.component(path)
             for k, v in values.items():
@@ -574,6 +584,7 @@ class CGEModel:
 
 
 def build_model(sam: SAM, spec: str = "standard", closure: Closure | Mapping | None = None,
-                elasticities: Mapping[str, Any] | None = None) -> CGEModel:
+                elasticities: Mapping[str, Any] | None = None,
+                options: Mapping[str, Any] | None = None) -> CGEModel:
     """Calibrate ``sam`` and build the CGE model ``spec`` (see :class:`CGEModel`)."""
-    return CGEModel(sam, spec, closure, elasticities)
+    return CGEModel(sam, spec, closure, elasticities, options=options)

@@ -11,6 +11,12 @@ government consumption      fixed budget shares of revenue  fixed real quantitie
 investment demand           fixed value shares of savings   fixed real composition, scaled
 value added                 Cobb-Douglas                    CES (Cobb-Douglas at sigma = 1)
 export demand               small open economy              optional finite elasticity
+household demand            Cobb-Douglas                    Cobb-Douglas or LES (option
+                                                            ``household_demand: les``;
+                                                            elasticities ``income``, ``frisch``)
+top nest of production      Leontief                        Leontief, or CES between value
+                                                            added and the intermediate bundle
+                                                            where elasticity ``top`` is given
 ==========================  ==============================  ==============================
 
 Everything is checked when the object is made; errors list the allowed values.
@@ -21,7 +27,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..calibration import ELASTICITIES, ELASTICITY_KEYS, Elasticities  # noqa: F401 (re-exported)
+from ..calibration import (  # noqa: F401 (re-exported)
+    ELASTICITIES,
+    ELASTICITY_KEYS,
+    OPTIONS,
+    Elasticities,
+    Options,
+)
 from ..errors import ConfigError
 
 

@@ -8,7 +8,12 @@ Households :math:`h` and enterprises :math:`e` (institutions :math:`i`):
             + \\varepsilon \\bar r_h \\\\
     T^d_i &= \\tau^d_i \\kappa\\, Y_i, \\qquad S^p_h = \\mu_h \\lambda^s YH_h \\\\
     p^q_c X^p_{ch} &= \\alpha_{ch} (YH_h - T^d_h - S^p_h), \\qquad
-    UU_h = \\textstyle\\prod_c (X^p_{ch})^{\\alpha_{ch}} \\\\
+    UU_h = \\textstyle\\prod_c (X^p_{ch})^{\\alpha_{ch}}
+    \\quad\\text{(Cobb-Douglas) or} \\\\
+    p^q_c X^p_{ch} &= p^q_c \\gamma_{ch} + \\beta_{ch} \\big(YH_h - T^d_h - S^p_h
+        - \\textstyle\\sum_{c'} p^q_{c'} \\gamma_{c'h}\\big), \\qquad
+    UU_h = \\textstyle\\prod_c (X^p_{ch} - \\gamma_{ch})^{\\beta_{ch}}
+    \\quad\\text{(LES)} \\\\
     YE_e &= \\textstyle\\sum_f s_{ef} YF_f + \\bar t_e CPI, \\qquad
     S^e_e = YE_e - T^d_e - \\sum_h \\pi_{he} YE_e
 
@@ -45,7 +50,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from ._common import add_var
+from ._common import add_param, add_var
 
 
 def add_rest_of_world(m: pyo.ConcreteModel, d) -> pyo.Block:
@@ -98,15 +103,38 @@ def add_households(m: pyo.ConcreteModel, d) -> pyo.Block:
     b.saving_rule = pyo.Constraint(
         H, rule=lambda b, h: b.savings[h] == b.saving_rate[h] * b.saving_rate_scaler
         * b.income[h], doc="household saving: a fixed share of income (SAM: savings row)")
+    if not d.les:
+        b.demand = pyo.Constraint(
+            d.XP, rule=lambda b, c, h: pq[c] * b.consumption[c, h] == d.alpha[c, h] * (
+                b.income[h] - Td[h] - b.savings[h]),
+            doc="Cobb-Douglas demand: fixed budget shares of income net of tax and saving "
+            "(SAM: commodity rows of the household column)")
+        b.utility_definition = pyo.Constraint(
+            H, rule=lambda b, h: b.utility[h] == pyo.prod(
+                b.consumption[c, h] ** d.alpha[c, h] for c in d.consumed_by[h]),
+            doc="Cobb-Douglas utility of consumption")
+        return b
+    add_param(b, "marginal_budget_share", d.XP, d.beta, "LES marginal budget share beta_ch: "
+              "budget share (SAM: commodity row of the household column over its consumption) "
+              "times the normalised income elasticity")
+    add_param(b, "subsistence", d.XP, d.gamma_les, "LES subsistence quantity gamma_ch = "
+              "C0 + beta EH0 / (p frisch) (SAM: household consumption cell, Frisch parameter)")
+    beta, gamma = b.marginal_budget_share, b.subsistence
+
+    def supernumerary(b, h):
+        return b.income[h] - Td[h] - b.savings[h] - sum(
+            pq[c] * gamma[c, h] for c in d.consumed_by[h])
+
     b.demand = pyo.Constraint(
-        d.XP, rule=lambda b, c, h: pq[c] * b.consumption[c, h] == d.alpha[c, h] * (
-            b.income[h] - Td[h] - b.savings[h]),
-        doc="Cobb-Douglas demand: fixed budget shares of income net of tax and saving "
-        "(SAM: commodity rows of the household column)")
+        d.XP, rule=lambda b, c, h: pq[c] * b.consumption[c, h] == pq[c] * gamma[c, h]
+        + beta[c, h] * supernumerary(b, h),
+        doc="LES demand: subsistence spending plus a marginal budget share of supernumerary "
+        "income, i.e. income net of tax, saving and subsistence spending (SAM: commodity rows "
+        "of the household column)")
     b.utility_definition = pyo.Constraint(
         H, rule=lambda b, h: b.utility[h] == pyo.prod(
-            b.consumption[c, h] ** d.alpha[c, h] for c in d.consumed_by[h]),
-        doc="Cobb-Douglas utility of consumption")
+            (b.consumption[c, h] - gamma[c, h]) ** beta[c, h] for c in d.consumed_by[h]),
+        doc="Stone-Geary utility of consumption above subsistence")
     return b
 
 
