@@ -1,15 +1,62 @@
 """cge: computable general equilibrium and input-output models calibrated to SAMs.
 
-The public facade. Heavy dependencies (Pyomo, cyipopt, openpyxl) load only when a
-function that needs them is called.
+The public facade::
+
+    import cge
+    sam = cge.read_sam("sam_data/stdcge.xlsx")
+    model = cge.CGEModel(sam, spec="stdcge")
+    base = model.solve()
+    model.apply_shocks([{"parameter": "import_tariff_rate", "set": 0}])
+    cf = model.solve()
+    cge.compare(base, cf)
+
+Heavy dependencies (Pyomo, cyipopt, openpyxl, matplotlib) load only when a name
+that needs them is first used, so ``import cge`` stays light.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from .errors import CGEError, ConfigError, Problem, SAMError, SolveError
 from .sam import ROLES, SAM
 
 __version__ = "0.1.0"
 
+#: Public names that live in heavier modules: name -> module (imported on first use).
+_LAZY: dict[str, str] = {
+    "read_sam": "cge.sam.io",
+    "write_sam": "cge.sam.io",
+    "check_sam": "cge.sam.io",
+    "balance": "cge.sam.balance",
+    "aggregate": "cge.sam.aggregate",
+    "read_mapping": "cge.sam.aggregate",
+    "synthetic_sam": "cge.sam.synthetic",
+    "analyse": "cge.io_analysis",
+    "calibrate": "cge.calibration",
+    "CGEModel": "cge.model.build",
+    "build_model": "cge.model.build",
+    "Closure": "cge.model.closures",
+    "Scenario": "cge.scenario",
+    "run_scenario": "cge.scenario",
+    "compare": "cge.results",
+    "equivalent_variation": "cge.results",
+    "run_checks": "cge.diagnostics",
+}
+
 __all__ = ["SAM", "ROLES", "Problem", "CGEError", "SAMError", "ConfigError", "SolveError",
-           "__version__"]
+           "__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cge' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
