@@ -209,7 +209,8 @@ def indicators(base, cf, model=None) -> dict[str, Any]:
     -------
     dict
         ``absorption_ratio`` ``{commodity: r, ..., "total": r}`` (``None`` where exports
-        do not move); ``sectoral_imbalance`` and ``structural_gap``
+        do not move) and ``export_change`` (the denominators' sign and size, base-price
+        volumes); ``sectoral_imbalance`` and ``structural_gap``
         ``{commodity: {"base": x, "counterfactual": y}}``; ``employment``
         ``{activity: {"base": x, "counterfactual": y}}`` and ``unemployment`` (closures
         with a fixed real wage only); ``real_gdp``, ``real_household_consumption``,
@@ -221,6 +222,7 @@ def indicators(base, cf, model=None) -> dict[str, Any]:
     macro = macro_indicators(base, cf, model)
     out: dict[str, Any] = {
         "absorption_ratio": {str(c): _num(r) for c, r in sectors["absorption_ratio"].items()},
+        "export_change": {str(c): _num(x) for c, x in sectors["exports_change"].items()},
         "sectoral_imbalance": _pairs(sectors.drop(index="total"), "imbalance"),
         "structural_gap": _pairs(sectors.drop(index="total"), "structural_gap"),
         "real_gdp": _num(macro.at["real_gdp", "percent"]),

@@ -1,0 +1,299 @@
+"""Reports of ``cge run`` results: tidy tables, an Excel workbook with native charts, figures.
+
+Everything here reads the JSON layout of ``cge run`` (:meth:`cge.scenario.RunResult.to_json_dict`),
+so a report can be made from files long after the runs::
+
+    runs = load_runs(["out/"])                  # files or folders of *.json
+    summary_frame(runs)                         # one row per scenario
+    write_workbook(runs, "report.xlsx")         # summary, one sheet per block, charts
+    write_figures(runs, "figures/")             # absorption, output and prices, welfare
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ConfigError, Problem
+
+log = logging.getLogger("cge")
+
+#: Workbook sheets: block name -> result variables it holds.
+BLOCKS: dict[str, tuple[str, ...]] = {
+    "production": ("output", "value_added", "factor_demand", "price_output"),
+    "trade": ("exports", "imports", "domestic_sales", "composite_supply", "price_export",
+              "price_import", "price_domestic", "price_composite", "exchange_rate"),
+    "demand": ("household_consumption", "government_consumption", "investment_demand",
+               "utility"),
+    "factors": ("factor_price", "unemployment"),
+    "institutions": ("household_income", "household_savings", "government_revenue",
+                     "government_savings", "direct_tax", "foreign_savings", "total_savings",
+                     "cpi"),
+}
+
+#: Summary columns: label -> indicator key in the JSON ``indicators`` section.
+SUMMARY_COLUMNS = {
+    "real GDP %": "real_gdp",
+    "household consumption %": "real_household_consumption",
+    "EV": "equivalent_variation",
+    "real wage %": "real_wage",
+    "real exchange rate %": "real_exchange_rate",
+}
+
+
+# -- reading ------------------------------------------------------------------------------
+def load_runs(paths: Iterable[str | Path]) -> dict[str, dict]:
+    """``cge run`` JSON files (or folders of them) as ``{scenario: data}``, in order."""
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files.extend(sorted(p.glob("*.json")))
+        elif p.exists():
+            files.append(p)
+        else:
+            raise ConfigError(f"results {p} not found", [Problem(
+                "missing_file", str(p), "no such file or folder",
+                "give cge run JSON files (--json) or a folder of them")])
+    runs: dict[str, dict] = {}
+    problems = []
+    for f in files:
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            problems.append(Problem("bad_json", str(f), f"not readable JSON: {exc}",
+                                    "give files written by cge run --json"))
+            continue
+        if not isinstance(data, dict) or "results" not in data or "scenario" not in data:
+            problems.append(Problem("not_a_run", str(f), "not a cge run result (no 'results')",
+                                    "give files written by cge run --json"))
+            continue
+        runs[str(data["scenario"])] = data
+    if problems:
+        raise ConfigError("unreadable results", problems)
+    if not runs:
+        raise ConfigError("no results found", [Problem(
+            "empty", ", ".join(map(str, paths)), "no JSON files",
+            "write results with cge run SCENARIO.yaml --json OUT.json")])
+    return runs
+
+
+# -- tidy tables --------------------------------------------------------------------------
+def results_frame(runs: Mapping[str, dict]) -> pd.DataFrame:
+    """Every variable of every run: ``scenario``, ``variable``, ``index``, ``base``,
+    ``counterfactual``, ``change``, ``percent`` (the ``"_"`` alias rows of scalars and the
+    commodity aliases of single-household consumption left out)."""
+    rows = []
+    for name, data in runs.items():
+        for var, entries in data["results"].items():
+            keys = [k for k in entries if k != "_"] or ["_"]
+            if var == "household_consumption" and any("," in k for k in keys):
+                keys = [k for k in keys if "," in k]
+            for k in keys:
+                e = entries[k]
+                rows.append((name, var, k, e["base"], e["counterfactual"]))
+    out = pd.DataFrame(rows, columns=["scenario", "variable", "index", "base",
+                                      "counterfactual"])
+    out["change"] = out["counterfactual"] - out["base"]
+    out["percent"] = (100 * out["change"] / out["base"].abs()).where(out["base"] != 0)
+    return out
+
+
+def summary_frame(runs: Mapping[str, dict]) -> pd.DataFrame:
+    """One row per run: closure, the macro indicators, unemployment and absorption ratios."""
+    rows = {}
+    for name, data in runs.items():
+        ind = data.get("indicators") or {}
+        cl = data.get("closure", {})
+        row = {"closure": f"{cl.get('labour', '')}, {cl.get('capital', '')}, "
+                          f"{cl.get('savings_investment', '')}, {cl.get('external', '')}",
+               "status": data.get("status")}
+        for label, key in SUMMARY_COLUMNS.items():
+            row[label] = ind.get(key)
+        if row["EV"] is None:
+            row["EV"] = data.get("equivalent_variation")
+        for key, label in (("trade_balance", "trade balance change"),
+                           ("government_saving", "government saving change")):
+            e = ind.get(key)
+            row[label] = None if not e else e["counterfactual"] - e["base"]
+        u = ind.get("unemployment_rate")
+        row["unemployment rate %"] = u["counterfactual"] if u else 0.0
+        for c, r in (ind.get("absorption_ratio") or {}).items():
+            row[f"AR {c}"] = r
+        rows[name] = row
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "scenario"
+    return out
+
+
+def sector_frame(runs: Mapping[str, dict]) -> pd.DataFrame:
+    """Sector indicators of every run: ``scenario``, ``commodity``, ``absorption_ratio``,
+    ``imbalance_base``/``_counterfactual``, ``structural_gap_base``/``_counterfactual``."""
+    rows = []
+    for name, data in runs.items():
+        ind = data.get("indicators") or {}
+        imb, gap = ind.get("sectoral_imbalance", {}), ind.get("structural_gap", {})
+        d_exports = ind.get("export_change", {})
+        for c, ar in (ind.get("absorption_ratio") or {}).items():
+            rows.append({"scenario": name, "commodity": c, "absorption_ratio": ar,
+                         "export_change": d_exports.get(c),
+                         "imbalance_base": imb.get(c, {}).get("base"),
+                         "imbalance_counterfactual": imb.get(c, {}).get("counterfactual"),
+                         "structural_gap_base": gap.get(c, {}).get("base"),
+                         "structural_gap_counterfactual": gap.get(c, {}).get("counterfactual")})
+    return pd.DataFrame(rows)
+
+
+# -- workbook -----------------------------------------------------------------------------
+def write_workbook(runs: Mapping[str, dict], path: str | Path) -> Path:
+    """Write the report workbook: ``summary``, ``indicators``, one sheet per block, charts.
+
+    Sheets ``production``, ``trade``, ``demand``, ``factors``, ``institutions`` hold the
+    tidy rows of their variables (percent changes beside levels); ``charts`` holds native
+    Excel bar charts of real GDP and EV by scenario and of absorption ratios by sector.
+    """
+    from openpyxl.utils import get_column_letter
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    summary, sectors, tidy = summary_frame(runs), sector_frame(runs), results_frame(runs)
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        summary.to_excel(xl, sheet_name="summary")
+        sectors.to_excel(xl, sheet_name="indicators", index=False)
+        for block, names in BLOCKS.items():
+            part = tidy[tidy["variable"].isin(names)]
+            part.to_excel(xl, sheet_name=block, index=False)
+        wb = xl.book
+        for ws in wb.worksheets:
+            ws.freeze_panes = "B2"
+            for j in range(1, ws.max_column + 1):
+                ws.column_dimensions[get_column_letter(j)].width = 14 if j > 1 else 34
+        _charts(wb, summary, sectors)
+    log.info("wrote %s", path)
+    return path
+
+
+def _charts(wb, summary: pd.DataFrame, sectors: pd.DataFrame) -> None:
+    """Native bar charts on a ``charts`` sheet, drawing on the summary and a small table."""
+    from openpyxl.chart import BarChart, Reference
+
+    ws_sum = wb["summary"]
+    n = len(summary)
+    headers = [c.value for c in ws_sum[1]]
+    ws = wb.create_sheet("charts")
+    cats = Reference(ws_sum, min_col=1, min_row=2, max_row=n + 1)
+    for k, (label, anchor) in enumerate((("real GDP %", "A1"), ("EV", "J1"))):
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = {"real GDP %": "Real GDP, % change", "EV": "Equivalent variation"}[label]
+        col = headers.index(label) + 1
+        chart.add_data(Reference(ws_sum, min_col=col, min_row=1, max_row=n + 1),
+                       titles_from_data=True)
+        chart.set_categories(cats)
+        chart.height, chart.width = max(7.5, 0.5 * n), 16
+        chart.legend = None
+        ws.add_chart(chart, anchor)
+    ar = sectors.pivot(index="scenario", columns="commodity", values="absorption_ratio")
+    ar = ar.reindex(summary.index).dropna(how="all")
+    start = max(20, int(0.5 * n * 2) + 4)
+    ws.cell(start, 1, "scenario")
+    for j, c in enumerate(ar.columns, start=2):
+        ws.cell(start, j, f"AR {c}")
+    for i, (name, row) in enumerate(ar.iterrows(), start=start + 1):
+        ws.cell(i, 1, name)
+        for j, v in enumerate(row, start=2):
+            ws.cell(i, j, None if pd.isna(v) else float(v))
+    chart = BarChart()
+    chart.title = "Absorption ratio by sector (domestic sales change / -export change)"
+    chart.add_data(Reference(ws, min_col=2, max_col=1 + len(ar.columns), min_row=start,
+                             max_row=start + len(ar)), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(ar)))
+    chart.height, chart.width = 9, 22
+    ws.add_chart(chart, f"A{start + len(ar) + 2}")
+
+
+# -- figures ------------------------------------------------------------------------------
+def write_figures(runs: Mapping[str, dict], out_dir: str | Path) -> list[Path]:
+    """PNG figures: absorption by sector and closure, output and price changes, welfare."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, draw in (("absorption", absorption_figure), ("output_prices", output_figure),
+                       ("welfare", welfare_figure)):
+        fig = draw(runs)
+        path = out_dir / f"{name}.png"
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def _label(name: str, data: dict) -> str:
+    cl = data.get("closure", {})
+    run = "short run" if cl.get("labour") == "fixed_real_wage" else "long run"
+    return f"{name}\n({run})"
+
+
+def absorption_figure(runs: Mapping[str, dict]):
+    """Grouped bars of the absorption ratio by sector whose exports fall, and in total,
+    one group per run, with the line of full absorption (AR = 1)."""
+    import matplotlib.pyplot as plt
+
+    sectors = sector_frame(runs)
+    # only where exports fall: a ratio over an export rise answers another question
+    losing = (sectors["commodity"] == "total") | (sectors["export_change"] < 0)
+    ar = sectors[losing].pivot(index="scenario", columns="commodity", values="absorption_ratio")
+    ar = ar.reindex([n for n in runs if n in ar.index]).dropna(how="all")
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(ar)), 4))
+    ar.index = [_label(n, runs[n]) for n in ar.index]
+    ar.plot.bar(ax=ax, rot=0)
+    ax.axhline(1.0, color="k", lw=0.8, ls="--", label="full absorption")
+    ax.axhline(0.0, color="k", lw=0.5)
+    ax.set_ylabel("domestic sales change / -export change")
+    ax.set_title("Absorption of the export change by the home market")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def output_figure(runs: Mapping[str, dict]):
+    """Percent changes of output (by activity) and domestic prices (by commodity)."""
+    import matplotlib.pyplot as plt
+
+    tidy = results_frame(runs)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, var, title in zip(axes, ("output", "price_domestic"),
+                              ("Output, % change", "Price of home sales, % change"),
+                              strict=True):
+        t = tidy[tidy["variable"] == var].pivot(index="index", columns="scenario",
+                                                values="percent")
+        t = t[[n for n in runs if n in t.columns]]
+        t.columns = [_label(n, runs[n]) for n in t.columns]
+        t.plot.bar(ax=ax, rot=0, legend=ax is axes[0])
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set_title(title)
+        ax.set_xlabel("")
+    if axes[0].get_legend():
+        axes[0].legend(fontsize=7)
+    return fig
+
+
+def welfare_figure(runs: Mapping[str, dict]):
+    """Equivalent variation by household and run."""
+    import matplotlib.pyplot as plt
+
+    ev = pd.DataFrame({_label(n, d): d.get("equivalent_variation_by_household", {})
+                       for n, d in runs.items()}).T
+    fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(ev) + 3), 4))
+    ev.plot.bar(ax=ax, rot=90 if len(ev) > 4 else 0)
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_ylabel("equivalent variation (SAM units)")
+    ax.set_title("Welfare: equivalent variation by household")
+    return fig
