@@ -573,6 +573,40 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
     return bench, params
 
 
+def _top_nest(bench: Mapping[str, Any], sigma: Mapping[str, float | None]) -> dict[str, Any]:
+    """CES top nest between value added :math:`Y` and the intermediate bundle :math:`N`.
+
+    Activities with a ``top`` elasticity :math:`\\sigma > 0` and intermediate inputs;
+    :math:`N_a = \\sum_c X_{ca}` with fixed composition :math:`a^n_{ca} = X_{ca}/N_a`,
+    :math:`\\rho = (\\sigma-1)/\\sigma`:
+
+    .. math::
+        \\delta^y_a = \\frac{Y_a^{1-\\rho}}{Y_a^{1-\\rho} + N_a^{1-\\rho}}, \\qquad
+        b^z_a = Z_a / (\\delta^y_a Y_a^\\rho + \\delta^n_a N_a^\\rho)^{1/\\rho}
+
+    (Cobb-Douglas at :math:`\\sigma = 1`: :math:`\\delta^y = Y/Z`,
+    :math:`b^z = Z / (Y^{\\delta^y} N^{\\delta^n})`).
+    """
+    X0, Y0, Z0 = bench["intermediate_input"], bench["value_added"], bench["output"]
+    N0 = X0.sum(axis=0)
+    ces = [a for a, s in sigma.items() if s and N0[a] > 0]
+    s = pd.Series({a: float(sigma[a]) for a in ces}, dtype=float)
+    y, n, z = Y0[ces], N0[ces], Z0[ces]
+    cd = s == 1.0
+    rho = ((s - 1) / s).where(~cd, 1.0)
+    wy, wn = y ** (1 - rho), n ** (1 - rho)
+    dy = (wy / (wy + wn)).where(~cd, y / z)
+    ces_scale = z / (dy * y ** rho + (1 - dy) * n ** rho) ** (1 / rho)
+    cd_scale = z / (y ** dy * n ** (1 - dy))
+    return {
+        "top_elasticity": s.rename("top_elasticity"),
+        "top_value_added_share": dy.rename("top_value_added_share"),
+        "top_scale": ces_scale.where(~cd, cd_scale).rename("top_scale"),
+        "intermediate_bundle": n.rename("intermediate_bundle"),
+        "bundle_coefficient": X0[ces].div(n, axis=1),
+    }
+
+
 def _share(s: pd.Series) -> pd.Series:
     total = s.sum()
     return s / total if total else s * 0.0
@@ -636,7 +670,9 @@ def _elasticity_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapp
     share = pd.DataFrame(delta, index=F0.index, columns=F0.columns)
     scale = pd.Series(np.where(cd, cd_scale, ces_scale), index=A)
     ed = el.by_account("export_demand", C) if "export_demand" in el.values else dict.fromkeys(C)
+    top = _top_nest(bench, el.by_account("top", A) if "top" in el.values else dict.fromkeys(A))
     return {
+        **top,
         "armington_elasticity": sigma.rename("armington_elasticity"),
         "armington_exponent": eta.rename("armington_exponent"),
         "armington_import_share": deltam.rename("armington_import_share"),

@@ -39,20 +39,8 @@ class Solution:
 
     @classmethod
     def from_model(cls, model, stats) -> Solution:
-        from .model.build import RESULT_VARIABLES  # noqa: F401 (names documented there)
-
-        values = {}
-        for path, var in model.variables():
-            factor = model.scale if model.unit_kind(path) in ("quantity", "value") else 1.0
-            keys = list(var.keys())
-            data = np.fromiter((v.value for v in var.values()), float, len(keys)) * factor
-            if keys == [None]:
-                index = pd.Index(["_"])
-            elif keys and isinstance(keys[0], tuple):
-                index = pd.MultiIndex.from_tuples(keys)
-            else:
-                index = pd.Index(keys)
-            values[path] = pd.Series(data, index=index, name=path)
+        index = model.variable_index
+        values = LevelTables(index.layout, index.values() * index.to_sam_units)
         # marginal budget shares: the Cobb-Douglas shares, or the LES betas
         shares = model.calibration.parameters["marginal_budget_share"]
         return cls(values, stats, model.closure.to_dict(), model.spec, shares)
@@ -92,6 +80,35 @@ class Solution:
         s = self.stats
         return (f"Solution({self.spec}: {s.status}, {s.iterations} iterations, max residual "
                 f"{s.max_residual:.1e}, Walras {s.walras_residual:.1e})")
+
+
+class LevelTables(Mapping):
+    """Levels of every variable as pandas Series, built only when asked for.
+
+    Holds one flat array (SAM units) and the model's :class:`VariableLayout`, so
+    taking a solution costs one read of the levels; each table is made on first
+    access and kept.
+    """
+
+    def __init__(self, layout, levels: np.ndarray):
+        self._layout, self._levels, self._tables = layout, levels, {}
+
+    def __getitem__(self, path: str) -> pd.Series:
+        table = self._tables.get(path)
+        if table is None:
+            sl = self._layout.slices[path]   # KeyError for an unknown path
+            table = self._tables[path] = pd.Series(self._levels[sl], index=self._layout.labels(
+                path), name=path)
+        return table
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._layout.slices
+
+    def __iter__(self):
+        return iter(self._layout.paths)
+
+    def __len__(self) -> int:
+        return len(self._layout.paths)
 
 
 def index_key(key: Any) -> str:
@@ -176,8 +193,8 @@ def solution_sam(model) -> pd.DataFrame:
     pq = {c: v(mk.price_composite[c]) for c in d.C}
     for a in d.A:
         Z, pz = v(prod.output[a]), v(prod.price_output[a])
-        for c, coef in d.inputs_of[a]:
-            out.at[c, a] += coef * Z * pq[c]
+        for c, _ in d.inputs_of[a]:
+            out.at[c, a] += v(prod.intermediate_input[c, a]) * pq[c]
         for f in d.factors_of[a]:
             out.at[f, a] += v(mk.factor_price[f]) * v(prod.factor_price_distortion[f, a]) \
                 * v(prod.factor_demand[f, a])

@@ -3,6 +3,7 @@ endowments), LES household demand, a CES top nest, non-diagonal make matrices.""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from cge.diagnostics import run_checks
@@ -204,3 +205,46 @@ def test_options_and_les_parameters_are_validated(sam):
         CGEModel(sam, "standard", elasticities={"frisch": 2}, options=LES)
     with pytest.raises(ConfigError, match="stdcge"):
         CGEModel(synthetic_sam(3, kind="stdcge"), "stdcge", options=LES)
+
+
+# --------------------------------------------------------------------------- CES top nest
+@pytest.mark.parametrize("top", [0.5, 1.0, {"A001": 1.5}], ids=["ces", "cobb_douglas", "one"])
+def test_ces_top_nest_replicates_and_passes_every_check(sam, top):
+    model = CGEModel(sam, "standard", elasticities={"top": top})
+    assert model.has_component("production.top_technology")
+    ces = list(model.pyomo.production.intermediate_bundle.keys())
+    assert ces == (["A001"] if isinstance(top, dict) else list(model.accounts.activities))
+    _assert_checks_pass(model)
+
+
+def _bundle_ratio_and_relative_price(model, solution, a):
+    pq = solution.table("price_composite")
+    coef = model.calibration["bundle_coefficient"][a]
+    pn = float((coef * pq.reindex(coef.index)).sum())
+    ratio = solution.value("production.intermediate_bundle", a) / solution.value(
+        "value_added", a)
+    return ratio, pn / solution.value("production.price_value_added", a)
+
+
+@pytest.mark.parametrize("sigma", [0.4, 1.0, 1.6])
+def test_dearer_intermediates_lower_the_intermediate_to_value_added_ratio(sam, sigma):
+    """N/Y = ((1-delta)/delta * p^y/p^n)^sigma: log-ratio falls by sigma times the log-rise
+    of the relative intermediate price."""
+    model = CGEModel(sam, "standard", elasticities={"top": sigma})
+    base = model.solve()
+    model.apply_shocks([{"parameter": "sales_tax_rate", "add": 0.25}])
+    cf = model.solve()
+    for a in model.accounts.activities:
+        r0, p0 = _bundle_ratio_and_relative_price(model, base, a)
+        r1, p1 = _bundle_ratio_and_relative_price(model, cf, a)
+        assert p1 > p0                      # the shock made intermediates dearer
+        assert r1 < r0
+        assert np.log(r1 / r0) == pytest.approx(-sigma * np.log(p1 / p0), rel=1e-6)
+
+
+def test_top_elasticity_is_validated_and_leontief_is_the_default(sam):
+    assert not CGEModel(sam, "standard").has_component("production.intermediate_bundle")
+    with pytest.raises(ConfigError, match="elasticities.top.A001"):
+        CGEModel(sam, "standard", elasticities={"top": {"A001": -1}})
+    with pytest.raises(ConfigError, match="top"):
+        CGEModel(synthetic_sam(3, kind="stdcge"), "stdcge", elasticities={"top": 0.5})

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
@@ -149,6 +149,9 @@ def model_data(cal: Calibration) -> SimpleNamespace:
     for i, j in zip(*np.nonzero(io), strict=False):
         inputs_of[A[j]].append((C[i], float(io[i, j])))
         users_of[C[i]].append((A[j], float(io[i, j])))
+    AT = list(pr["top_elasticity"].index)
+    bundle = pr["bundle_coefficient"]
+    bundle_of = {a: [(c, float(bundle.at[c, a])) for c, _ in inputs_of[a]] for a in AT}
     M0, E0 = bm["imports"], bm["exports"]
     CM = [c for c in C if M0[c] > 0]
     CE = [c for c in C if E0[c] > 0]
@@ -180,8 +183,14 @@ def model_data(cal: Calibration) -> SimpleNamespace:
         FA=FA, factors_of={a: [f for f, aa in FA if aa == a] for a in A},
         employers_of={f: [a for ff, a in FA if ff == f] for f in F},
         inputs_of=inputs_of, users_of=users_of,
+        AT=AT, bundle_of=bundle_of, N0=sc(pr["intermediate_bundle"]),
+        top_sigma=plain(pr["top_elasticity"]), top_share=plain(pr["top_value_added_share"]),
+        top_scale=plain(pr["top_scale"]),
+        top_rho={a: (v - 1) / v if v != 1 else 0.5 for a, v in pr["top_elasticity"].items()},
+        top_cobb_douglas={a: bool(v == 1.0) for a, v in pr["top_elasticity"].items()},
         activity_of=dict(acc.activity_of), commodity_of=dict(acc.commodity_of),
         ay=plain(pr["value_added_coefficient"]),
+        ay_x={(c, a): coef for a in A for c, coef in inputs_of[a]},
         Z0=sc(bm["output"]), Y0=sc(bm["value_added"]),
         F0=F0d,
         tauz=plain(pr["production_tax_rate"]), Tz0=sc(bm["production_tax"]),
@@ -319,6 +328,7 @@ class CGEModel:
         self.scale = self.calibration.scale
         self.closure = Closure.from_user(closure, specification.default_closure)
         self.pyomo, self._data = build_pyomo(self.calibration)
+        self._variable_index = None
         self._check_closure(self.closure)
         self._benchmark = self._snapshot()
         self.apply_closure(self.closure)
@@ -358,21 +368,21 @@ class CGEModel:
         for v in self.pyomo.component_objects(pyo.Var, descend_into=True):
             yield v.getname(fully_qualified=True), v
 
+    @property
+    def variable_index(self) -> VariableIndex:
+        """Every scalar variable in one fixed order (built on first use)."""
+        if self._variable_index is None:
+            self._variable_index = VariableIndex(self)
+        return self._variable_index
+
     def counts(self) -> dict[str, int]:
         """Numbers of variables (free and pinned) and active equations."""
         import pyomo.environ as pyo
 
-        from .blocks._common import is_pinned
-
-        n_free = n_pinned = 0
-        for _, var in self.variables():
-            for v in var.values():
-                if is_pinned(v):
-                    n_pinned += 1
-                else:
-                    n_free += 1
+        n_pinned = int(self.variable_index.pinned().sum())
         n_eq = sum(1 for _ in self.pyomo.component_data_objects(pyo.Constraint, active=True))
-        return {"free_variables": n_free, "pinned_variables": n_pinned, "equations": n_eq}
+        return {"free_variables": len(self.variable_index) - n_pinned,
+                "pinned_variables": n_pinned, "equations": n_eq}
 
     # -- closure ------------------------------------------------------------------
     def _check_closure(self, cl: Closure) -> None:
@@ -452,18 +462,14 @@ class CGEModel:
 
     # -- state --------------------------------------------------------------------
     def _snapshot(self) -> dict[str, np.ndarray]:
-        return {name: np.array([v.value for v in var.values()], dtype=float)
-                for name, var in self.variables()}
+        index = self.variable_index
+        values = index.values()
+        return {path: values[sl] for path, sl in index.layout.slices.items()}
 
     def _restore(self, snap: Mapping[str, np.ndarray]) -> None:
-        from .blocks._common import is_pinned, pin
-
-        for name, var in self.variables():
-            for v, x in zip(var.values(), snap[name], strict=False):
-                if is_pinned(v):
-                    pin(v, x)
-                else:
-                    v.set_value(x, skip_validation=True)
+        """Every variable back to ``snap``; pinned ones are pinned at their value there."""
+        index = self.variable_index
+        index.restore(np.concatenate([snap[p] for p in index.layout.paths]))
 
     def reset(self) -> None:
         """Back to the benchmark: every variable and every pinned parameter."""
@@ -479,6 +485,9 @@ class CGEModel:
         old_cd = self._data.cobb_douglas
         fresh = model_data(new)
         switched = [a for a in fresh.A if fresh.cobb_douglas[a] != old_cd[a]]
+        if fresh.AT != self._data.AT or fresh.top_cobb_douglas != self._data.top_cobb_douglas:
+            raise ConfigError("switching the top nest between Leontief, Cobb-Douglas and CES "
+                              "(elasticity 'top') needs a new model")
         if switched:
             raise ConfigError("switching value added between Cobb-Douglas (elasticity 1) and "
                               f"CES needs a new model (activities {switched})")
@@ -496,6 +505,11 @@ class CGEModel:
         }
         if fresh.finite_export_demand:
             loads["trade.export_demand_elasticity"] = fresh.export_elasticity
+        if fresh.AT:
+            loads.update({"production.top_sigma": fresh.top_sigma,
+                          "production.top_rho": fresh.top_rho,
+                          "production.top_share": fresh.top_share,
+                          "production.top_scale": fresh.top_scale})
         if fresh.les:
             loads["households.marginal_budget_share"] = fresh.beta
             loads["households.subsistence"] = fresh.gamma_les
@@ -581,6 +595,101 @@ class CGEModel:
         c = self.counts()
         return (f"CGEModel({self.spec!r} on {self.sam.name!r}: {c['free_variables']} variables, "
                 f"{c['equations']} equations; closure {self.closure})")
+
+
+@dataclass(frozen=True)
+class VariableLayout:
+    """Where each variable sits in the flat order of :class:`VariableIndex` (plain data)."""
+
+    paths: tuple[str, ...]
+    slices: Mapping[str, slice]
+    keys: Mapping[str, list]
+    _labels: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def labels(self, path: str):
+        """The pandas index of one variable's entries (``"_"`` for a scalar), made once."""
+        import pandas as pd
+
+        index = self._labels.get(path)
+        if index is None:
+            keys = self.keys[path]
+            if keys == [None]:
+                index = pd.Index(["_"])
+            elif keys and isinstance(keys[0], tuple):
+                index = pd.MultiIndex.from_tuples(keys)
+            else:
+                index = pd.Index(keys)
+            self._labels[path] = index
+        return index
+
+
+class VariableIndex:
+    """Every scalar variable of a model in one fixed order, computed once.
+
+    Snapshots, resets, the square check, the persistent solver and result tables
+    read values and bounds through it as numpy arrays instead of walking the
+    Pyomo components one by one. ``to_sam_units`` multiplies model units into SAM
+    units (the calibration scale for quantities and values, one otherwise).
+    """
+
+    def __init__(self, model: CGEModel):
+        from .blocks._common import SCALED_KINDS
+
+        data, factors, slices, keys = [], [], {}, {}
+        for path, var in model.variables():
+            items = list(var.items())
+            slices[path] = slice(len(data), len(data) + len(items))
+            keys[path] = [k for k, _ in items]
+            data.extend(v for _, v in items)
+            factor = model.scale if model.unit_kind(path) in SCALED_KINDS else 1.0
+            factors.extend([factor] * len(items))
+        self.data = data
+        self.to_sam_units = np.array(factors)
+        self.layout = VariableLayout(tuple(slices), slices, keys)
+        self._cache: dict[str, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def positions(self, variables: Iterable) -> np.ndarray:
+        """Positions of Pyomo variable data in this order."""
+        where = self._cache.get("positions")
+        if where is None:
+            where = self._cache["positions"] = {id(v): i for i, v in enumerate(self.data)}
+        return np.array([where[id(v)] for v in variables], dtype=np.intp)
+
+    def values(self) -> np.ndarray:
+        """Current levels (model units; NaN where a variable has no value)."""
+        return np.array([v.value for v in self.data], dtype=float)
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds (NaN where there is none)."""
+        return (np.array([v.lb for v in self.data], dtype=float),
+                np.array([v.ub for v in self.data], dtype=float))
+
+    def pinned(self) -> np.ndarray:
+        """True where a variable is exogenous: fixed, or both bounds equal."""
+        lb, ub = self.bounds()
+        fixed = np.fromiter((v.fixed for v in self.data), bool, len(self.data))
+        return fixed | (lb == ub)
+
+    def restore(self, values: np.ndarray) -> None:
+        """Set every level to ``values``; pinned variables are pinned there.
+
+        Only entries that differ are written, so a reset after a small shock is cheap.
+        """
+        from .blocks._common import pin
+
+        current = self.values()
+        lb, ub = self.bounds()
+        pinned = self.pinned()
+        moved_pin = pinned & ~((lb == values) & (ub == values) & (current == values))
+        moved_free = ~pinned & ~(current == values)
+        data = self.data
+        for i in np.flatnonzero(moved_pin).tolist():
+            pin(data[i], values[i])
+        for i in np.flatnonzero(moved_free).tolist():
+            data[i].set_value(float(values[i]), skip_validation=True)
 
 
 def build_model(sam: SAM, spec: str = "standard", closure: Closure | Mapping | None = None,

@@ -2,7 +2,7 @@
 
 .. math::
 
-    Q_c &= \\textstyle\\sum_h X^p_{ch} + X^g_c + X^v_c + \\sum_a a^x_{ca} Z_a \\\\
+    Q_c &= \\textstyle\\sum_h X^p_{ch} + X^g_c + X^v_c + \\sum_a X_{ca} \\\\
     \\textstyle\\sum_a F_{fa} &= \\bar F_f - U_f \\\\
     YF_f &= p^f_f \\textstyle\\sum_a \\omega_{fa} F_{fa} \\\\
     CPI &= \\textstyle\\sum_c w_c\\, p^q_c \\\\
@@ -49,7 +49,7 @@ def add_market_clearing(m: pyo.ConcreteModel, d) -> None:
     b = m.markets
     pq, pf, cpi = b.price_composite, b.factor_price, b.cpi
     Q = m.trade.composite_supply
-    Z, F = m.production.output, m.production.factor_demand
+    F, X = m.production.factor_demand, m.production.intermediate_input
     wdist = m.production.factor_price_distortion
     Xp, Xg, Xv = m.households.consumption, m.government.consumption, m.investment.demand
     users = d.users_of
@@ -60,7 +60,7 @@ def add_market_clearing(m: pyo.ConcreteModel, d) -> None:
             demand += Xg[c]
         if c in d.CV:
             demand += Xv[c]
-        return Q[c] == demand + sum(coef * Z[a] for a, coef in users[c])
+        return Q[c] == demand + sum(X[c, a] for a, _ in users[c])
 
     b.goods_market = pyo.Constraint(
         d.C, rule=goods_market, doc="composite supply equals household, government, investment "

@@ -1,4 +1,4 @@
-"""Production: value added from factors, Leontief intermediates and a Leontief top nest.
+"""Production: value added from factors, intermediates, and a Leontief or CES top nest.
 
 For activity :math:`a`:
 
@@ -9,11 +9,16 @@ For activity :math:`a`:
         Y_a = A_a b_a \\big(\\sum_f \\delta_{fa} F_{fa}^{\\rho_a}\\big)^{1/\\rho_a}
         \\quad\\text{(CES)} \\\\
     Y_a &= a^y_a Z_a, \\qquad X_{ca} = a^x_{ca} Z_a \\\\
-    p^z_a &= a^y_a p^y_a + \\textstyle\\sum_c a^x_{ca} p^q_c \\\\
+    p^z_a &= a^y_a p^y_a + \\textstyle\\sum_c a^x_{ca} p^q_c
+        \\quad\\text{(Leontief top nest)} \\\\
     T^z_a &= \\tau^z_a p^z_a Z_a
 
-Intermediate flows :math:`X_{ca}` are not variables: they are substituted into
-the goods markets and the zero-profit condition (the compact formulation).
+Intermediate flows :math:`X_{ca}` are not variables: they are expressions
+(``intermediate_input``) substituted into the goods markets and the
+zero-profit condition (the compact formulation). Activities given a ``top``
+elasticity combine value added and an intermediate bundle
+:math:`N_a` (:math:`X_{ca} = a^n_{ca} N_a`) in a CES nest instead; see
+:func:`_add_ces_top_nest`.
 """
 
 from __future__ import annotations
@@ -80,19 +85,100 @@ def add_production(m: pyo.ConcreteModel, d) -> pyo.Block:
     b.factor_demand_rule = pyo.Constraint(
         FA, rule=factor_demand, doc="cost-minimising factor demand: the factor's reward equals "
         "the value of its marginal product")
-    b.value_added_demand = pyo.Constraint(
-        A, rule=lambda b, a: Y[a] == d.ay[a] * Z[a],
-        doc="Leontief top nest: value added per unit of output (SAM: value added / output)")
     pq = m.markets.price_composite
     inputs = d.inputs_of
+    top = set(d.AT)
+    leontief = [a for a in A if a not in top]
+    if top:
+        _add_ces_top_nest(b, d, pq)
+    N = b.intermediate_bundle if top else None
 
+    def value_added_demand(b, a):
+        if a not in top:
+            return Y[a] == d.ay[a] * Z[a]
+        if d.top_cobb_douglas[a]:
+            return py[a] * Y[a] == b.top_share[a] * pz[a] * Z[a]
+        s = b.top_sigma[a]
+        return Y[a] == (b.top_share[a] * pz[a] / py[a]) ** s * b.top_scale[a] ** (s - 1) * Z[a]
+
+    b.value_added_demand = pyo.Constraint(
+        A, rule=value_added_demand, doc="demand for value added: Leontief, Y per unit of output "
+        "(SAM: value added / output), or cost-minimising in the CES top nest")
+
+    def intermediate_input(b, c, a):
+        if a in top:
+            return b.bundle_coefficient[c, a] * N[a]
+        return d.ay_x[c, a] * Z[a]
+
+    b.intermediate_input = pyo.Expression(
+        [(c, a) for a in A for c, _ in inputs[a]], rule=intermediate_input,
+        doc="intermediate use X_ca of commodity c by activity a (SAM: commodity row, activity "
+        "column): a^x_ca Z_a (Leontief) or a^n_ca N_a (CES top nest)")
     b.zero_profit = pyo.Constraint(
-        A, rule=lambda b, a: pz[a] == d.ay[a] * py[a] + sum(
+        leontief, rule=lambda b, a: pz[a] == d.ay[a] * py[a] + sum(
             coef * pq[c] for c, coef in inputs[a]),
         doc="zero profit: unit cost (value added and intermediates, SAM: commodity rows of the "
-        "activity column) equals the producer price")
+        "activity column) equals the producer price (Leontief top nest)")
     if d.has_tax["production_tax"]:
         b.production_tax_revenue = pyo.Constraint(
             A, rule=lambda b, a: b.production_tax[a] == b.production_tax_rate[a] * pz[a] * Z[a],
             doc="production tax revenue (SAM: production tax row)")
     return b
+
+
+def _add_ces_top_nest(b: pyo.Block, d, pq) -> None:
+    """The CES top nest of activities ``d.AT``: output from value added and an intermediate
+    bundle of fixed composition.
+
+    .. math::
+        Z_a &= b^z_a \\big(\\delta^y_a Y_a^{\\rho_a}
+              + (1-\\delta^y_a) N_a^{\\rho_a}\\big)^{1/\\rho_a} \\\\
+        N_a &= \\Big(\\frac{(1-\\delta^y_a)\\, p^z_a}{p^n_a}\\Big)^{\\sigma_a}
+              (b^z_a)^{\\sigma_a - 1} Z_a, \\qquad
+        p^n_a = \\textstyle\\sum_c a^n_{ca}\\, p^q_c
+
+    (Cobb-Douglas at :math:`\\sigma_a = 1`: :math:`p^n_a N_a = (1-\\delta^y_a) p^z_a Z_a`).
+    The technology takes the place of zero profit, which it implies.
+    """
+    AT = d.AT
+    add_var(b, "intermediate_bundle", AT, d.N0, "aggregate intermediate input N_a of the CES "
+            "top nest (SAM: sum of the commodity rows of the activity column)")
+    add_param(b, "top_sigma", AT, d.top_sigma, "elasticity of substitution sigma_a between "
+              "value added and the intermediate bundle (elasticity 'top')")
+    add_param(b, "top_rho", AT, d.top_rho, "CES exponent rho = (sigma-1)/sigma of the top nest")
+    add_param(b, "top_share", AT, d.top_share, "top-nest share of value added delta^y_a "
+              "(SAM: value added and intermediate cells of the activity column)")
+    add_param(b, "top_scale", AT, d.top_scale, "top-nest scale b^z_a (SAM: activity column "
+              "total net of production tax)")
+    b.bundle_coefficient = pyo.Param(
+        [(c, a) for a in AT for c, _ in d.bundle_of[a]],
+        initialize={(c, a): v for a in AT for c, v in d.bundle_of[a]},
+        doc="commodity c per unit of the intermediate bundle of activity a (SAM: commodity "
+        "cell over the activity's intermediate total)")
+    Y, Z, N = b.value_added, b.output, b.intermediate_bundle
+    pz = b.price_output
+
+    def price_bundle(a):
+        return sum(b.bundle_coefficient[c, a] * pq[c] for c, _ in d.bundle_of[a])
+
+    def demand(b, a):
+        if d.top_cobb_douglas[a]:
+            return price_bundle(a) * N[a] == (1 - b.top_share[a]) * pz[a] * Z[a]
+        s = b.top_sigma[a]
+        return N[a] == ((1 - b.top_share[a]) * pz[a] / price_bundle(a)) ** s \
+            * b.top_scale[a] ** (s - 1) * Z[a]
+
+    b.intermediate_demand = pyo.Constraint(
+        AT, rule=demand, doc="cost-minimising demand for the intermediate bundle in the CES top "
+        "nest (SAM: intermediate cells of the activity column)")
+
+    def technology(b, a):
+        dy = b.top_share[a]
+        if d.top_cobb_douglas[a]:
+            return Z[a] == b.top_scale[a] * Y[a] ** dy * N[a] ** (1 - dy)
+        rho = b.top_rho[a]
+        return Z[a] == b.top_scale[a] * (dy * Y[a] ** rho + (1 - dy) * N[a] ** rho) ** (1 / rho)
+
+    b.top_technology = pyo.Constraint(
+        AT, rule=technology, doc="CES top nest: output from value added and the intermediate "
+        "bundle (replaces zero profit, which it implies; SAM: activity column)")
