@@ -185,7 +185,7 @@ def _charts(wb, summary: pd.DataFrame, sectors: pd.DataFrame) -> None:
     headers = [c.value for c in ws_sum[1]]
     ws = wb.create_sheet("charts")
     cats = Reference(ws_sum, min_col=1, min_row=2, max_row=n + 1)
-    for k, (label, anchor) in enumerate((("real GDP %", "A1"), ("EV", "J1"))):
+    for label, anchor in (("real GDP %", "A1"), ("EV", "J1")):
         chart = BarChart()
         chart.type = "bar"
         chart.title = {"real GDP %": "Real GDP, % change", "EV": "Equivalent variation"}[label]

@@ -50,8 +50,7 @@ def report(args: argparse.Namespace) -> int:
 def headline(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from ..headline import HEADLINE, headline_table, library_files, run_scenarios
-    from ..headline import LIBRARY
+    from ..headline import HEADLINE, LIBRARY, headline_table, library_files, run_scenarios
     from ..report import summary_frame, write_figures, write_workbook
 
     out = Path(args.out)
