@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--solver", choices=("persistent", "cyipopt"), default="persistent")
     parser.add_argument("--no-process", action="store_true", help="skip the `cge run` timing")
-    args = parser.parse_args(argv)
+    args = parser.parse_args([] if argv is None else argv)
 
     print(f"CGE model benchmark (medians; solver {args.solver}; times in ms)")
     print(f"{'model':<22}{'vars':>7}{'eqs':>7}{'build+cal':>11}{'bench':>9}{'re-solve':>10}")
@@ -98,4 +98,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

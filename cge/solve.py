@@ -71,7 +71,10 @@ class SolveStats:
 def square_check(model) -> tuple[int, int]:
     """Free variables and active equations; raise :class:`SolveError` if they differ."""
     c = model.counts()
-    n_free, n_eq = c["free_variables"], c["equations"]
+    return _require_square(model, c["free_variables"], c["equations"])
+
+
+def _require_square(model, n_free: int, n_eq: int) -> tuple[int, int]:
     if n_free != n_eq:
         raise SolveError(
             f"the model is not square: {n_free} free variables but {n_eq} active equations",
@@ -132,7 +135,6 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float = 1e-10,
     """
     if solver not in ("cyipopt", "persistent"):
         raise SolveError(f"unknown solver {solver!r}; allowed: cyipopt, persistent")
-    n_free, n_eq = square_check(model)
     set_scaling(model)
     opts = {**IPOPT_OPTIONS, "tol": tol, "constr_viol_tol": tol, "max_iter": max_iter,
             **(options or {})}
@@ -140,8 +142,11 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float = 1e-10,
     if solver == "persistent":
         if model._persistent is None:
             model._persistent = PersistentProblem(model)
-        status_code, message, iterations, residuals, names = model._persistent.solve(opts)
+        problem = model._persistent
+        n_free, n_eq = _require_square(model, *problem.dimensions())
+        status_code, message, iterations, residuals, names = problem.solve(opts)
     else:
+        n_free, n_eq = square_check(model)
         status_code, message, iterations, residuals, names = _solve_factory(model, opts)
     seconds = time.perf_counter() - start
     order = np.argsort(-residuals)[:5] if residuals.size else []
@@ -219,33 +224,60 @@ def _evaluation_errors():
 class PersistentProblem:
     """One PyNumero NLP kept across solves of a model, driven by ``cyipopt`` directly.
 
-    Shocks and closures only move the bounds of pinned variables; each solve reads
-    them (and the starting point) from the Pyomo variables and hands them to a new
-    ``cyipopt.Problem`` over the same compiled NLP, so the model is never written
-    again. Changing elasticities (mutable parameters) invalidates it.
+    IPOPT sees only the free variables: pinned ones (shocked parameters, the closure's
+    exogenous variables) are held in the NLP's primal vector, so a shock changes a
+    number in that vector and nothing else. The ``cyipopt.Problem`` is made once and
+    reused while the set of free variables, their bounds and the options stay the
+    same; the Pyomo model is never written again. Values and bounds are read through
+    the model's :class:`~cge.model.build.VariableIndex` as arrays. Changing
+    elasticities (mutable parameters) invalidates the NLP.
     """
 
     def __init__(self, model):
         from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 
         self.model = model
-        self.nlp = PyomoNLP(model.pyomo)
-        self.variables = self.nlp.get_pyomo_variables()
-        self.names = [c.getname(fully_qualified=True) for c in self.nlp.get_pyomo_constraints()]
-        jac = self.nlp.evaluate_jacobian()
-        self._jac_structure = (jac.row, jac.col)
-        hess = self.nlp.evaluate_hessian_lag()
-        self._lower = hess.row >= hess.col
-        self._hess_structure = (hess.row[self._lower], hess.col[self._lower])
-        self._x_scaling = self.nlp.get_primals_scaling()
-        self._g_scaling = self.nlp.get_constraints_scaling()
+        self.nlp = nlp = PyomoNLP(model.pyomo)
+        self.index = model.variable_index
+        #: position in the model's variable order of each NLP primal
+        self.where = self.index.positions(nlp.get_pyomo_variables())
+        self.names = [c.getname(fully_qualified=True) for c in nlp.get_pyomo_constraints()]
+        self._cl, self._cu = nlp.constraints_lb(), nlp.constraints_ub()
+        self._jac = nlp.evaluate_jacobian()
+        self._hess = nlp.evaluate_hessian_lag()
+        self._hess_lower = self._hess.row >= self._hess.col
+        x_scaling = nlp.get_primals_scaling()
+        self._x_scaling = np.ones(nlp.n_primals()) if x_scaling is None else x_scaling
+        g_scaling = nlp.get_constraints_scaling()
+        self._g_scaling = np.ones(nlp.n_constraints()) if g_scaling is None else g_scaling
+        self._x = nlp.get_primals().copy()      # every primal, pinned ones included
+        self._problem = None
+        self._key = None
+        self._state = None
         self._valid = True
         self.iterations = 0
 
     def invalidate(self) -> None:
         self._valid = False
 
+    def dimensions(self) -> tuple[int, int]:
+        """Free variables of the model and equations of the NLP.
+
+        Reads the levels and bounds of the model for the next :meth:`solve`.
+        """
+        if not self._valid:
+            self.__init__(self.model)
+        index = self.index
+        lb, ub = index.bounds()
+        pinned = index.pinned((lb, ub))
+        self._state = (index.values(), lb, ub, pinned)
+        return len(index) - int(pinned.sum()), self.nlp.n_constraints()
+
     # -- the callbacks cyipopt calls ------------------------------------------------
+    def _set_free(self, x) -> None:
+        self._x[self._free] = x
+        self.nlp.set_primals(self._x)
+
     def objective(self, x):
         return 0.0
 
@@ -253,7 +285,7 @@ class PersistentProblem:
         return np.zeros_like(x)
 
     def constraints(self, x):
-        self.nlp.set_primals(x)
+        self._set_free(x)
         with _evaluation_errors():
             return self.nlp.evaluate_constraints()
 
@@ -261,48 +293,71 @@ class PersistentProblem:
         return self._jac_structure
 
     def jacobian(self, x):
-        self.nlp.set_primals(x)
+        self._set_free(x)
         with _evaluation_errors():
-            return self.nlp.evaluate_jacobian().data
+            return self.nlp.evaluate_jacobian(out=self._jac).data[self._jac_keep]
 
     def hessianstructure(self):
         return self._hess_structure
 
     def hessian(self, x, lagrange, obj_factor):
-        self.nlp.set_primals(x)
+        self._set_free(x)
         self.nlp.set_duals(lagrange)
         self.nlp.set_obj_factor(obj_factor)
         with _evaluation_errors():
-            return self.nlp.evaluate_hessian_lag().data[self._lower]
+            return self.nlp.evaluate_hessian_lag(out=self._hess).data[self._hess_keep]
 
     def intermediate(self, alg_mod, iter_count, *args):
         self.iterations = iter_count
         return True
 
     # -- solving --------------------------------------------------------------------
-    def solve(self, opts: dict):
+    def _prepare(self, free: np.ndarray, lb: np.ndarray, ub: np.ndarray, opts: dict):
+        """The ``cyipopt.Problem`` over the free variables (reused when nothing changed)."""
         import cyipopt
 
-        if not self._valid:
-            self.__init__(self.model)
-        variables = self.variables
-        lb = np.array([-np.inf if v.lb is None else v.lb for v in variables], dtype=float)
-        ub = np.array([np.inf if v.ub is None else v.ub for v in variables], dtype=float)
-        x0 = np.array([v.value for v in variables], dtype=float)
-        g_bounds = self.nlp.constraints_lb()
-        problem = cyipopt.Problem(n=len(x0), m=len(g_bounds), problem_obj=self, lb=lb, ub=ub,
-                                  cl=g_bounds, cu=self.nlp.constraints_ub())
-        if self._x_scaling is not None or self._g_scaling is not None:
-            problem.set_problem_scaling(
-                1.0, np.ones(len(x0)) if self._x_scaling is None else self._x_scaling,
-                np.ones(len(g_bounds)) if self._g_scaling is None else self._g_scaling)
+        key = (free.tobytes(), lb.tobytes(), ub.tobytes(), tuple(sorted(opts.items())))
+        if key == self._key:
+            return self._problem
+        self._free = np.flatnonzero(free)
+        column = np.full(free.size, -1)
+        column[self._free] = np.arange(self._free.size)
+        jac, hess = self._jac, self._hess
+        self._jac_keep = free[jac.col]
+        self._jac_structure = (jac.row[self._jac_keep], column[jac.col[self._jac_keep]])
+        self._hess_keep = self._hess_lower & free[hess.row] & free[hess.col]
+        self._hess_structure = (column[hess.row[self._hess_keep]],
+                                column[hess.col[self._hess_keep]])
+        problem = cyipopt.Problem(n=self._free.size, m=self._cl.size, problem_obj=self,
+                                  lb=lb, ub=ub, cl=self._cl, cu=self._cu)
+        problem.set_problem_scaling(1.0, self._x_scaling[self._free], self._g_scaling)
         for k, v in opts.items():
             problem.add_option(k, v)
+        if self._problem is not None:
+            self._problem.close()
+        self._problem, self._key = problem, key
+        return problem
+
+    def solve(self, opts: dict):
+        """Solve from the model's current levels and pins (read by :meth:`dimensions`)."""
+        if self._state is None:
+            self.dimensions()
+        index, where = self.index, self.where
+        values, lb, ub, pinned = (a[where] for a in self._state)
+        self._state = None
+        free = ~pinned
+        x = self._x
+        x[:] = values
+        x[pinned] = lb[pinned]
+        f_lb = np.where(np.isnan(lb[free]), -np.inf, lb[free])
+        f_ub = np.where(np.isnan(ub[free]), np.inf, ub[free])
+        problem = self._prepare(free, f_lb, f_ub, opts)
         self.iterations = 0
-        x, info = problem.solve(x0)
-        for v, val in zip(variables, x.tolist(), strict=False):
-            v.set_value(val, skip_validation=True)
-        self.nlp.set_primals(x)
-        residuals = _scaled_residuals(self.nlp)
+        x_free, info = problem.solve(x[self._free])
+        x[self._free] = x_free
+        data = index.data
+        for i, value in zip(where[self._free].tolist(), x_free.tolist(), strict=True):
+            data[i].set_value(value, skip_validation=True)
+        residuals = np.abs(info["g"] - self._cl) * self._g_scaling
         return int(info["status"]), _message(info["status_msg"]), self.iterations, residuals, \
             self.names

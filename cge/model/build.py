@@ -667,9 +667,12 @@ class VariableIndex:
         return (np.array([v.lb for v in self.data], dtype=float),
                 np.array([v.ub for v in self.data], dtype=float))
 
-    def pinned(self) -> np.ndarray:
-        """True where a variable is exogenous: fixed, or both bounds equal."""
-        lb, ub = self.bounds()
+    def pinned(self, bounds: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """True where a variable is exogenous: fixed, or both bounds equal.
+
+        ``bounds``: the result of :meth:`bounds` when already at hand.
+        """
+        lb, ub = self.bounds() if bounds is None else bounds
         fixed = np.fromiter((v.fixed for v in self.data), bool, len(self.data))
         return fixed | (lb == ub)
 
@@ -682,7 +685,7 @@ class VariableIndex:
 
         current = self.values()
         lb, ub = self.bounds()
-        pinned = self.pinned()
+        pinned = self.pinned((lb, ub))
         moved_pin = pinned & ~((lb == values) & (ub == values) & (current == values))
         moved_free = ~pinned & ~(current == values)
         data = self.data

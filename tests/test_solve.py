@@ -1,0 +1,137 @@
+"""Solving: both solver paths, repeated and reset solves, failures and the square check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cge.errors import SolveError
+from cge.model.blocks._common import free
+from cge.model.build import CGEModel
+from cge.sam.io import read_sam
+from cge.sam.synthetic import synthetic_sam
+
+pytestmark = pytest.mark.solver
+
+ROOT = Path(__file__).resolve().parents[1]
+TARIFF_CUT = [{"parameter": "import_tariff_rate", "multiply": 0.5}]
+TERMS_OF_TRADE = [{"parameter": "world_export_price", "multiply": 1.1}]
+
+
+@pytest.fixture(scope="module")
+def stdcge():
+    return read_sam(ROOT / "sam_data" / "stdcge.csv")
+
+
+def _levels(model) -> np.ndarray:
+    return model.variable_index.values()
+
+
+def test_persistent_path_reused_across_shocks_agrees_with_a_fresh_factory_solve(stdcge):
+    """The persistent problem keeps no state between shocks: every answer is the one
+    Pyomo's SolverFactory gives on a fresh model."""
+    persistent = CGEModel(stdcge, "stdcge")
+    persistent.solve(solver="persistent")
+    for shocks in (TARIFF_CUT, TERMS_OF_TRADE, TARIFF_CUT + TERMS_OF_TRADE):
+        persistent.reset()
+        persistent.apply_shocks(shocks)
+        ours = persistent.solve(solver="persistent")
+        fresh = CGEModel(stdcge, "stdcge")
+        fresh.solve(solver="cyipopt")
+        fresh.apply_shocks(shocks)
+        theirs = fresh.solve(solver="cyipopt")
+        for name in ("output", "imports", "exports", "price_composite", "exchange_rate",
+                     "utility"):
+            pd.testing.assert_series_equal(ours.table(name), theirs.table(name), rtol=1e-9)
+
+
+def test_same_shock_twice_gives_the_same_answer(stdcge):
+    model = CGEModel(stdcge, "stdcge")
+    model.solve(solver="persistent")
+    answers = []
+    for _ in range(2):
+        model.reset()
+        model.apply_shocks(TARIFF_CUT)
+        answers.append(model.solve(solver="persistent"))
+    first, second = answers
+    assert first.stats.iterations == second.stats.iterations > 0
+    for path in first.values:
+        pd.testing.assert_series_equal(first.values[path], second.values[path], rtol=1e-12)
+    # solving again from the counterfactual itself needs no step
+    assert model.solve(solver="persistent").stats.iterations == 0
+
+
+@pytest.mark.parametrize("solver", ["cyipopt", "persistent"])
+def test_reset_returns_to_the_benchmark_exactly(stdcge, solver):
+    model = CGEModel(stdcge, "stdcge")
+    index = model.variable_index
+    levels, (lb, ub) = _levels(model), index.bounds()
+    model.solve(solver=solver)
+    model.apply_shocks(TARIFF_CUT + TERMS_OF_TRADE)
+    model.solve(solver=solver)
+    assert not np.array_equal(_levels(model), levels)
+    model.reset()
+    np.testing.assert_array_equal(_levels(model), levels)
+    np.testing.assert_array_equal(index.bounds()[0], lb)
+    np.testing.assert_array_equal(index.bounds()[1], ub)
+    assert model.solve(solver=solver).stats.iterations == 0
+
+
+def test_a_solution_keeps_its_levels_after_later_solves(stdcge):
+    model = CGEModel(stdcge, "stdcge")
+    base = model.solve(solver="persistent")
+    model.apply_shocks([{"parameter": "import_tariff_rate", "set": 0}])
+    cf = model.solve(solver="persistent")
+    assert base.value("utility", "HOH") == pytest.approx(25.5084900125158, rel=1e-9)
+    assert cf.value("utility", "HOH") > base.value("utility", "HOH")
+    assert set(base.values) == {path for path, _ in model.variables()}
+
+
+@pytest.mark.parametrize("solver", ["cyipopt", "persistent"])
+def test_failure_names_equations_and_their_meaning(solver):
+    model = CGEModel(synthetic_sam(3, 2), "standard")
+    model.apply_shocks([{"parameter": "factor_endowment", "index": "LAB", "multiply": 1e-9}])
+    with pytest.raises(SolveError) as err:
+        model.solve(solver=solver, max_iter=3)
+    text = str(err.value)
+    assert "after 3 iterations" in text
+    assert "scaled residual" in text
+    assert "[" in text                     # an equation with its account label
+    stats = model.solve(solver=solver, max_iter=3, raise_on_failure=False).stats
+    assert stats.status == "failed" and not stats.ok
+    assert stats.worst and stats.worst[0][1] == stats.max_residual
+
+
+def test_options_of_one_solve_do_not_stick_to_the_next(stdcge):
+    model = CGEModel(stdcge, "stdcge")
+    model.solve(solver="persistent")
+    model.apply_shocks([{"parameter": "import_tariff_rate", "set": 0}])
+    with pytest.raises(SolveError):
+        model.solve(solver="persistent", max_iter=1)
+    assert model.solve(solver="persistent").status == "optimal"
+
+
+def test_closure_change_between_persistent_solves(stdcge):
+    model = CGEModel(stdcge, "stdcge")
+    model.solve(solver="persistent")
+    model.apply_closure({"numeraire": "exchange_rate"})
+    model.apply_shocks(TARIFF_CUT)
+    cf = model.solve(solver="persistent")
+    assert cf.value("exchange_rate") == 1.0
+    fresh = CGEModel(stdcge, "stdcge", closure={"numeraire": "exchange_rate"})
+    fresh.apply_shocks(TARIFF_CUT)
+    pd.testing.assert_series_equal(cf.table("output"), fresh.solve().table("output"),
+                                   rtol=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["cyipopt", "persistent"])
+def test_a_model_that_is_not_square_is_refused_before_solving(stdcge, solver):
+    model = CGEModel(stdcge, "stdcge")
+    model.solve(solver=solver)
+    n = model.counts()["equations"]
+    free(model.pyomo.trade.import_tariff_rate["BRD"])
+    with pytest.raises(SolveError, match=f"not square: {n + 1} free variables but {n} active"):
+        model.solve(solver=solver)
