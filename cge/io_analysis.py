@@ -549,24 +549,32 @@ def sam_multiplier_effect(sam: SAM, shock: Mapping[str, float],
 # -- the fixed-price absorption bound ----------------------------------------------------
 
 def absorption_bound(sam: SAM, export_change: Mapping[str, float],
-                     endogenous: Iterable[str] | None = None) -> pd.DataFrame:
-    """Fixed-price effect on domestic sales of an export change re-spent at home.
+                     endogenous: Iterable[str] | None = None, *,
+                     respend: bool = False) -> pd.DataFrame:
+    """Fixed-price (demand-driven) effect of an export change on domestic sales.
 
     The exports of each commodity change by :math:`\\Delta E_c` (FOB; negative for
-    a loss). The fixed-price absorption bound assumes that the whole export
-    revenue lost, :math:`-\\sum_c \\Delta E_c`, is re-spent on domestic final
-    demand (households, enterprises, government, investment) in base-year
-    proportions :math:`\\phi_k`. With exports sold by producers (see the module
-    notes) the injections are
+    a loss). At fixed prices nothing redirects the lost sales to home buyers: the
+    export loss is an exogenous injection into the SAM multiplier model and
+    spreads through intermediate demand, factor incomes and the spending of the
+    endogenous institutions. With exports sold by producers (see the module notes)
+    the injection is
 
-    .. math:: \\Delta x_P = D\\,(\\varepsilon \\circ \\Delta E), \\qquad
-              \\Delta x_K = -\\phi\\,\\textstyle\\sum_c \\Delta E_c,
+    .. math:: \\Delta x_P = D\\,(\\varepsilon \\circ \\Delta E),
 
-    with :math:`\\varepsilon_c` the share of exports that is domestic output
-    (one minus the export tax rate), and the SAM multiplier gives every account's
-    change, :math:`\\Delta y = M\\Delta x`. Domestic sales of domestic output of
-    commodity *k* change by :math:`\\delta_k \\Delta y_k` (its market's domestic
-    share times the change of its domestic market).
+    with :math:`\\varepsilon_c` the share of exports that is domestic output (one
+    minus the export tax rate), and the SAM multiplier gives every account's change,
+    :math:`\\Delta y = M\\Delta x`. Domestic sales of domestic output of commodity
+    *k* change by :math:`\\delta_k \\Delta y_k` (its market's domestic share times the
+    change of its domestic market). Home sales *fall* with the incomes lost, so the
+    bound is negative: it is the Keynesian end of the range in which a CGE result,
+    with prices that redirect output to home buyers, is read; full absorption
+    (:math:`AR = 1`) is the other end.
+
+    With ``respend=True`` the whole export revenue lost, :math:`-\\sum_c \\Delta E_c`,
+    is also re-spent on domestic final demand in base-year proportions
+    :math:`\\phi_k` (:math:`\\Delta x_K = -\\phi \\sum_c \\Delta E_c`): what domestic
+    demand would take up if a policy replaced the lost demand one for one.
 
     Returns
     -------
@@ -574,9 +582,7 @@ def absorption_bound(sam: SAM, export_change: Mapping[str, float],
         By commodity: ``export_change``; ``domestic_sales_change`` (domestic
         output sold at home); ``output_change`` (domestic output,
         ``domestic_sales_change + ε ΔE``); ``absorption_ratio``
-        :math:`AR = \\Delta D_c / (-\\Delta E_c)` where exports change. A CGE
-        result is read against it: the share of the export loss that domestic
-        demand takes up at fixed prices.
+        :math:`AR = \\Delta D_c / (-\\Delta E_c)` where exports change.
     """
     system = _production_system(sam)
     by_name = dict(zip(system.market_names, system.markets, strict=True))
@@ -589,7 +595,7 @@ def absorption_bound(sam: SAM, export_change: Mapping[str, float],
     for c, v in export_change.items():
         change[system.markets.index(by_name[c])] += float(v)
     effects = _absorption_effects(system, _endogenous_labels(sam, endogenous, system),
-                                  change[:, None])
+                                  change[:, None], respend)
     table = pd.DataFrame({name: values[:, 0] for name, values in effects.items()},
                          index=pd.Index(system.market_names, name="commodity"))
     table["absorption_ratio"] = (table["domestic_sales_change"]
@@ -597,7 +603,8 @@ def absorption_bound(sam: SAM, export_change: Mapping[str, float],
     return table
 
 
-def absorption_ratios(sam: SAM, endogenous: Iterable[str] | None = None) -> pd.DataFrame:
+def absorption_ratios(sam: SAM, endogenous: Iterable[str] | None = None, *,
+                      respend: bool = False) -> pd.DataFrame:
     """The absorption bound of each exported commodity for a loss of its exports alone.
 
     For every commodity *c* with exports, :func:`absorption_bound` of a unit loss
@@ -607,13 +614,13 @@ def absorption_ratios(sam: SAM, endogenous: Iterable[str] | None = None) -> pd.D
     export loss).
     """
     system = _production_system(sam)
-    return _absorption(system, _endogenous_labels(sam, endogenous, system))
+    return _absorption(system, _endogenous_labels(sam, endogenous, system), respend)
 
 
-def _absorption(system: _System, endogenous: list[str]) -> pd.DataFrame:
+def _absorption(system: _System, endogenous: list[str], respend: bool = False) -> pd.DataFrame:
     exported = np.flatnonzero(system.exports.to_numpy() > 0)
     unit_losses = -np.eye(len(system.markets))[:, exported]
-    effects = _absorption_effects(system, endogenous, unit_losses)
+    effects = _absorption_effects(system, endogenous, unit_losses, respend)
     own = (exported, np.arange(len(exported)))  # effect on the shocked commodity itself
     return pd.DataFrame({
         "exports": system.exports.to_numpy()[exported],
@@ -638,9 +645,9 @@ def _domestic_shares(system: _System) -> pd.Series:
     return _coefficients(system.flows, system.markets).loc[system.producers].sum(axis=0)
 
 
-def _absorption_effects(system: _System, endogenous: list[str],
-                        export_change: np.ndarray) -> dict[str, np.ndarray]:
-    """Market x shock arrays of changes for export changes (columns) re-spent at home."""
+def _absorption_effects(system: _System, endogenous: list[str], export_change: np.ndarray,
+                        respend: bool = False) -> dict[str, np.ndarray]:
+    """Market x shock arrays of changes for export changes (columns), optionally re-spent."""
     a_n = _coefficients(system.flows, endogenous).loc[endogenous].to_numpy()
     m = _inverse(a_n, "SAM multiplier matrix", endogenous)
     epsilon = system.export_content.to_numpy()[:, None]
@@ -653,8 +660,9 @@ def _absorption_effects(system: _System, endogenous: list[str],
     dx = np.zeros((len(endogenous), export_change.shape[1]))
     dx[[position[a] for a in system.producers]] = (
         system.make_shares.to_numpy() @ (epsilon * export_change))
-    dx[[position[a] for a in system.markets]] += np.outer(
-        _final_demand_shares(system).to_numpy(), -export_change.sum(axis=0))
+    if respend:
+        dx[[position[a] for a in system.markets]] += np.outer(
+            _final_demand_shares(system).to_numpy(), -export_change.sum(axis=0))
     dy = m @ dx
     sales = _domestic_shares(system).to_numpy()[:, None] * dy[[position[a]
                                                                for a in system.markets]]

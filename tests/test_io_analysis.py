@@ -169,30 +169,39 @@ def test_export_loss_lowers_every_endogenous_account(toy_sam):
         sam_multiplier_effect(toy_sam, {"GOV": 5})
 
 
-def test_absorption_bound_by_hand_with_production_endogenous(toy_sam):
-    # unit loss of C1 exports, re-spent on final demand (50 of C1, 60 of C2 in the base)
+@pytest.mark.parametrize("respend", [False, True])
+def test_absorption_bound_by_hand_with_production_endogenous(toy_sam, respend):
+    # unit loss of C1 exports; with respend, re-spent on final demand (50 of C1, 60 of C2)
     b = np.array([[10 / 70, 15 / 100], [10 / 70, 20 / 100]])   # commodity per unit output
     delta = np.array([50 / 75, 80 / 90])
-    phi = np.array([50, 60]) / 110
+    phi = np.array([50, 60]) / 110 if respend else np.zeros(2)
     # unknowns: outputs X1, X2 and domestic markets Q1, Q2:  X = delta Q - e1,  Q = b X + phi
     system = np.block([[np.eye(2), -np.diag(delta)], [-b, np.eye(2)]])
     xq = np.linalg.solve(system, np.concatenate([[-1.0, 0.0], phi]))
     sales = delta * xq[2:]
-    table = absorption_bound(toy_sam, {"C1": -1.0}, endogenous=["activity", "commodity"])
+    table = absorption_bound(toy_sam, {"C1": -1.0}, endogenous=["activity", "commodity"],
+                             respend=respend)
     np.testing.assert_allclose(table["domestic_sales_change"], sales, rtol=1e-12)
     assert table.loc["C1", "absorption_ratio"] == pytest.approx(sales[0])
     assert np.isnan(table.loc["C2", "absorption_ratio"])
     np.testing.assert_allclose(table["output_change"], sales - [1.0, 0.0], rtol=1e-12)
+    # at fixed prices, home sales fall with the lost incomes unless the loss is re-spent
+    assert (table.loc["C1", "absorption_ratio"] > 0) == respend
 
 
-def test_one_good_closed_economy_absorbs_the_whole_export_loss():
+def test_one_good_economy_multiplier_bound_and_full_respending():
     sam = _sam({("G", "G"): 20, ("LAB", "G"): 50, ("G", "HH"): 30, ("G", "EXT"): 20,
                 ("HH", "LAB"): 50, ("S_I", "HH"): 20, ("EXT", "S_I"): 20},
                {"G": "good", "LAB": "factor", "HH": "household",
                 "S_I": "savings_investment", "EXT": "rest_of_world"})
+    # by hand: dX = -1 + (20/70) dX + (30/50)(50/70) dX  ->  dX = -3.5, home sales -2.5
     table = absorption_ratios(sam)
-    assert table.loc["G", "absorption_ratio"] == pytest.approx(1.0)
-    assert table.loc["G", "output_change"] == pytest.approx(0.0, abs=1e-12)
+    assert table.loc["G", "absorption_ratio"] == pytest.approx(-2.5)
+    assert table.loc["G", "output_change"] == pytest.approx(-3.5)
+    # re-spending the lost revenue at home takes up the whole loss in a one-good economy
+    respent = absorption_ratios(sam, respend=True)
+    assert respent.loc["G", "absorption_ratio"] == pytest.approx(1.0)
+    assert respent.loc["G", "output_change"] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_absorption_bound_is_linear_in_the_export_change():
