@@ -41,8 +41,10 @@ class Accounts:
     """The sets of the model, read from the account roles of a SAM.
 
     ``layout`` is ``"goods"`` when activity and commodity share one account
-    (role ``good``, as in stdcge) and ``"activity_commodity"`` otherwise; then
-    every activity makes exactly one commodity (a diagonal make matrix).
+    (role ``good``, as in stdcge) and ``"activity_commodity"`` otherwise. ``make``
+    lists the (activity, commodity) cells of the make matrix; ``commodity_of``
+    maps the activities of its diagonal part (an activity making one commodity
+    that no other activity makes). A commodity nobody makes is imported only.
     """
 
     layout: str
@@ -57,10 +59,11 @@ class Accounts:
     savings_investment: str
     rest_of_world: str
     taxes: Mapping[str, tuple[str, ...]]
+    make: tuple[tuple[str, str], ...] = ()
 
     @property
     def activity_of(self) -> dict[str, str]:
-        """The activity that makes each commodity."""
+        """The activity that makes each commodity of the diagonal part of the make matrix."""
         return {c: a for a, c in self.commodity_of.items()}
 
     @property
@@ -373,24 +376,15 @@ def _accounts(sam: SAM) -> Accounts:
         commodity_of = {g: g for g in goods}
     else:
         layout = "activity_commodity"
-        commodity_of = {}
-        make = sam.block(activities, commodities).to_numpy() != 0
+        made = sam.block(activities, commodities).to_numpy() != 0
+        make_pairs = [(activities[i], commodities[j]) for i, j in zip(*np.nonzero(made),
+                                                                      strict=False)]
         for ai, a in enumerate(activities):
-            made = [commodities[j] for j in np.flatnonzero(make[ai])]
-            if len(made) != 1:
+            if not made[ai].any():
                 problems.append(Problem(
-                    "make_matrix", f"row {a}",
-                    f"activity {a} sells to {len(made)} commodities ({', '.join(made) or 'none'})",
-                    "the model needs a diagonal make matrix: each activity makes one commodity"))
-            else:
-                commodity_of[a] = made[0]
-        for c in commodities:
-            makers = [a for a in activities if commodity_of.get(a) == c]
-            if len(makers) != 1:
-                problems.append(Problem(
-                    "make_matrix", f"column {c}",
-                    f"commodity {c} is made by {len(makers)} activities",
-                    "each commodity needs exactly one activity (aggregate the SAM first)"))
+                    "make_matrix", f"row {a}", f"activity {a} sells to no commodity",
+                    "book its output in the activity row, commodity column"))
+        commodity_of = {activities[i]: commodities[j] for i, j in make_pairs_index(made)}
     if problems:
         raise ConfigError(f"{sam.name}: the SAM does not fit the CGE model", problems)
     labour = next((f for f in factors if f.upper().startswith("LAB")
@@ -398,9 +392,17 @@ def _accounts(sam: SAM) -> Accounts:
                    or "labor" in sam.accounts.at[f, "description"].lower()), None)
     taxes = {r: tuple(sam.accounts_of(r)) for r in
              ("production_tax", "import_tariff", "export_tax", "sales_tax", "direct_tax")}
+    make = tuple(make_pairs) if layout == "activity_commodity" else tuple(
+        (g, g) for g in goods)
     return Accounts(layout, tuple(activities), tuple(commodities), commodity_of, tuple(factors),
                     labour, tuple(households), tuple(sam.accounts_of("enterprise")), government,
-                    s_i, row, taxes)
+                    s_i, row, taxes, make)
+
+
+def make_pairs_index(made: np.ndarray) -> list[tuple[int, int]]:
+    """(row, column) of the make cells alone in both their row and their column."""
+    return [(i, j) for i, j in zip(*np.nonzero(made), strict=False)
+            if made[i].sum() == 1 and made[:, j].sum() == 1]
 
 
 # --------------------------------------------------------------------------- cells
@@ -438,13 +440,6 @@ def _cell_flows(sam: SAM, acc: Accounts) -> pd.DataFrame:
     for receivers, payers, name in _flow_rules(acc):
         if receivers and payers:
             flow.loc[list(receivers), list(payers)] = name
-    if acc.layout == "activity_commodity":
-        # only the diagonal of the make matrix is a flow of the model
-        made = pd.DataFrame(False, index=list(acc.activities), columns=list(acc.commodities))
-        for a, c in acc.commodity_of.items():
-            made.at[a, c] = True
-        block = flow.loc[list(acc.activities), list(acc.commodities)]
-        flow.loc[list(acc.activities), list(acc.commodities)] = block.where(made, "")
     values = m.to_numpy()
     rows, cols = np.nonzero(values)
     table = pd.DataFrame({"receiver": m.index[rows], "payer": m.columns[cols],
@@ -495,15 +490,23 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
                                         f"remove the {what} or add the flow"))
     tm = (Tm0 / M0.where(M0 != 0)).fillna(0.0)
     te = (Te0 / E0.where(E0 != 0)).fillna(0.0)
-    output_value = ((1 + tauz) * Z0).rename(index=acc.commodity_of).reindex(C)
+    # commodity output at producer prices: the make-matrix column (the activity's
+    # output value, tax included, in the goods layout)
+    if acc.layout == "goods":
+        output_value = ((1 + tauz) * Z0).reindex(C)
+    else:
+        output_value = m.loc[A, C].sum(axis=0)
     D0 = output_value - (1 - te) * E0
     ts = Ts0 / (D0 + (1 + tm) * M0)
     Q0 = D0 + (1 + tm) * M0 + Ts0
     for c in C:
+        if output_value[c] == 0 and E0[c] == 0 and M0[c] > 0:
+            continue  # imported only
         if not D0[c] > 0:
             problems.append(Problem("no_domestic_sales", f"commodity {c}",
                                     f"domestic sales {D0[c]:,.6g} are not positive",
-                                    "the model needs domestic sales of every produced good"))
+                                    "the model needs domestic sales of every produced good "
+                                    "(a commodity nobody makes needs imports and no exports)"))
     if problems:
         raise ConfigError(f"{sam.name}: the SAM does not fit the CGE model", problems)
     # institutions
@@ -569,6 +572,9 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
         "government_share_of_absorption": float(Xg0.sum() / absorption) if absorption else 0.0,
         "cpi_weight": cpi_weight.rename("cpi_weight"),
         "activity_of": a_of, "commodity_of": c_of,
+        "commodity_output": output_value.rename("commodity_output"),
+        "make_share": m.loc[A, C].div(Z0, axis=0) if acc.layout != "goods" else
+        pd.DataFrame(np.diag(1 + tauz.to_numpy()), index=A, columns=C),
     }
     return bench, params
 
@@ -634,7 +640,10 @@ def _elasticity_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapp
     C, A = list(acc.commodities), list(acc.activities)
     M0, E0, D0, Q0 = (bench[k] for k in ("imports", "exports", "domestic_sales",
                                          "composite_supply"))
+    # CET output: the activity's output Z for a commodity of the diagonal part of the
+    # make matrix, the commodity output (value at producer prices) otherwise
     Z0 = bench["output"].rename(index=acc.commodity_of).reindex(C)
+    Z0 = Z0.fillna(params["commodity_output"])
     tm, te = params["import_tariff_rate"], params["export_tax_rate"]
     sigma = pd.Series(el.by_account("armington", C), dtype=float)
     psi = pd.Series(el.by_account("cet", C), dtype=float)
@@ -646,11 +655,14 @@ def _elasticity_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapp
     deltad = 1 - deltam
     gamma = (Q0 / (deltam * M0.where(has_m) ** eta + deltad * D0 ** eta) ** (1 / eta))
     gamma = gamma.where(has_m, Q0 / D0)
+    imported_only = D0 == 0
+    deltam, deltad = deltam.where(~imported_only, 1.0), deltad.where(~imported_only, 0.0)
+    gamma = gamma.where(~imported_only, Q0 / M0.where(imported_only))  # Q = gamma M
     we = (1 - te) * E0.where(has_e) ** (1 - phi)
     xie = (we / (we + D0 ** (1 - phi))).fillna(0.0)
     xid = 1 - xie
     theta = (Z0 / (xie * E0.where(has_e) ** phi + xid * D0 ** phi) ** (1 / phi))
-    theta = theta.where(has_e, D0 / Z0)
+    theta = theta.where(has_e, D0 / Z0).fillna(0.0)
 
     F0, Y0 = bench["factor_demand"], bench["value_added"]
     sigma_va = pd.Series(el.by_account("value_added", A), dtype=float)

@@ -192,7 +192,6 @@ def solution_sam(model) -> pd.DataFrame:
     eps, cpi = v(mk.exchange_rate), v(mk.cpi)
     pq = {c: v(mk.price_composite[c]) for c in d.C}
     for a in d.A:
-        Z, pz = v(prod.output[a]), v(prod.price_output[a])
         for c, _ in d.inputs_of[a]:
             out.at[c, a] += v(prod.intermediate_input[c, a]) * pq[c]
         for f in d.factors_of[a]:
@@ -200,8 +199,9 @@ def solution_sam(model) -> pd.DataFrame:
                 * v(prod.factor_demand[f, a])
         if T["production_tax"]:
             pay(T["production_tax"], a, v(prod.production_tax[a]))
-        if acc.layout == "activity_commodity":
-            out.at[a, acc.commodity_of[a]] += (1 + v(prod.production_tax_rate[a])) * pz * Z
+    if acc.layout == "activity_commodity":
+        for a, c in d.make:
+            out.at[a, c] += v(trade.output_value[a, c])
     for c in d.CM:
         out.at[d.row, c] += eps * v(trade.world_import_price[c]) * v(trade.imports[c])
         if T["import_tariff"]:

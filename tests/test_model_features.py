@@ -248,3 +248,93 @@ def test_top_elasticity_is_validated_and_leontief_is_the_default(sam):
         CGEModel(sam, "standard", elasticities={"top": {"A001": -1}})
     with pytest.raises(ConfigError, match="top"):
         CGEModel(synthetic_sam(3, kind="stdcge"), "stdcge", elasticities={"top": 0.5})
+
+
+# --------------------------------------------------------------------------- make matrix
+def _non_diagonal_sam():
+    """A001 also makes C002; A003 is split into A003 and a labour-intensive A004, both making
+    C003; C004 is imported only (bought by HH1, paid for by foreign savings)."""
+    import pandas as pd
+
+    from cge.sam import SAM
+    from cge.sam.balance import balance
+
+    base = synthetic_sam(3, 7, households=2)
+    roles = base.accounts["role"].to_dict()
+    roles.update({"A004": "activity", "C004": "commodity"})
+    labels = [*base.labels[:3], "A004", *base.labels[3:6], "C004", *base.labels[6:]]
+    m = base.matrix.reindex(index=labels, columns=labels, fill_value=0.0)
+    joint = 0.3 * m.at["A001", "C001"]
+    m.at["A001", "C001"] -= joint
+    m.at["A001", "C002"] += joint
+    for axis in (0, 1):  # A004 takes half of A003, rows and columns
+        half = m.loc["A003"] * 0.5 if axis == 0 else m["A003"] * 0.5
+        if axis == 0:
+            m.loc["A004"] += half
+            m.loc["A003"] -= half
+        else:
+            m["A004"] += half
+            m["A003"] -= half
+    shift = 0.5 * m.at["CAP", "A004"]
+    m.at["CAP", "A004"] -= shift
+    m.at["LAB", "A004"] += shift
+    imported = 0.05 * m.at["S_I", "HH1"]
+    m.at["ROW", "C004"] = imported
+    m.at["C004", "HH1"] = imported
+    m.at["S_I", "HH1"] -= imported
+    m.at["S_I", "ROW"] += imported
+    sam = SAM.from_frame(pd.DataFrame(m), roles, name="non-diagonal")
+    return balance(sam, method="cross_entropy").sam
+
+
+@pytest.fixture(scope="module")
+def non_diagonal():
+    return _non_diagonal_sam()
+
+
+def test_non_diagonal_make_matrix_and_pure_imports_are_calibrated(non_diagonal):
+    model = CGEModel(non_diagonal, "standard")
+    acc = model.accounts
+    assert ("A001", "C002") in acc.make and ("A004", "C003") in acc.make
+    m = model.pyomo
+    assert set(m.trade.commodity_output.keys()) == {"C001", "C002", "C003"}
+    assert set(m.trade.domestic_sales.keys()) == {"C001", "C002", "C003"}  # not C004
+    assert "C004" in m.trade.imports
+    _assert_checks_pass(model)
+
+
+@pytest.mark.parametrize("closure", [{}, {"capital": "sector_specific"}], ids=["mobile",
+                                                                               "specific"])
+def test_activities_making_one_commodity_share_its_producer_price(non_diagonal, closure):
+    model = CGEModel(non_diagonal, "standard", closure=closure)
+    model.apply_shocks([{"parameter": "world_export_price", "multiply": 1.1},
+                        {"parameter": "import_tariff_rate", "set": 0}])
+    cf = model.solve()
+    tauz = model.calibration["production_tax_rate"]
+    make = model.calibration["make_share"]
+    # revenue per unit of C003, tax included, is the same for both makers
+    price = {a: (1 + tauz[a]) * cf.value("price_output", a) / make.at[a, "C003"]
+             for a in ("A003", "A004")}
+    assert price["A003"] == pytest.approx(price["A004"], rel=1e-8)
+    assert cf.value("trade.price_commodity_output", "C003") == pytest.approx(price["A003"])
+    assert cf.value("output", "A004") / cf.value("output", "A003") != pytest.approx(
+        model.calibration["output"]["A004"] / model.calibration["output"]["A003"], rel=1e-4)
+    # A001 earns the value of its joint products at their prices
+    theta = make.loc["A001"]
+    px = {c: cf.value("trade.price_commodity_output", c) for c in ("C001", "C002")}
+    assert (1 + tauz["A001"]) * cf.value("price_output", "A001") == pytest.approx(
+        sum(theta[c] * px[c] for c in px))
+
+
+def test_a_tariff_on_a_good_imported_only_passes_fully_into_its_price(non_diagonal):
+    model = CGEModel(non_diagonal, "standard")
+    base = model.solve()
+    model.apply_shocks([{"parameter": "import_tariff_rate", "index": "C004", "add": 0.2}])
+    cf = model.solve()
+
+    def markup(s):
+        return s.value("price_composite", "C004") / s.value("price_import", "C004")
+
+    tm0 = model.calibration["import_tariff_rate"]["C004"]
+    assert markup(cf) / markup(base) == pytest.approx((1 + tm0 + 0.2) / (1 + tm0), rel=1e-8)
+    assert cf.value("imports", "C004") < base.value("imports", "C004")

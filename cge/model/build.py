@@ -61,6 +61,8 @@ RESULT_VARIABLES: dict[str, str] = {
     "cpi": "markets.cpi",
     "unemployment": "markets.unemployment",
     "total_savings": "investment.total_savings",
+    "world_export_price": "trade.world_export_price",
+    "world_import_price": "trade.world_import_price",
 }
 
 #: Names of the stdcge GAMS variables and the results that hold them.
@@ -153,6 +155,11 @@ def model_data(cal: Calibration) -> SimpleNamespace:
     bundle = pr["bundle_coefficient"]
     bundle_of = {a: [(c, float(bundle.at[c, a])) for c, _ in inputs_of[a]] for a in AT}
     M0, E0 = bm["imports"], bm["exports"]
+    CP = [c for c in C if bm["domestic_sales"][c] > 0]
+    simple = acc.activity_of
+    CX = [c for c in CP if c not in simple]
+    make_share = pr["make_share"]
+    joint_make = [(a, c) for a, c in acc.make if c not in simple]
     CM = [c for c in C if M0[c] > 0]
     CE = [c for c in C if E0[c] > 0]
     Xp0, Xg0, Xv0 = bm["household_consumption"], bm["government_consumption"], \
@@ -199,7 +206,12 @@ def model_data(cal: Calibration) -> SimpleNamespace:
         va_sigma=plain(sigma_va),
         va_rho={a: (v - 1) / v if v != 1 else 0.5 for a, v in sigma_va.items()},
         cobb_douglas={a: bool(v == 1.0) for a, v in sigma_va.items()},
-        CM=CM, CE=CE, Q0=sc(bm["composite_supply"]), D0=sc(bm["domestic_sales"]),
+        CP=CP, CX=CX, JA=[a for a in A if a not in acc.commodity_of],
+        make=list(acc.make), joint_make=joint_make,
+        make_share={(a, c): float(make_share.at[a, c]) for a, c in joint_make},
+        XC0={c: float(pr["commodity_output"][c]) / s for c in CX},
+        CM=CM, CE=CE, Q0=sc(bm["composite_supply"]),
+        D0={c: float(bm["domestic_sales"][c]) / s for c in CP},
         M0={c: float(M0[c]) / s for c in CM}, E0={c: float(E0[c]) / s for c in CE},
         tm={c: float(pr["import_tariff_rate"][c]) for c in CM},
         te={c: float(pr["export_tax_rate"][c]) for c in CE},

@@ -25,7 +25,7 @@ def add_prices(m: pyo.ConcreteModel, d) -> pyo.Block:
     m.markets = b
     add_var(b, "price_composite", d.C, 1.0, "purchaser price of the composite good p^q_c "
             "(including sales tax)", kind="price")
-    add_var(b, "price_domestic", d.C, 1.0, "price of domestic output sold at home p^d_c",
+    add_var(b, "price_domestic", d.CP, 1.0, "price of domestic output sold at home p^d_c",
             kind="price")
     add_var(b, "factor_price", d.F, 1.0, "economy-wide price of factor f, p^f_f", kind="price")
     add_var(b, "exchange_rate", None, 1.0, "exchange rate epsilon (domestic currency per unit "

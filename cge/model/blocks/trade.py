@@ -19,6 +19,21 @@ exports has no :math:`E_c` and no CET (:math:`D_c = \\theta_c Z_a`,
 :math:`p^d_c D_c = (1+\\tau^z_a) p^z_a Z_a`). With a finite export-demand
 elasticity :math:`\\sigma^x_c` the world price of exports is endogenous:
 :math:`E_c = \\bar E_c s_c (p^{We}_c)^{-\\sigma^x_c}`.
+
+Beyond a diagonal make matrix (an activity making several commodities, or a
+commodity made by several activities), activity :math:`a` makes
+:math:`\\theta_{ac}` units of commodity :math:`c` per unit of output (fixed
+shares, SAM: activity row, commodity column over the activity's output), and
+each such commodity has one producer price :math:`p^x_c` and output
+:math:`X_c`, which take the place of :math:`(1+\\tau^z_a) p^z_a` and :math:`Z_a`
+in its CET:
+
+.. math::
+    X_c = \\textstyle\\sum_a \\theta_{ac} Z_a, \\qquad
+    (1+\\tau^z_a)\\, p^z_a = \\textstyle\\sum_c \\theta_{ac}\\, p^x_c
+
+A commodity nobody makes is imported only: :math:`Q_c = \\gamma_c M_c` and
+:math:`\\tilde p^q_c Q_c = (1+\\tau^m_c) p^m_c M_c`.
 """
 
 from __future__ import annotations
@@ -36,7 +51,8 @@ def add_trade(m: pyo.ConcreteModel, d) -> pyo.Block:
     C, CM, CE = d.C, d.CM, d.CE
     add_var(b, "composite_supply", C, d.Q0, "Armington composite good Q_c (SAM: commodity row "
             "total minus exports)")
-    add_var(b, "domestic_sales", C, d.D0, "domestic output sold at home D_c (SAM: output value "
+    CP = d.CP
+    add_var(b, "domestic_sales", CP, d.D0, "domestic output sold at home D_c (SAM: output value "
             "minus exports net of export tax)")
     add_var(b, "imports", CM, d.M0, "imports M_c (SAM: rest-of-world row, commodity column)")
     add_var(b, "exports", CE, d.E0, "exports E_c (SAM: commodity row, rest-of-world column)")
@@ -78,14 +94,26 @@ def add_trade(m: pyo.ConcreteModel, d) -> pyo.Block:
     tauz = m.production.production_tax_rate
     act = d.activity_of
     ts, tm, te = b.sales_tax_rate, b.import_tariff_rate, b.export_tax_rate
-    has_m, has_e = set(CM), set(CE)
+    has_m, has_e, made = set(CM), set(CE), set(CP)
+    joint = set(d.CX)
+    if joint:
+        _add_joint_production(b, m, d)
 
     def net_price(c):
         return pq[c] / (1 + ts[c])
 
+    def output(c):
+        """The CET's output quantity and its price."""
+        if c in joint:
+            return b.commodity_output[c], b.price_commodity_output[c]
+        a = act[c]
+        return Z[a], (1 + tauz[a]) * pz[a]
+
     def armington(b, c):
         if c not in has_m:
             return Q[c] == b.armington_scale[c] * D[c]
+        if c not in made:
+            return Q[c] == b.armington_scale[c] * M[c]
         eta = b.armington_exponent[c]
         return Q[c] == b.armington_scale[c] * (b.armington_import_share[c] * M[c] ** eta
                                                + b.armington_domestic_share[c] * D[c] ** eta) \
@@ -95,12 +123,15 @@ def add_trade(m: pyo.ConcreteModel, d) -> pyo.Block:
                                  "domestic goods (Q = gamma D without imports)")
 
     def import_demand(b, c):
+        if c not in made:
+            return net_price(c) * Q[c] == (1 + tm[c]) * pm[c] * M[c]
         eta = b.armington_exponent[c]
         return M[c] == (b.armington_scale[c] ** eta * b.armington_import_share[c] * net_price(c)
                         / ((1 + tm[c]) * pm[c])) ** (1 / (1 - eta)) * Q[c]
 
     b.import_demand = pyo.Constraint(CM, rule=import_demand, doc="cost-minimising import demand "
-                                     "of the Armington nest")
+                                     "of the Armington nest (value identity for a commodity "
+                                     "imported only)")
 
     def domestic_demand(b, c):
         if c not in has_m:
@@ -109,38 +140,43 @@ def add_trade(m: pyo.ConcreteModel, d) -> pyo.Block:
         return D[c] == (b.armington_scale[c] ** eta * b.armington_domestic_share[c]
                         * net_price(c) / pd[c]) ** (1 / (1 - eta)) * Q[c]
 
-    b.domestic_demand = pyo.Constraint(C, rule=domestic_demand, doc="cost-minimising demand for "
+    b.domestic_demand = pyo.Constraint(CP, rule=domestic_demand, doc="cost-minimising demand for "
                                        "the domestic good (value identity without imports)")
 
     def cet(b, c):
-        a = act[c]
+        z, _ = output(c)
         if c not in has_e:
-            return D[c] == b.cet_scale[c] * Z[a]
+            return D[c] == b.cet_scale[c] * z
         phi = b.cet_exponent[c]
-        return Z[a] == b.cet_scale[c] * (b.cet_export_share[c] * E[c] ** phi
-                                         + b.cet_domestic_share[c] * D[c] ** phi) ** (1 / phi)
+        return z == b.cet_scale[c] * (b.cet_export_share[c] * E[c] ** phi
+                                      + b.cet_domestic_share[c] * D[c] ** phi) ** (1 / phi)
 
-    b.cet = pyo.Constraint(C, rule=cet, doc="CET transformation of output into exports and "
+    b.cet = pyo.Constraint(CP, rule=cet, doc="CET transformation of output into exports and "
                            "domestic sales (D = theta Z without exports)")
 
     def export_supply(b, c):
-        a, phi = act[c], b.cet_exponent[c]
-        return E[c] == (b.cet_scale[c] ** phi * b.cet_export_share[c] * (1 + tauz[a]) * pz[a]
-                        / pe[c]) ** (1 / (1 - phi)) * Z[a]
+        (z, px), phi = output(c), b.cet_exponent[c]
+        return E[c] == (b.cet_scale[c] ** phi * b.cet_export_share[c] * px
+                        / pe[c]) ** (1 / (1 - phi)) * z
 
     b.export_supply = pyo.Constraint(CE, rule=export_supply, doc="revenue-maximising export "
                                      "supply of the CET")
 
     def domestic_supply(b, c):
-        a = act[c]
+        z, px = output(c)
         if c not in has_e:
-            return pd[c] * D[c] == (1 + tauz[a]) * pz[a] * Z[a]
+            return pd[c] * D[c] == px * z
         phi = b.cet_exponent[c]
-        return D[c] == (b.cet_scale[c] ** phi * b.cet_domestic_share[c] * (1 + tauz[a]) * pz[a]
-                        / pd[c]) ** (1 / (1 - phi)) * Z[a]
+        return D[c] == (b.cet_scale[c] ** phi * b.cet_domestic_share[c] * px
+                        / pd[c]) ** (1 / (1 - phi)) * z
 
-    b.domestic_supply = pyo.Constraint(C, rule=domestic_supply, doc="revenue-maximising supply "
+    b.domestic_supply = pyo.Constraint(CP, rule=domestic_supply, doc="revenue-maximising supply "
                                        "to the home market (value identity without exports)")
+    b.output_value = pyo.Expression(
+        d.make, rule=lambda b, a, c: b.price_commodity_output[c] * d.make_share[a, c] * Z[a]
+        if c in joint else (1 + tauz[a]) * pz[a] * Z[a],
+        doc="value of commodity c made by activity a at producer prices, tax included (SAM: "
+        "activity row, commodity column)")
     b.import_price = pyo.Constraint(
         CM, rule=lambda b, c: pm[c] == eps * b.world_import_price[c],
         doc="small open economy: domestic import price is the world price times the exchange "
@@ -174,3 +210,24 @@ def add_trade(m: pyo.ConcreteModel, d) -> pyo.Block:
             C, rule=lambda b, c: b.sales_tax[c] == ts[c] * net_price(c) * Q[c],
             doc="sales tax revenue (SAM: sales tax row, commodity column)")
     return b
+
+
+def _add_joint_production(b: pyo.Block, m: pyo.ConcreteModel, d) -> None:
+    """Commodities outside the diagonal of the make matrix: output and one producer price."""
+    Z, pz = m.production.output, m.production.price_output
+    tauz = m.production.production_tax_rate
+    theta = d.make_share
+    add_var(b, "commodity_output", d.CX, d.XC0, "domestic output X_c of a commodity made "
+            "jointly or by several activities (SAM: make-matrix column total)")
+    add_var(b, "price_commodity_output", d.CX, 1.0, "producer price p^x_c of such a commodity, "
+            "one for every activity making it", kind="price")
+    b.commodity_supply = pyo.Constraint(
+        d.CX, rule=lambda b, c: b.commodity_output[c] == sum(
+            theta[a, cc] * Z[a] for a, cc in d.joint_make if cc == c),
+        doc="commodity output: the fixed output shares of every activity making it (SAM: "
+        "activity rows of the commodity column)")
+    b.activity_revenue = pyo.Constraint(
+        d.JA, rule=lambda b, a: (1 + tauz[a]) * pz[a] == sum(
+            theta[aa, c] * b.price_commodity_output[c] for aa, c in d.joint_make if aa == a),
+        doc="activity price: the value of the commodities one unit of output makes, at their "
+        "producer prices (SAM: activity row, commodity columns)")
