@@ -125,6 +125,8 @@ def headline_table(results: dict, sam=None) -> pd.DataFrame:
         label = ("long run" if r.closure["labour"] == "full_employment" else "short run")
         cols[label] = {
             "secondary exports, %": cmp.loc[("exports", "C_SEC"), "percent"],
+            "secondary world export price, %": cmp.loc[("world_export_price", "C_SEC"),
+                                                       "percent"],
             "secondary home sales, %": cmp.loc[("domestic_sales", "C_SEC"), "percent"],
             "secondary output, %": cmp.loc[("output", "A_SEC"), "percent"],
             "absorption ratio C_SEC": ind["absorption_ratio"].get("C_SEC"),
