@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cge.diagnostics import run_checks
 from cge.errors import ConfigError
@@ -338,3 +340,19 @@ def test_a_tariff_on_a_good_imported_only_passes_fully_into_its_price(non_diagon
     tm0 = model.calibration["import_tariff_rate"]["C004"]
     assert markup(cf) / markup(base) == pytest.approx((1 + tm0 + 0.2) / (1 + tm0), rel=1e-8)
     assert cf.value("imports", "C004") < base.value("imports", "C004")
+
+
+# --------------------------------------------------------------------------- random SAMs
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 8),
+       demand=st.sampled_from(["cobb_douglas", "les"]),
+       top=st.sampled_from([None, 0.3, 1.0, 2.0]),
+       closure=st.sampled_from([{}, {"savings_investment": "balanced"},
+                                {"government": "tax_scaler"}, {"capital": "sector_specific"}]))
+def test_checks_pass_on_random_sams_with_every_option(seed, n, demand, top, closure):
+    elasticities = {"income": {"C001": 0.6}} if demand == "les" else {}
+    if top is not None:
+        elasticities["top"] = top
+    _assert_checks_pass(CGEModel(synthetic_sam(n, seed, households=2), "standard",
+                                 closure=closure, elasticities=elasticities,
+                                 options={"household_demand": demand}))
