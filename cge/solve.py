@@ -136,6 +136,7 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float = 1e-10,
     if solver not in ("cyipopt", "persistent"):
         raise SolveError(f"unknown solver {solver!r}; allowed: cyipopt, persistent")
     set_scaling(model)
+    _skip_windows_runtime_lookup()
     opts = {**IPOPT_OPTIONS, "tol": tol, "constr_viol_tol": tol, "max_iter": max_iter,
             **(options or {})}
     start = time.perf_counter()
@@ -176,6 +177,26 @@ def _doc(model, name: str) -> str:
         return ""
     parent = comp.parent_component() if hasattr(comp, "parent_component") else comp
     return parent.doc or "" if isinstance(parent, pyo.Constraint) else ""
+
+
+def _skip_windows_runtime_lookup() -> None:
+    """Tell Pyomo there are no Windows C runtimes to pass environment variables to.
+
+    PyomoNLP sets ``AMPLFUNC`` through ``CtypesEnviron``, which looks for eleven
+    Windows runtime DLLs with ``ctypes.util.find_library``; off Windows every
+    lookup runs ``gcc``, ``ldconfig`` and ``ld`` in subprocesses, about 0.15 s at
+    the first solve of every process, to find nothing. ``os.environ`` itself is
+    still set, which is all the ASL library reads on POSIX.
+    """
+    import os
+
+    if os.name == "nt":
+        return
+    from pyomo.common.env import CtypesEnviron
+
+    for dll in CtypesEnviron.DLLs:
+        if getattr(dll, "_loaded", False) is None:   # not looked up yet
+            dll._loaded = False
 
 
 def _message(msg) -> str:
