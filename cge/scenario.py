@@ -7,6 +7,7 @@ A scenario file (YAML)::
     model: stdcge                  # or standard
     elasticities: {armington: 2, cet: 2}
     closure: {numeraire: LAB}      # optional, defaults per model
+    options: {household_demand: les}   # optional functional forms (standard model)
     shocks:
       - {parameter: import_tariff_rate, set: 0}   # index absent: every commodity
 
@@ -27,7 +28,8 @@ from .model.config import SPECIFICATIONS
 from .model.shocks import Shock
 
 #: Keys a scenario file may have.
-SCENARIO_KEYS = ("name", "description", "sam", "model", "elasticities", "closure", "shocks")
+SCENARIO_KEYS = ("name", "description", "sam", "model", "elasticities", "closure", "options",
+                 "shocks")
 
 #: Variables written to the JSON result, in order (the contract's names).
 JSON_VARIABLES = (
@@ -51,6 +53,7 @@ class Scenario:
     closure: Mapping[str, str] | None = None
     shocks: tuple[Shock, ...] = ()
     description: str = ""
+    options: Mapping[str, Any] | None = None
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
@@ -91,6 +94,10 @@ class Scenario:
         if not isinstance(elasticities, Mapping):
             problems.append(Problem("bad_value", f"{where}: elasticities", "must be a mapping",
                                     "e.g. {armington: 2, cet: 2}"))
+        options = raw.get("options")
+        if options is not None and not isinstance(options, Mapping):
+            problems.append(Problem("bad_value", f"{where}: options", "must be a mapping",
+                                    "e.g. {household_demand: les}"))
         shocks_raw = raw.get("shocks") or []
         if not isinstance(shocks_raw, list):
             problems.append(Problem("bad_value", f"{where}: shocks", "must be a list",
@@ -108,7 +115,8 @@ class Scenario:
                                   [Problem("missing_file", f"{where}: sam", f"{sam} not found",
                                            "give the path relative to the scenario file")])
         return cls(str(raw["name"]), sam, model, dict(elasticities),
-                   dict(closure) if closure else None, shocks, str(raw.get("description", "")))
+                   dict(closure) if closure else None, shocks, str(raw.get("description", "")),
+                   dict(options) if options else None)
 
     def load_sam(self):
         """The SAM object (read from file when ``sam`` is a path)."""
@@ -121,7 +129,8 @@ class Scenario:
         """Calibrate and build the model of this scenario."""
         from .model.build import CGEModel
 
-        return CGEModel(self.load_sam(), self.model, self.closure, self.elasticities)
+        return CGEModel(self.load_sam(), self.model, self.closure, self.elasticities,
+                        options=self.options)
 
 
 @dataclass(frozen=True)

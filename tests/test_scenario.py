@@ -69,3 +69,39 @@ def test_run_reuses_a_built_model_and_resets_it():
     assert again.counterfactual.value("utility", "HOH") == pytest.approx(
         first.counterfactual.value("utility", "HOH"), rel=1e-10)
     assert first.equivalent_variation["HOH"] == pytest.approx(1.14499989706615, rel=1e-7)
+
+
+@pytest.mark.solver
+def test_scenario_file_chooses_les_household_demand(tmp_path):
+    """With LES and a high income elasticity for services, a transfer tilts spending to them."""
+    def tertiary_growth(extra: str) -> float:
+        path = tmp_path / "transfers.yaml"
+        path.write_text(
+            f"name: transfers\nsam: {ROOT / 'sam_data' / 'china_2018_3sector.xlsx'}\n"
+            f"model: standard\n{extra}"
+            "shocks:\n- {parameter: household_transfers, multiply: 1.5}\n")
+        scenario = Scenario.from_yaml(path)
+        result = run_scenario(scenario)
+        assert result.status == "optimal"
+        cons = result.compare().loc["household_consumption"]
+        tertiary = cons[cons.index.str.startswith("C_TER")]["counterfactual"].sum()
+        total = cons["counterfactual"].sum()
+        return tertiary / total, scenario
+
+    cobb_douglas, _ = tertiary_growth("")
+    les, scenario = tertiary_growth(
+        "options: {household_demand: les}\n"
+        "elasticities: {frisch: -2, income: {C_PRI: 0.5, C_SEC: 0.9, C_TER: 1.2}}\n")
+    assert scenario.options == {"household_demand": "les"}
+    assert les > cobb_douglas
+
+
+def test_unknown_model_option_lists_the_allowed_ones(tmp_path):
+    from cge.errors import ConfigError
+    from cge.scenario import Scenario
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"name: bad\nsam: {ROOT / 'sam_data' / 'stdcge.xlsx'}\n"
+                    "options: {household_demand: translog}\n")
+    with pytest.raises(ConfigError, match="cobb_douglas, les|les"):
+        Scenario.from_yaml(path).build()
