@@ -51,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
         if result.absorption is None:
             print("\nNo SAM multipliers: the endogenous accounts form a closed system")
         else:
-            _section("Fixed-price absorption bound: domestic sales gained per unit of export "
-                     "loss re-spent on domestic final demand", result.absorption, args.rows)
+            _section("Fixed-price (demand-driven) absorption bound: change in domestic sales per "
+                     "unit of export loss, SAM multipliers", result.absorption, args.rows)
     if args.xlsx:
         path = result.to_excel(args.xlsx)
         print(f"\nwrote {len(result.tables())} tables to {path}")

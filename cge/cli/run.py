@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_scenario(scenario, solver=args.solver)
     data = result.to_json_dict()
     if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     base, cf = result.base.stats, result.counterfactual.stats
     print(f"scenario {scenario.name} ({scenario.model}): {cf.status}")
