@@ -339,7 +339,12 @@ class CGEModel:
         self.sam = self.calibration.sam
         self.scale = self.calibration.scale
         self.closure = Closure.from_user(closure, specification.default_closure)
-        self.pyomo, self._data = build_pyomo(self.calibration)
+        from pyomo.common.gc_manager import PauseGC
+
+        # building makes hundreds of thousands of expression objects: pausing the cyclic
+        # garbage collector meanwhile saves a fifth of the build time at 300 sectors
+        with PauseGC():
+            self.pyomo, self._data = build_pyomo(self.calibration)
         self._variable_index = None
         self._check_closure(self.closure)
         self._benchmark = self._snapshot()
