@@ -254,7 +254,8 @@ class PersistentProblem:
     exogenous variables) are held in the NLP's primal vector, so a shock changes a
     number in that vector and nothing else. The ``cyipopt.Problem`` is made once and
     reused while the set of free variables, their bounds and the options stay the
-    same; the Pyomo model is never written again. Values and bounds are read through
+    same; the Pyomo model is never written again, not even for a new closure (which
+    only moves bounds). Values and bounds are read through
     the model's :class:`~cge.model.build.VariableIndex` as arrays. Changing
     elasticities (mutable parameters) invalidates the NLP.
 
@@ -270,6 +271,7 @@ class PersistentProblem:
     """
 
     def __init__(self, model):
+        import pyomo.environ as pyo
         from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
 
         self.model = model
@@ -278,6 +280,8 @@ class PersistentProblem:
         #: position in the model's variable order of each NLP primal
         self.where = self.index.positions(nlp.get_pyomo_variables())
         self.names = [c.getname(fully_qualified=True) for c in nlp.get_pyomo_constraints()]
+        self._equations = [id(c) for c in model.pyomo.component_data_objects(
+            pyo.Constraint, active=True)]
         self._cl, self._cu = nlp.constraints_lb(), nlp.constraints_ub()
         self._jac = nlp.evaluate_jacobian()
         x_scaling = nlp.get_primals_scaling()
@@ -292,7 +296,16 @@ class PersistentProblem:
         self.iterations = 0
 
     def invalidate(self) -> None:
+        """Rebuild the NLP before the next solve (parameters or equations changed)."""
         self._valid = False
+
+    def check_equations(self) -> None:
+        """Invalidate unless the active equations are still those of the NLP."""
+        import pyomo.environ as pyo
+
+        active = self.model.pyomo.component_data_objects(pyo.Constraint, active=True)
+        if [id(c) for c in active] != self._equations:
+            self.invalidate()
 
     def dimensions(self) -> tuple[int, int]:
         """Free variables of the model and equations of the NLP.

@@ -114,9 +114,12 @@ def test_options_of_one_solve_do_not_stick_to_the_next(stdcge):
     assert model.solve(solver="persistent").status == "optimal"
 
 
-def test_closure_change_between_persistent_solves(stdcge):
+def test_closure_changes_between_persistent_solves(stdcge):
+    """The persistent problem follows the closure there and back."""
     model = CGEModel(stdcge, "stdcge")
-    model.solve(solver="persistent")
+    model.apply_shocks(TARIFF_CUT)
+    labour_numeraire = model.solve(solver="persistent")
+    model.reset()
     model.apply_closure({"numeraire": "exchange_rate"})
     model.apply_shocks(TARIFF_CUT)
     cf = model.solve(solver="persistent")
@@ -125,6 +128,13 @@ def test_closure_change_between_persistent_solves(stdcge):
     fresh.apply_shocks(TARIFF_CUT)
     pd.testing.assert_series_equal(cf.table("output"), fresh.solve().table("output"),
                                    rtol=1e-9)
+    model.reset()
+    model.apply_closure({"numeraire": "LAB"})
+    model.apply_shocks(TARIFF_CUT)
+    again = model.solve(solver="persistent")
+    assert again.value("factor_price", "LAB") == 1.0
+    pd.testing.assert_series_equal(again.table("price_composite"),
+                                   labour_numeraire.table("price_composite"), rtol=1e-9)
 
 
 @pytest.mark.parametrize("solver", ["cyipopt", "persistent"])

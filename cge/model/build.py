@@ -346,11 +346,11 @@ class CGEModel:
         with PauseGC():
             self.pyomo, self._data = build_pyomo(self.calibration)
         self._variable_index = None
+        self._persistent = None
         self._check_closure(self.closure)
         self._benchmark = self._snapshot()
         self.apply_closure(self.closure)
         self.last_stats = None
-        self._persistent = None
 
     # -- structure ----------------------------------------------------------------
     @property
@@ -475,7 +475,9 @@ class CGEModel:
             setpin(inv.scaler, cl.savings_investment == "investment_driven")
             setpin(inv.share_of_absorption, balanced)
         self.closure = cl
-        self._persistent = None
+        if self._persistent is not None:
+            # a closure moves bounds only: the persistent NLP stays unless equations changed
+            self._persistent.check_equations()
 
     # -- state --------------------------------------------------------------------
     def _snapshot(self) -> dict[str, np.ndarray]:
