@@ -6,7 +6,7 @@ Run from the repository root::
 
 Steps (every figure comes from a CSV in ``sam_data/china_2018_inputs/`` that names its source):
 
-1. Start from the prior cells (the balanced draft in ``/work/shared/data``, ``prior_cells.csv``).
+1. Start from the prior cells (the balanced draft SAM, copied to ``china_2018_inputs/prior_cells.csv``).
 2. Replace cells with published figures: customs duties and income taxes (Ministry of Finance final
    accounts 2018), exports, imports, net primary and secondary income (SAFE balance of payments 2018,
    converted at the 2018 average rate), sector value added (NBS).
@@ -263,7 +263,7 @@ SAFE = ("SAFE, China's Balance of Payments Report 2018 (USD), converted at 6.617
 NBS_VA = "NBS, GDP by industry 2018, revised after the fourth economic census"
 SURVEY = ("NBS household survey 2018 (per-capita disposable income and consumption, urban/rural) "
           "and year-end resident population 2018")
-DRAFT = "draft SAM /work/shared/data/china_2018_3sector_draft.csv"
+DRAFT = "balanced draft SAM china_2018_3sector_draft.csv (copied to china_2018_inputs/prior_cells.csv)"
 
 #: One row per block: (block, receivers, payers, source, status, note).
 BLOCKS = [
