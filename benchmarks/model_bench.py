@@ -1,9 +1,12 @@
 """Benchmark of the CGE model: build and calibration, benchmark solve, counterfactual re-solve.
 
 Prints medians over repeats for stdcge and for the standard model on generated balanced
-SAMs of 3 to 300 sectors, with variable and equation counts and peak memory::
+SAMs of 3 to 300 sectors, with variable and equation counts, IPOPT iterations of the
+counterfactual and peak memory; then whole-process times of ``cge run`` (beside Python
+importing the solver stack alone, and their ratio) and ``cge sam check``. Targets are
+printed beside the figures::
 
-    python benchmarks/model_bench.py [--sizes 3 10 30] [--repeats 5]
+    python benchmarks/model_bench.py [--sizes 3 10 30] [--repeats 5] [--no-process]
 """
 
 from __future__ import annotations
