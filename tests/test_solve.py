@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
 import pytest
 
 from cge.errors import SolveError
@@ -100,6 +101,8 @@ def test_failure_names_equations_and_their_meaning(solver):
     assert "after 3 iterations" in text
     assert "scaled residual" in text
     assert "[" in text                     # an equation with its account label
+    docs = {c.doc for c in model.pyomo.component_objects(pyo.Constraint) if c.doc}
+    assert any(doc in text for doc in docs)  # and what it means
     stats = model.solve(solver=solver, max_iter=3, raise_on_failure=False).stats
     assert stats.status == "failed" and not stats.ok
     assert stats.worst and stats.worst[0][1] == stats.max_residual
