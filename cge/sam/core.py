@@ -237,7 +237,7 @@ def _frame_problems(matrix: pd.DataFrame, role_map: Mapping[str, str]) -> list[P
             problems.append(Problem("non_numeric", "matrix", "contains non-numeric values",
                                     "every cell must be a number (blank means zero)"))
         if values is not None:
-            for i, j in zip(*np.nonzero(~np.isfinite(values))):
+            for i, j in zip(*np.nonzero(~np.isfinite(values)), strict=True):
                 problems.append(Problem("non_finite", f"row {rows[i]}, column {cols[j]}",
                                         f"value {values[i, j]} is not finite",
                                         "enter a finite number"))
