@@ -498,7 +498,8 @@ class CGEModel:
         """Recalibrate elasticity-dependent parameters in place (no rebuild).
 
         The benchmark still replicates: only the curvature of the Armington, CET
-        and value-added functions changes.
+        and value-added functions changes. The parameters are pinned variables, so a
+        persistent solver keeps its problem.
         """
         new = self.calibration.with_elasticities(elasticities)
         old_cd = self._data.cobb_douglas
@@ -532,15 +533,26 @@ class CGEModel:
         if fresh.les:
             loads["households.marginal_budget_share"] = fresh.beta
             loads["households.subsistence"] = fresh.gamma_les
-        for path, values in loads.items():
-            param = self.component(path)
-            for k, v in values.items():
-                param[k] = v
+        self._pin_parameters(loads)
         self.calibration = new
         self._data = fresh
         del m
-        if self._persistent is not None:
-            self._persistent.invalidate()
+
+    def _pin_parameters(self, loads: Mapping[str, Mapping]) -> None:
+        """Pin elasticity-dependent parameters (pinned variables) at new values.
+
+        The benchmark snapshot follows, so :meth:`reset` keeps the new elasticities; the
+        persistent problem reads pinned values at each solve and is kept.
+        """
+        from .blocks._common import pin
+
+        layout = self.variable_index.layout
+        for path, values in loads.items():
+            var, keys = self.component(path), layout.keys[path]
+            new = np.array([values[k] for k in keys], dtype=float)
+            for k, x in zip(keys, new.tolist(), strict=True):
+                pin(var[k], x)
+            self._benchmark[path] = new
 
     # -- shocks -------------------------------------------------------------------
     def apply_shocks(self, shocks: Iterable[Mapping[str, Any] | Any]) -> None:

@@ -65,13 +65,11 @@ def is_pinned(v: pyo.Var) -> bool:
 
 
 def add_param(block: pyo.Block, name: str, index: Iterable | None, init: Any,
-              doc: str) -> pyo.Param:
-    """A mutable parameter (elasticity-dependent shares and scales)."""
-    if index is None:
-        p = pyo.Param(initialize=float(init), mutable=True, doc=doc)
-    else:
-        index = list(index)
-        p = pyo.Param(index, initialize={k: float(init[k]) for k in index}, mutable=True,
-                      doc=doc)
-    block.add_component(name, p)
-    return p
+              doc: str) -> pyo.Var:
+    """An elasticity-dependent share, scale or exponent, held as a pinned variable.
+
+    Like a shock, a new elasticity then changes numbers in a built problem (the pinned
+    values) instead of its equations, so a persistent solver keeps its problem across
+    elasticities (see :meth:`cge.model.build.CGEModel.set_elasticities`).
+    """
+    return add_var(block, name, index, init, doc, kind="rate", exogenous=True)
