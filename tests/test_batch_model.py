@@ -87,3 +87,48 @@ def test_an_infeasible_scenario_is_recorded_failed_and_the_rest_solve(tmp_path):
     assert scen.loc["no labour", "status"] == "failed"
     assert scen.loc["no labour", "reason"]
     assert scen.loc["no labour", "attempts"] == 2  # retried in steps before giving up
+
+
+CHINA_BASE = SCENARIOS / "china_2018_export_sensitivity_base.yaml"
+
+
+@pytest.mark.skipif(not CHINA_BASE.exists(), reason="China SAM scenario not bundled")
+@pytest.mark.parametrize("closure", [None, {"labour": "fixed_real_wage"}])
+def test_batch_indicators_equal_those_of_cge_run(tmp_path, closure):
+    """Every indicator a batch stores for a scenario is what `cge run` reports for it."""
+    from cge.indicators import indicator_frame
+    from cge.scenario import run_scenario
+
+    base = yaml.safe_load(CHINA_BASE.read_text())
+    base["sam"] = str((CHINA_BASE.parent / base["sam"]).resolve())
+    if closure:
+        base["closure"] = closure
+    base_file = tmp_path / "base.yaml"
+    base_file.write_text(yaml.safe_dump(base))
+    # the batch's model is built at the base elasticities, then recalibrated in place
+    elasticities = {"armington": 1.5, "cet": 3.0, "export_demand": 4}
+    batch_file = tmp_path / "batch.yaml"
+    batch_file.write_text(yaml.safe_dump({"base": str(base_file), "scenarios": [
+        {"name": "warm-up", "elasticities": [{"elasticity": "armington", "value": 3.0}]},
+        {"name": "other elasticities", "elasticities": [
+            {"elasticity": k, "value": v} for k, v in elasticities.items()],
+         "shocks": [{"parameter": "world_import_price", "multiply": 1.05}]}]}))
+    batch = read_batch(batch_file)
+    summary = run_batch(batch, tmp_path / "store", workers=1, progress=False)
+    assert summary.solved == 2
+    stored = load_results(tmp_path / "store")["indicator_table"]
+    sid = batch.scenarios[1]["id"]
+    stored = stored[stored.scenario_id == sid].set_index(["indicator", "idx"])
+
+    run_file = tmp_path / "run.yaml"
+    run_file.write_text(yaml.safe_dump({**base, "elasticities": elasticities, "shocks": [
+        *base["shocks"], {"parameter": "world_import_price", "multiply": 1.05}]}))
+    expected = indicator_frame(run_scenario(run_file, solver="persistent").indicators)
+    expected = expected.rename(columns={"index": "idx"}).set_index(["indicator", "idx"])
+    assert set(stored.index) == set(expected.index)
+    if closure:
+        assert "employment" in expected.index.get_level_values(0)
+    for column in ("base", "counterfactual", "value"):
+        got = stored.loc[expected.index, column].astype(float).to_numpy()
+        want = expected[column].astype(float).to_numpy()
+        assert got == pytest.approx(want, rel=1e-6, abs=1e-9, nan_ok=True), column

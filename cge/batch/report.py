@@ -6,8 +6,8 @@ From a result store it writes
   of each indicator across the solved scenarios), ``outputs`` (quantiles of the percentage
   change of every variable), ``tornado`` (each input's influence on each indicator),
   ``scenarios`` (inputs, status and indicators, one row per scenario) and ``failed``;
-* ``sensitivity_<indicator>.png``: the indicator against each input that varies (median
-  and 5-95 % band over the other inputs);
+* ``sensitivity_<indicator>.png`` (economy-wide indicators): the indicator against each
+  input that varies (median and 5-95 % band over the other inputs);
 * ``tornado_<indicator>.png``: the swing of the indicator's median as each input moves from
   its lowest to its highest value.
 """
@@ -48,6 +48,8 @@ def batch_report(store_dir: str | Path, out_dir: str | Path) -> list[Path]:
     written = [_workbook(out / "batch_report.xlsx", scenarios, results, indicators, inputs,
                          tornado)]
     for name in indicators.columns:
+        if not _headline(name):
+            continue   # per-account indicators: in the workbook, not one figure each
         if not inputs.empty and indicators[name].notna().any():
             written.append(_sensitivity_plot(out, name, inputs, indicators[name]))
             sub = tornado[tornado["indicator"] == name]
@@ -189,6 +191,11 @@ def _tornado_plot(out: Path, name: str, table: pd.DataFrame) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def _headline(indicator: str) -> bool:
+    """An economy-wide indicator (``real_gdp``, ``absorption_ratio[total]``), not a per-account one."""
+    return "[" not in indicator or indicator.endswith("[total]")
 
 
 def _pretty(column: str) -> str:

@@ -1,7 +1,7 @@
 """The batch result store: one SQLite database in the batch's directory.
 
-SQLite in WAL mode, written by one process only (the coordinator), each finished
-scenario in its own transaction, so a batch killed at any moment leaves every stored
+SQLite in WAL mode, written by one process only (the coordinator), the scenarios of a
+finished chunk in one transaction, so a batch killed at any moment leaves every stored
 scenario complete and none half-written. Users query it with SQL or with
 :func:`load_results`, which returns pandas frames.
 
@@ -20,7 +20,9 @@ Tables
     every reported variable: ``scenario_id``, ``variable``, ``idx``, ``base``,
     ``counterfactual``.
 ``indicators``
-    scalar indicators (equivalent variation, ...): ``scenario_id``, ``indicator``, ``value``.
+    the full indicator set of :func:`cge.indicators.indicators`, long and tidy:
+    ``scenario_id``, ``indicator``, ``idx`` (account label, ``total`` or ``_``), ``base``,
+    ``counterfactual`` (levels) and ``value`` (percent changes and ratios).
 ``meta``
     key/value facts about the batch (base scenario file, batch file).
 """
@@ -70,8 +72,9 @@ CREATE TABLE IF NOT EXISTS results (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS indicators (
     scenario_id TEXT NOT NULL REFERENCES scenarios(id) ON DELETE CASCADE,
-    indicator TEXT NOT NULL, value REAL,
-    PRIMARY KEY (scenario_id, indicator)
+    indicator TEXT NOT NULL, idx TEXT NOT NULL,
+    base REAL, counterfactual REAL, value REAL,
+    PRIMARY KEY (scenario_id, indicator, idx)
 ) WITHOUT ROWID;
 """
 
@@ -99,6 +102,11 @@ class ResultStore:
         # NORMAL in WAL mode: a committed transaction survives a process kill (not a power cut).
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
+        old = [r[1] for r in self._db.execute("PRAGMA table_info(indicators)")]
+        if old and "idx" not in old:
+            from ..errors import ConfigError
+            raise ConfigError(f"{self.path}: a store of an older cge (scalar indicators "
+                              "only); give the batch a new --store directory")
         self._db.executescript(_SCHEMA)
 
     # -- reading ---------------------------------------------------------------------
@@ -136,18 +144,19 @@ class ResultStore:
         outcome : mapping
             What the worker returned: ``status``, ``reason``, ``iterations``, ``seconds``,
             ``attempts``, ``worker``, ``results`` (rows ``(variable, index, base,
-            counterfactual)``) and ``indicators`` (``{name: value}``).
+            counterfactual)``) and ``indicators`` (rows ``(indicator, index, base,
+            counterfactual, value)``, or ``{name: value}`` for scalars).
 
         A scenario stored earlier under the same id (a failure being retried) is replaced.
         """
         self.write_many([(scenario, outcome)])
 
     def write_many(self, finished: Iterable[tuple[Mapping, Mapping]]) -> int:
-        """Store several finished scenarios, each in its own transaction; returns the count."""
+        """Store several finished scenarios in one transaction (all or none); returns the count."""
         n = 0
-        for scenario, outcome in finished:
-            sid = scenario["id"]
-            with self._transaction():
+        with self._transaction():
+            for scenario, outcome in finished:
+                sid = scenario["id"]
                 self._db.execute("DELETE FROM scenarios WHERE id = ?", (sid,))
                 self._db.execute(
                     "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -162,10 +171,9 @@ class ResultStore:
                     "INSERT INTO results VALUES (?, ?, ?, ?, ?)",
                     [(sid, str(v), str(i), _num(b), _num(c))
                      for v, i, b, c in outcome.get("results", ())])
-                self._db.executemany(
-                    "INSERT INTO indicators VALUES (?, ?, ?)",
-                    [(sid, str(k), _num(v)) for k, v in (outcome.get("indicators") or {}).items()])
-            n += 1
+                self._db.executemany("INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?)",
+                                     _indicator_rows(sid, outcome.get("indicators")))
+                n += 1
         return n
 
     def close(self) -> None:
@@ -211,6 +219,15 @@ def _input_rows(sid: str, scenario: Mapping) -> list[tuple]:
     return [(sid, *key, _num(v)) for key, v in rows.items()]
 
 
+def _indicator_rows(sid: str, indicators) -> list[tuple]:
+    if not indicators:
+        return []
+    if isinstance(indicators, Mapping):
+        return [(sid, str(k), "_", None, None, _num(v)) for k, v in indicators.items()]
+    return [(sid, str(name), str(idx), _num(b), _num(c), _num(v))
+            for name, idx, b, c, v in indicators]
+
+
 def _num(value) -> float | None:
     try:
         return float(value)
@@ -228,7 +245,11 @@ def load_results(directory: str | Path) -> dict[str, pd.DataFrame]:
         ``scenarios`` (one row per scenario, indexed by id, the inputs widened into
         columns such as ``elasticity:sigma_cet[BRD]`` and ``shock:tm[BRD]:multiply``),
         ``results`` (long: ``scenario_id, variable, idx, base, counterfactual`` and
-        ``change_pct``), ``indicators`` (wide: one column per indicator, indexed by id).
+        ``change_pct``), ``indicator_table`` (long: ``scenario_id, indicator, idx, base,
+        counterfactual, value``, the full set of :func:`cge.indicators.indicators`) and
+        ``indicators`` (wide, indexed by id: one column per indicator and account, named
+        ``equivalent_variation`` or ``absorption_ratio[C_SEC]``, holding the ``value``
+        or, for levels, the counterfactual).
 
     Examples
     --------
@@ -253,10 +274,27 @@ def load_results(directory: str | Path) -> dict[str, pd.DataFrame]:
         scenarios = scenarios.join(wide)
     base = results["base"].where(results["base"] != 0)
     results["change_pct"] = 100.0 * (results["counterfactual"] / base - 1.0)
-    indicators = (indicators.pivot_table(index="scenario_id", columns="indicator",
-                                         values="value", aggfunc="first")
-                  if not indicators.empty else pd.DataFrame(index=pd.Index([], name="scenario_id")))
-    return {"scenarios": scenarios, "results": results, "indicators": indicators}
+    return {"scenarios": scenarios, "results": results, "indicator_table": indicators,
+            "indicators": wide_indicators(indicators)}
+
+
+def wide_indicators(table: pd.DataFrame) -> pd.DataFrame:
+    """One column per indicator and account (``name`` or ``name[idx]``), one row per scenario.
+
+    The column holds the indicator's ``value`` (percent change, ratio) or, for an
+    indicator reported as levels, its counterfactual level.
+    """
+    if table.empty:
+        return pd.DataFrame(index=pd.Index([], name="scenario_id"))
+    column = table["indicator"].where(table["idx"] == "_",
+                                      table["indicator"] + "[" + table["idx"] + "]")
+    number = table["value"].where(table["value"].notna(), table["counterfactual"])
+    wide = (pd.DataFrame({"scenario_id": table["scenario_id"], "column": column,
+                          "number": number})
+            .pivot_table(index="scenario_id", columns="column", values="number",
+                         aggfunc="first", dropna=False))
+    wide.columns.name = "indicator"
+    return wide.reindex(columns=list(dict.fromkeys(column)))
 
 
 def _input_column(row) -> str:

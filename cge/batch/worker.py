@@ -19,7 +19,8 @@ A runner is any class built as ``Runner(base_path, base)`` with the methods
     returns ``(ok, reason, iterations, seconds)`` (the solver's time);
 ``report()``
     returns ``(rows, indicators)``: rows ``(variable, index, base, counterfactual)`` and
-    ``{indicator: value}``;
+    indicator rows ``(indicator, index, base, counterfactual, value)`` (or a mapping
+    ``{indicator: value}`` of scalars);
 ``base_value(parameter, index)``
     the benchmark value of a parameter, or ``{index: value}`` when ``index`` is ``None``
     (to split a ``set`` shock into steps);
@@ -123,10 +124,10 @@ class _Worker:
                 seconds += more_seconds
                 if not ok:
                     reason = f"{reason} (also after {len(HOMOTOPY_STEPS)} homotopy steps)"
-            rows, indicators = self.runner.report() if ok else ((), {})
+            rows, indicators = self.runner.report() if ok else ((), ())
         except Exception as exc:  # a model error must not stop the batch
             log.debug("scenario %s raised", scenario.get("name"), exc_info=True)
-            ok, reason, rows, indicators = False, f"{type(exc).__name__}: {exc}", (), {}
+            ok, reason, rows, indicators = False, f"{type(exc).__name__}: {exc}", (), ()
         if ok:
             self._remember(point)
         else:
@@ -135,7 +136,8 @@ class _Worker:
                 "iterations": int(iterations or 0),
                 "seconds": float(seconds) if seconds else time.perf_counter() - start,
                 "attempts": attempts, "worker": self.name, "results": list(rows),
-                "indicators": dict(indicators)}
+                "indicators": (dict(indicators) if isinstance(indicators, Mapping)
+                               else list(indicators))}
 
     def _homotopy(self, shocks, elasticities, closure) -> tuple[bool, str, int, float]:
         self.runner.to_benchmark()
@@ -215,20 +217,15 @@ class ModelRunner:
 
     Each scenario puts the pinned (exogenous) variables back to their benchmark values,
     applies its shocks and solves with the persistent cyipopt problem from the current
-    point. Elasticities are recalibrated in place when they change, the closure switched
+    point. Elasticities are recalibrated in place when they change (the shares and
+    scales are pinned variables, so the solver keeps its problem), the closure switched
     only when it changes.
 
-    Indicators
-    ----------
-    ``equivalent_variation``
-        Hicksian EV summed over households (:func:`cge.results.equivalent_variation`).
-    ``absorption_ratio``, ``absorption_ratio[c]``
-        :math:`AR = \\Delta D / (-\\Delta E)`: the share of the change in exports that
-        domestic sales take up, over all commodities and by commodity (where exports move).
+    :meth:`report` gives every result variable and the full indicator set of
+    :func:`cge.indicators.indicators` (computed from the variable vector by
+    :class:`cge.batch.indicators.IndicatorPlan`), as rows
+    ``(indicator, index, base, counterfactual, value)``.
     """
-
-    #: Relative change of exports below which a commodity has no absorption ratio.
-    EXPORT_CHANGE_FLOOR = 1e-9
 
     def __init__(self, base_path: Path, base: dict):
         from ..errors import SolveError
@@ -244,21 +241,28 @@ class ModelRunner:
         self.current_elasticities = self.base_elasticities
         self.current_closure = self.base_closure
         self._is_pinned = is_pinned
-        self.variables = [v for _, var in model.variables() for v in var.values()]
-        self._reporting = []   # (result name, index label, VarData, factor to SAM units)
+        index = model.variable_index
+        self.variables = index.data
+        layout = index.layout
+        names, labels, positions = [], [], []
         for name, path in RESULT_VARIABLES.items():
-            if model.has_component(path):
-                factor = model.scale if model.unit_kind(path) == "quantity" else 1.0
-                for key, v in model.component(path).items():
-                    label = "_" if key is None else index_key(key)
-                    self._reporting.append((name, label, v, factor))
+            if path in layout.slices:
+                start = layout.slices[path].start
+                for j, key in enumerate(layout.keys[path]):
+                    names.append(name)
+                    labels.append("_" if key is None else index_key(key))
+                    positions.append(start + j)
+        self._report_names, self._report_labels = names, labels
+        self._report_at = np.array(positions, dtype=np.intp)
         self._index_pinned()
         stats = self._solve_stats()
         if not stats.ok:
             raise SolveError(f"{base_path}: the benchmark does not solve ({stats.message})")
         self.base_solution = model.solve(solver="persistent")
-        self.base_levels = self._levels()
+        self.base_vector = self._levels()
+        self.base_levels = self.base_vector[self._report_at].tolist()
         self.benchmark_state = self.state()
+        self._plans: dict[tuple, object] = {}
 
     # -- the runner interface -------------------------------------------------------
     def apply(self, shocks, elasticities, closure) -> None:
@@ -268,6 +272,7 @@ class ModelRunner:
         if wanted != self.current_elasticities:
             self.model.set_elasticities(wanted)
             self.current_elasticities = wanted
+            self._index_pinned()   # the elasticity-dependent parameters moved
         closure = {**self.base_closure, **(closure or {})}
         if closure != self.current_closure:
             self.model.apply_closure(closure)
@@ -293,9 +298,9 @@ class ModelRunner:
 
     def report(self):
         levels = self._levels()
-        rows = [(name, label, b, c) for (name, label, _, _), b, c
-                in zip(self._reporting, self.base_levels, levels, strict=True)]
-        return rows, self._indicators(levels)
+        rows = list(zip(self._report_names, self._report_labels, self.base_levels,
+                        levels[self._report_at].tolist(), strict=True))
+        return rows, self._plan().rows(levels)
 
     def base_value(self, parameter, index):
         from ..model.build import SHOCK_PARAMETERS
@@ -323,7 +328,7 @@ class ModelRunner:
     def _index_pinned(self) -> None:
         """The exogenous variables and their benchmark values under the current closure."""
         bench = self.model._benchmark  # noqa: SLF001 (the model's own benchmark snapshot)
-        values = np.concatenate([bench[name] for name, _ in self.model.variables()])
+        values = np.concatenate([bench[p] for p in self.model.variable_index.layout.paths])
         self._pinned = [(v, float(x)) for v, x in zip(self.variables, values, strict=True)
                         if self._is_pinned(v)]
 
@@ -334,38 +339,23 @@ class ModelRunner:
         self.model.last_stats = stats
         return stats
 
-    def _levels(self) -> list[float]:
-        return [v.value * factor for _, _, v, factor in self._reporting]
+    def _levels(self) -> np.ndarray:
+        """Every variable in SAM units."""
+        index = self.model.variable_index
+        return index.values() * index.to_sam_units
 
-    def _indicators(self, levels: list[float]) -> dict[str, float]:
-        import pandas as pd
+    def _plan(self):
+        """The indicator plan of the current closure and budget shares (made once each)."""
+        from .indicators import IndicatorPlan
 
-        from ..model.build import RESULT_VARIABLES
-        from ..results import Solution, equivalent_variation
-
-        out = {}
-        utility = {label: x for (name, label, _, _), x in zip(self._reporting, levels, strict=True)
-                   if name == "utility"}
-        if utility:
-            path = RESULT_VARIABLES["utility"]
-            counterfactual = Solution({path: pd.Series(utility)}, None, {}, self.model.spec)
-            out["equivalent_variation"] = float(
-                equivalent_variation(self.base_solution, counterfactual).sum())
-        change = {}
-        for (name, label, _, _), b, c in zip(self._reporting, self.base_levels, levels, strict=True):
-            if name in ("exports", "domestic_sales"):
-                change.setdefault(label, {})[name] = c - b
-        d_exports = sum(x.get("exports", 0.0) for x in change.values())
-        d_domestic = sum(x.get("domestic_sales", 0.0) for x in change.values())
-        floor = self.EXPORT_CHANGE_FLOOR * max(1.0, sum(
-            abs(b) for (name, *_), b in zip(self._reporting, self.base_levels, strict=True)
-            if name == "exports"))
-        if abs(d_exports) > floor:
-            out["absorption_ratio"] = d_domestic / -d_exports
-        for label, x in change.items():
-            if abs(x.get("exports", 0.0)) > floor and "domestic_sales" in x:
-                out[f"absorption_ratio[{label}]"] = x["domestic_sales"] / -x["exports"]
-        return out
+        shares = self.model.calibration.parameters["marginal_budget_share"]
+        key = (repr(sorted(self.current_closure.items())), shares.to_numpy().tobytes())
+        plan = self._plans.get(key)
+        if plan is None:
+            if len(self._plans) > 64:
+                self._plans.clear()
+            plan = self._plans[key] = IndicatorPlan(self.model, self.base_vector)
+        return plan
 
 
 def _merge_elasticities(base: Mapping, overrides: Sequence[Mapping]) -> dict:
