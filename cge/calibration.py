@@ -596,21 +596,28 @@ def _top_nest(bench: Mapping[str, Any], sigma: Mapping[str, float | None]) -> di
     X0, Y0, Z0 = bench["intermediate_input"], bench["value_added"], bench["output"]
     N0 = X0.sum(axis=0)
     ces = [a for a, s in sigma.items() if s and N0[a] > 0]
-    s = pd.Series({a: float(sigma[a]) for a in ces}, dtype=float)
-    y, n, z = Y0[ces], N0[ces], Z0[ces]
+    s = np.array([float(sigma[a]) for a in ces], dtype=float)
+    y, n, z = (t.reindex(ces).to_numpy(dtype=float) for t in (Y0, N0, Z0))
     cd = s == 1.0
-    rho = ((s - 1) / s).where(~cd, 1.0)
-    wy, wn = y ** (1 - rho), n ** (1 - rho)
-    dy = (wy / (wy + wn)).where(~cd, y / z)
-    ces_scale = z / (dy * y ** rho + (1 - dy) * n ** rho) ** (1 / rho)
-    cd_scale = z / (y ** dy * n ** (1 - dy))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = np.where(cd, 1.0, (s - 1) / np.where(cd, 1.0, s))
+        wy, wn = y ** (1 - rho), n ** (1 - rho)
+        dy = np.where(cd, y / z, wy / (wy + wn))
+        ces_scale = z / (dy * y ** rho + (1 - dy) * n ** rho) ** (1 / rho)
+        cd_scale = z / (y ** dy * n ** (1 - dy))
+    index = pd.Index(ces, dtype=object)
     return {
-        "top_elasticity": s.rename("top_elasticity"),
-        "top_value_added_share": dy.rename("top_value_added_share"),
-        "top_scale": ces_scale.where(~cd, cd_scale).rename("top_scale"),
-        "intermediate_bundle": n.rename("intermediate_bundle"),
+        "top_elasticity": pd.Series(s, index=index, name="top_elasticity"),
+        "top_value_added_share": pd.Series(dy, index=index, name="top_value_added_share"),
+        "top_scale": pd.Series(np.where(cd, cd_scale, ces_scale), index=index,
+                               name="top_scale"),
+        "intermediate_bundle": pd.Series(n, index=index, name="intermediate_bundle"),
         "bundle_coefficient": X0[ces].div(n, axis=1),
     }
+
+
+def _nan_to_zero(x: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(x), 0.0, x)
 
 
 def _share(s: pd.Series) -> pd.Series:
@@ -647,22 +654,29 @@ def _elasticity_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapp
     tm, te = params["import_tariff_rate"], params["export_tax_rate"]
     sigma = pd.Series(el.by_account("armington", C), dtype=float)
     psi = pd.Series(el.by_account("cet", C), dtype=float)
-    eta = (sigma - 1) / sigma
-    phi = (psi + 1) / psi
-    has_m, has_e = M0 > 0, E0 > 0
-    wm = (1 + tm) * M0.where(has_m) ** (1 - eta)
-    deltam = (wm / (wm + D0 ** (1 - eta))).fillna(0.0)
-    deltad = 1 - deltam
-    gamma = (Q0 / (deltam * M0.where(has_m) ** eta + deltad * D0 ** eta) ** (1 / eta))
-    gamma = gamma.where(has_m, Q0 / D0)
-    imported_only = D0 == 0
-    deltam, deltad = deltam.where(~imported_only, 1.0), deltad.where(~imported_only, 0.0)
-    gamma = gamma.where(~imported_only, Q0 / M0.where(imported_only))  # Q = gamma M
-    we = (1 - te) * E0.where(has_e) ** (1 - phi)
-    xie = (we / (we + D0 ** (1 - phi))).fillna(0.0)
-    xid = 1 - xie
-    theta = (Z0 / (xie * E0.where(has_e) ** phi + xid * D0 ** phi) ** (1 / phi))
-    theta = theta.where(has_e, D0 / Z0).fillna(0.0)
+    # plain arrays: this runs once per scenario of an elasticity batch
+    m0, e0, d0, q0, z0 = (s.reindex(C).to_numpy(dtype=float) for s in (M0, E0, D0, Q0, Z0))
+    tm_, te_ = tm.reindex(C).to_numpy(dtype=float), te.reindex(C).to_numpy(dtype=float)
+    eta_ = (sigma.to_numpy() - 1) / sigma.to_numpy()
+    phi_ = (psi.to_numpy() + 1) / psi.to_numpy()
+    has_m, has_e, imported_only = m0 > 0, e0 > 0, d0 == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wm = (1 + tm_) * np.where(has_m, m0, np.nan) ** (1 - eta_)
+        deltam = _nan_to_zero(wm / (wm + d0 ** (1 - eta_)))
+        deltad = 1 - deltam
+        gamma = q0 / (deltam * np.where(has_m, m0, np.nan) ** eta_
+                      + deltad * d0 ** eta_) ** (1 / eta_)
+        gamma = np.where(has_m, gamma, q0 / d0)
+        deltam, deltad = np.where(imported_only, 1.0, deltam), np.where(imported_only, 0.0, deltad)
+        gamma = np.where(imported_only, q0 / np.where(imported_only, m0, np.nan), gamma)
+        we = (1 - te_) * np.where(has_e, e0, np.nan) ** (1 - phi_)
+        xie = _nan_to_zero(we / (we + d0 ** (1 - phi_)))
+        xid = 1 - xie
+        theta = z0 / (xie * np.where(has_e, e0, np.nan) ** phi_ + xid * d0 ** phi_) ** (1 / phi_)
+        theta = _nan_to_zero(np.where(has_e, theta, d0 / z0))
+    eta, phi = pd.Series(eta_, index=C), pd.Series(phi_, index=C)
+    deltam, deltad, gamma = (pd.Series(x, index=C) for x in (deltam, deltad, gamma))
+    xie, xid, theta = (pd.Series(x, index=C) for x in (xie, xid, theta))
 
     F0, Y0 = bench["factor_demand"], bench["value_added"]
     sigma_va = pd.Series(el.by_account("value_added", A), dtype=float)
