@@ -598,6 +598,68 @@ def _top_nest(bench: Mapping[str, Any], sigma: Mapping[str, float | None]) -> di
     ces = [a for a, s in sigma.items() if s and N0[a] > 0]
     s = np.array([float(sigma[a]) for a in ces], dtype=float)
     y, n, z = (t.reindex(ces).to_numpy(dtype=float) for t in (Y0, N0, Z0))
+    dy, top_scale = top_nest_arrays(y, n, z, s)
+    index = pd.Index(ces, dtype=object)
+    return {
+        "top_elasticity": pd.Series(s, index=index, name="top_elasticity"),
+        "top_value_added_share": pd.Series(dy, index=index, name="top_value_added_share"),
+        "top_scale": pd.Series(top_scale, index=index, name="top_scale"),
+        "intermediate_bundle": pd.Series(n, index=index, name="intermediate_bundle"),
+        "bundle_coefficient": X0[ces].div(n, axis=1),
+    }
+
+
+def trade_share_arrays(m0, e0, d0, q0, z0, tm, te, sigma, psi) -> dict[str, np.ndarray]:
+    """Armington and CET exponents, shares and scales by commodity (arrays in one order).
+
+    Inputs are benchmark imports, exports, domestic sales, composite supply, CET output,
+    tariff and export tax rates, and the Armington and CET elasticities (NaN: infinite).
+    The formulas are those of :func:`_elasticity_parameters`.
+    """
+    eta = (sigma - 1) / sigma
+    phi = (psi + 1) / psi
+    has_m, has_e, imported_only = m0 > 0, e0 > 0, d0 == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wm = (1 + tm) * np.where(has_m, m0, np.nan) ** (1 - eta)
+        deltam = _nan_to_zero(wm / (wm + d0 ** (1 - eta)))
+        deltad = 1 - deltam
+        gamma = q0 / (deltam * np.where(has_m, m0, np.nan) ** eta
+                      + deltad * d0 ** eta) ** (1 / eta)
+        gamma = np.where(has_m, gamma, q0 / d0)
+        deltam, deltad = np.where(imported_only, 1.0, deltam), np.where(imported_only, 0.0, deltad)
+        gamma = np.where(imported_only, q0 / np.where(imported_only, m0, np.nan), gamma)  # Q = gM
+        we = (1 - te) * np.where(has_e, e0, np.nan) ** (1 - phi)
+        xie = _nan_to_zero(we / (we + d0 ** (1 - phi)))
+        xid = 1 - xie
+        theta = z0 / (xie * np.where(has_e, e0, np.nan) ** phi + xid * d0 ** phi) ** (1 / phi)
+        theta = _nan_to_zero(np.where(has_e, theta, d0 / z0))
+    return {"eta": eta, "phi": phi, "deltam": deltam, "deltad": deltad, "gamma": gamma,
+            "xie": xie, "xid": xid, "theta": theta}
+
+
+def value_added_arrays(f: np.ndarray, y: np.ndarray, s: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Value-added shares (factor x activity) and scales (by activity).
+
+    Cobb-Douglas (:math:`\\sigma = 1`): :math:`\\beta = F/Y`, :math:`b = Y / \\prod F^\\beta`;
+    CES: :math:`\\delta = F^{1-\\rho} / \\sum F^{1-\\rho}`,
+    :math:`b = Y / (\\sum \\delta F^\\rho)^{1/\\rho}`.
+    """
+    used = f > 0
+    cd = s == 1.0
+    rho = np.where(cd, 1.0, (s - 1) / np.where(cd, 1.0, s))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = np.where(used, np.where(cd, f, f ** (1 - rho)), 0.0)
+        delta = weight / weight.sum(axis=0)
+        log_f = np.log(np.where(used, f, 1.0))
+        cd_scale = y / np.exp((delta * log_f).sum(axis=0))
+        ces_scale = y / (np.where(used, delta * f ** rho, 0.0).sum(axis=0)) ** (1 / rho)
+    return delta, np.where(cd, cd_scale, ces_scale)
+
+
+def top_nest_arrays(y: np.ndarray, n: np.ndarray, z: np.ndarray, s: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Top-nest value-added shares and scales (see :func:`_top_nest`)."""
     cd = s == 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
         rho = np.where(cd, 1.0, (s - 1) / np.where(cd, 1.0, s))
@@ -605,15 +667,7 @@ def _top_nest(bench: Mapping[str, Any], sigma: Mapping[str, float | None]) -> di
         dy = np.where(cd, y / z, wy / (wy + wn))
         ces_scale = z / (dy * y ** rho + (1 - dy) * n ** rho) ** (1 / rho)
         cd_scale = z / (y ** dy * n ** (1 - dy))
-    index = pd.Index(ces, dtype=object)
-    return {
-        "top_elasticity": pd.Series(s, index=index, name="top_elasticity"),
-        "top_value_added_share": pd.Series(dy, index=index, name="top_value_added_share"),
-        "top_scale": pd.Series(np.where(cd, cd_scale, ces_scale), index=index,
-                               name="top_scale"),
-        "intermediate_bundle": pd.Series(n, index=index, name="intermediate_bundle"),
-        "bundle_coefficient": X0[ces].div(n, axis=1),
-    }
+    return dy, np.where(cd, cd_scale, ces_scale)
 
 
 def _nan_to_zero(x: np.ndarray) -> np.ndarray:
@@ -657,23 +711,9 @@ def _elasticity_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapp
     # plain arrays: this runs once per scenario of an elasticity batch
     m0, e0, d0, q0, z0 = (s.reindex(C).to_numpy(dtype=float) for s in (M0, E0, D0, Q0, Z0))
     tm_, te_ = tm.reindex(C).to_numpy(dtype=float), te.reindex(C).to_numpy(dtype=float)
-    eta_ = (sigma.to_numpy() - 1) / sigma.to_numpy()
-    phi_ = (psi.to_numpy() + 1) / psi.to_numpy()
-    has_m, has_e, imported_only = m0 > 0, e0 > 0, d0 == 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wm = (1 + tm_) * np.where(has_m, m0, np.nan) ** (1 - eta_)
-        deltam = _nan_to_zero(wm / (wm + d0 ** (1 - eta_)))
-        deltad = 1 - deltam
-        gamma = q0 / (deltam * np.where(has_m, m0, np.nan) ** eta_
-                      + deltad * d0 ** eta_) ** (1 / eta_)
-        gamma = np.where(has_m, gamma, q0 / d0)
-        deltam, deltad = np.where(imported_only, 1.0, deltam), np.where(imported_only, 0.0, deltad)
-        gamma = np.where(imported_only, q0 / np.where(imported_only, m0, np.nan), gamma)
-        we = (1 - te_) * np.where(has_e, e0, np.nan) ** (1 - phi_)
-        xie = _nan_to_zero(we / (we + d0 ** (1 - phi_)))
-        xid = 1 - xie
-        theta = z0 / (xie * np.where(has_e, e0, np.nan) ** phi_ + xid * d0 ** phi_) ** (1 / phi_)
-        theta = _nan_to_zero(np.where(has_e, theta, d0 / z0))
+    t = trade_share_arrays(m0, e0, d0, q0, z0, tm_, te_, sigma.to_numpy(), psi.to_numpy())
+    eta_, phi_, deltam, deltad, gamma, xie, xid, theta = (
+        t[k] for k in ("eta", "phi", "deltam", "deltad", "gamma", "xie", "xid", "theta"))
     eta, phi = pd.Series(eta_, index=C), pd.Series(phi_, index=C)
     deltam, deltad, gamma = (pd.Series(x, index=C) for x in (deltam, deltad, gamma))
     xie, xid, theta = (pd.Series(x, index=C) for x in (xie, xid, theta))
@@ -682,19 +722,10 @@ def _elasticity_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapp
     sigma_va = pd.Series(el.by_account("value_added", A), dtype=float)
     # Cobb-Douglas (sigma = 1): beta = F/Y, b = Y / prod F^beta;
     # CES: delta = F^(1-rho) / sum F^(1-rho), b = Y / (sum delta F^rho)^(1/rho)
-    f = F0.to_numpy(dtype=float)
-    used = f > 0
-    s = sigma_va.to_numpy()
-    cd = s == 1.0
-    rho = np.where(cd, 1.0, (s - 1) / np.where(cd, 1.0, s))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        weight = np.where(used, np.where(cd, f, f ** (1 - rho)), 0.0)
-        delta = weight / weight.sum(axis=0)
-        log_f = np.log(np.where(used, f, 1.0))
-        cd_scale = Y0.to_numpy() / np.exp((delta * log_f).sum(axis=0))
-        ces_scale = Y0.to_numpy() / (np.where(used, delta * f ** rho, 0.0).sum(axis=0)) ** (1 / rho)
+    delta, scale_ = value_added_arrays(F0.to_numpy(dtype=float), Y0.to_numpy(dtype=float),
+                                       sigma_va.to_numpy())
     share = pd.DataFrame(delta, index=F0.index, columns=F0.columns)
-    scale = pd.Series(np.where(cd, cd_scale, ces_scale), index=A)
+    scale = pd.Series(scale_, index=A)
     ed = el.by_account("export_demand", C) if "export_demand" in el.values else dict.fromkeys(C)
     top = _top_nest(bench, el.by_account("top", A) if "top" in el.values else dict.fromkeys(A))
     return {
