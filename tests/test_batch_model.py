@@ -132,3 +132,33 @@ def test_batch_indicators_equal_those_of_cge_run(tmp_path, closure):
         got = stored.loc[expected.index, column].astype(float).to_numpy()
         want = expected[column].astype(float).to_numpy()
         assert got == pytest.approx(want, rel=1e-6, abs=1e-9, nan_ok=True), column
+
+
+@pytest.mark.skipif(not CHINA_BASE.exists(), reason="China SAM scenario not bundled")
+@pytest.mark.parametrize("elasticities", [
+    {"armington": 0.7, "cet": 3.5, "export_demand": 2},
+    {"armington": {"default": 1.5, "C_SEC": 3}, "cet": 0.6, "export_demand": 8,
+     "value_added": 0.6, "top": 0.4},
+])
+def test_recalibrating_in_place_equals_the_calibration_tables(tmp_path, elasticities):
+    """The batch's array recalibration pins what a model built at those elasticities holds."""
+    from cge.scenario import Scenario
+
+    base = yaml.safe_load(CHINA_BASE.read_text())
+    base["sam"] = str((CHINA_BASE.parent / base["sam"]).resolve())
+    start = {**base["elasticities"],
+             **{k: 1.3 for k in ("value_added", "top") if k in elasticities}}
+
+    def build(values):
+        path = tmp_path / "scenario.yaml"
+        path.write_text(yaml.safe_dump({**base, "elasticities": values}))
+        return Scenario.from_yaml(path).build()
+
+    moved, fresh = build(start), build(elasticities)
+    moved.set_elasticities(elasticities)
+    a, b = moved.variable_index, fresh.variable_index
+    assert a.layout.paths == b.layout.paths
+    assert a.values() == pytest.approx(b.values(), rel=1e-12, nan_ok=True)
+    assert (a.pinned() == b.pinned()).all()
+    assert moved.calibration.parameters["armington_scale"].to_numpy() == pytest.approx(
+        fresh.calibration.parameters["armington_scale"].to_numpy(), rel=1e-12)

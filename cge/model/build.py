@@ -335,6 +335,8 @@ class CGEModel:
                  options: Mapping[str, Any] | None = None):
         specification = get_specification(spec)
         self.spec = spec
+        self._pending_elasticities = None
+        self._recalibration = None
         self.calibration = calibration or calibrate(sam, spec, elasticities, options)
         self.sam = self.calibration.sam
         self.scale = self.calibration.scale
@@ -494,27 +496,63 @@ class CGEModel:
         """Back to the benchmark: every variable and every pinned parameter."""
         self._restore(self._benchmark)
 
+    @property
+    def calibration(self) -> Calibration:
+        """The calibration, at the elasticities last set (recomputed when first read)."""
+        if self._pending_elasticities is not None:
+            self._calibration = self._calibration.with_elasticities(self._pending_elasticities)
+            self._pending_elasticities = None
+        return self._calibration
+
+    @calibration.setter
+    def calibration(self, value: Calibration) -> None:
+        self._calibration, self._pending_elasticities = value, None
+
+    @property
+    def _data(self) -> SimpleNamespace:
+        """The blocks' data (:func:`model_data`) at the current elasticities."""
+        if self._data_stale:
+            self._model_data = model_data(self.calibration)
+            self._data_stale = False
+        return self._model_data
+
+    @_data.setter
+    def _data(self, value: SimpleNamespace) -> None:
+        self._model_data, self._data_stale = value, False
+
     def set_elasticities(self, elasticities: Mapping[str, Any]) -> None:
         """Recalibrate elasticity-dependent parameters in place (no rebuild).
 
         The benchmark still replicates: only the curvature of the Armington, CET
         and value-added functions changes. The parameters are pinned variables, so a
-        persistent solver keeps its problem.
+        persistent solver keeps its problem. Shares and scales are computed from
+        benchmark arrays (:class:`Recalibration`); the :attr:`calibration` tables
+        follow when first read.
         """
+        from ..calibration import Elasticities
+
+        if self._recalibration is None:
+            self._recalibration = Recalibration(self)
+        el = Elasticities.from_user(elasticities, self.spec)
+        loads = self._recalibration.loads(el)
+        if loads is None:   # LES household demand: the full recalibration
+            self._set_elasticities_from_tables(elasticities)
+            return
+        self._pin_parameters(loads)
+        self._pending_elasticities = el   # absolute, so it replaces any pending one
+        self._data_stale = True
+
+    def _set_elasticities_from_tables(self, elasticities: Mapping[str, Any]) -> None:
         new = self.calibration.with_elasticities(elasticities)
         old_cd = self._data.cobb_douglas
         fresh = model_data(new)
         switched = [a for a in fresh.A if fresh.cobb_douglas[a] != old_cd[a]]
         if fresh.AT != self._data.AT or fresh.top_cobb_douglas != self._data.top_cobb_douglas:
-            raise ConfigError("switching the top nest between Leontief, Cobb-Douglas and CES "
-                              "(elasticity 'top') needs a new model")
+            raise ConfigError(TOP_SWITCH)
         if switched:
-            raise ConfigError("switching value added between Cobb-Douglas (elasticity 1) and "
-                              f"CES needs a new model (activities {switched})")
+            raise ConfigError(f"{VA_SWITCH} (activities {switched})")
         if fresh.finite_export_demand != self._data.finite_export_demand:
-            raise ConfigError("switching between finite and infinite export demand "
-                              "elasticities needs a new model")
-        m = self.pyomo
+            raise ConfigError(EXPORT_DEMAND_SWITCH)
         loads = {
             "production.va_share": fresh.va_share, "production.va_scale": fresh.va_scale,
             "production.va_rho": fresh.va_rho, "production.va_sigma": fresh.va_sigma,
@@ -533,25 +571,27 @@ class CGEModel:
         if fresh.les:
             loads["households.marginal_budget_share"] = fresh.beta
             loads["households.subsistence"] = fresh.gamma_les
-        self._pin_parameters(loads)
+        layout = self.variable_index.layout
+        self._pin_parameters({path: np.array([values[k] for k in layout.keys[path]], dtype=float)
+                              for path, values in loads.items()})
         self.calibration = new
         self._data = fresh
-        del m
 
-    def _pin_parameters(self, loads: Mapping[str, Mapping]) -> None:
+    def _pin_parameters(self, loads: Mapping[str, np.ndarray]) -> None:
         """Pin elasticity-dependent parameters (pinned variables) at new values.
 
-        The benchmark snapshot follows, so :meth:`reset` keeps the new elasticities; the
-        persistent problem reads pinned values at each solve and is kept.
+        ``loads``: dotted path -> values in the variable's index order. The benchmark
+        snapshot follows, so :meth:`reset` keeps the new elasticities; the persistent
+        problem reads pinned values at each solve and is kept.
         """
         from .blocks._common import pin
 
-        layout = self.variable_index.layout
-        for path, values in loads.items():
-            var, keys = self.component(path), layout.keys[path]
-            new = np.array([values[k] for k in keys], dtype=float)
-            for k, x in zip(keys, new.tolist(), strict=True):
-                pin(var[k], x)
+        for path, new in loads.items():
+            old = self._benchmark[path]
+            var = self.component(path)
+            keys = self.variable_index.layout.keys[path]
+            for i in np.flatnonzero(old != new).tolist():
+                pin(var[keys[i]], new[i])
             self._benchmark[path] = new
 
     # -- shocks -------------------------------------------------------------------
@@ -626,6 +666,123 @@ class CGEModel:
         c = self.counts()
         return (f"CGEModel({self.spec!r} on {self.sam.name!r}: {c['free_variables']} variables, "
                 f"{c['equations']} equations; closure {self.closure})")
+
+
+TOP_SWITCH = ("switching the top nest between Leontief, Cobb-Douglas and CES "
+              "(elasticity 'top') needs a new model")
+VA_SWITCH = "switching value added between Cobb-Douglas (elasticity 1) and CES needs a new model"
+EXPORT_DEMAND_SWITCH = ("switching between finite and infinite export demand elasticities "
+                        "needs a new model")
+
+
+class Recalibration:
+    """Elasticity-dependent parameters from benchmark arrays, in the model's variable order.
+
+    Made once per model from its calibration; :meth:`loads` then gives, for new
+    elasticities, the values of every elasticity-dependent pinned variable with the
+    formulas of :mod:`cge.calibration` (:func:`~cge.calibration.trade_share_arrays`,
+    :func:`~cge.calibration.value_added_arrays`, :func:`~cge.calibration.top_nest_arrays`)
+    and no pandas, so an elasticity batch pays microseconds per scenario.
+    """
+
+    def __init__(self, model: CGEModel):
+        cal, d = model.calibration, model._data
+        acc, bm, pr = cal.accounts, cal.benchmark, cal.parameters
+        self.spec = model.spec
+        self.C, self.A = C, A = list(acc.commodities), list(acc.activities)
+        z_cet = bm["output"].rename(index=acc.commodity_of).reindex(C)
+        z_cet = z_cet.fillna(pr["commodity_output"])
+        self.trade = tuple(x.reindex(C).to_numpy(dtype=float) for x in (
+            bm["imports"], bm["exports"], bm["domestic_sales"], bm["composite_supply"], z_cet,
+            pr["import_tariff_rate"], pr["export_tax_rate"]))
+        F0 = bm["factor_demand"]
+        self.factor_demand = F0.to_numpy(dtype=float)
+        self.value_added = bm["value_added"].reindex(A).to_numpy(dtype=float)
+        bundle = bm["intermediate_input"].sum(axis=0)
+        self.bundle = bundle.reindex(A).to_numpy(dtype=float)
+        self.output = bm["output"].reindex(A).to_numpy(dtype=float)
+        self.les = d.les
+        # the structure the elasticities may not change
+        self.cobb_douglas = dict(d.cobb_douglas)
+        self.AT, self.top_cobb_douglas = list(d.AT), dict(d.top_cobb_douglas)
+        self.CE, self.finite = list(d.CE), list(d.finite_export_demand)
+        layout = model.variable_index.layout
+        c_at, a_at = {c: i for i, c in enumerate(C)}, {a: i for i, a in enumerate(A)}
+        f_at = {f: i for i, f in enumerate(F0.index)}
+
+        def where(path, at):
+            if path not in layout.keys or not layout.keys[path]:
+                return None
+            return np.array([at(k) for k in layout.keys[path]], dtype=np.intp)
+
+        self.by_commodity = {p: where(p, c_at.__getitem__) for p in (
+            "trade.armington_exponent", "trade.armington_import_share",
+            "trade.armington_domestic_share", "trade.armington_scale", "trade.cet_exponent",
+            "trade.cet_export_share", "trade.cet_domestic_share", "trade.cet_scale",
+            "trade.export_demand_elasticity")}
+        self.by_activity = {p: where(p, a_at.__getitem__) for p in (
+            "production.va_scale", "production.va_rho", "production.va_sigma",
+            "production.top_sigma", "production.top_rho", "production.top_share",
+            "production.top_scale")}
+        self.va_share_at = where("production.va_share", lambda k: (f_at[k[0]], a_at[k[1]]))
+
+    def loads(self, el) -> dict[str, np.ndarray] | None:
+        """New values by dotted path (``None`` under LES demand, which needs the tables).
+
+        Raises :class:`~cge.errors.ConfigError` when the elasticities would change the
+        model's equations (Cobb-Douglas against CES, finite against infinite export demand).
+        """
+        from ..calibration import top_nest_arrays, trade_share_arrays, value_added_arrays
+
+        if self.les:
+            return None
+        C, A = self.C, self.A
+
+        def values(key, labels):
+            if key not in el.values and key in ("top", "export_demand"):
+                return np.full(len(labels), np.nan)
+            return np.array([np.nan if v is None else float(v)
+                             for v in el.by_account(key, labels).values()], dtype=float)
+
+        sigma_va = values("value_added", A)
+        switched = [a for a, s in zip(A, sigma_va, strict=True)
+                    if (s == 1.0) != self.cobb_douglas[a]]
+        if switched:
+            raise ConfigError(f"{VA_SWITCH} (activities {switched})")
+        top = values("top", A)
+        at = [i for i, a in enumerate(A) if top[i] and not np.isnan(top[i])
+              and self.bundle[i] > 0]
+        if [A[i] for i in at] != self.AT or any(
+                (top[i] == 1.0) != self.top_cobb_douglas[A[i]] for i in at):
+            raise ConfigError(TOP_SWITCH)
+        ed = values("export_demand", C)
+        finite = [c for c, x in zip(C, ed, strict=True) if c in self.CE and np.isfinite(x)]
+        if finite != self.finite:
+            raise ConfigError(EXPORT_DEMAND_SWITCH)
+
+        t = trade_share_arrays(*self.trade, values("armington", C), values("cet", C))
+        by_c = {"trade.armington_exponent": t["eta"], "trade.armington_import_share": t["deltam"],
+                "trade.armington_domestic_share": t["deltad"],
+                "trade.armington_scale": t["gamma"], "trade.cet_exponent": t["phi"],
+                "trade.cet_export_share": t["xie"], "trade.cet_domestic_share": t["xid"],
+                "trade.cet_scale": t["theta"], "trade.export_demand_elasticity": ed}
+        delta, va_scale = value_added_arrays(self.factor_demand, self.value_added, sigma_va)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            va_rho = np.where(sigma_va == 1.0, 0.5, (sigma_va - 1) / sigma_va)
+            top_rho = np.where(top == 1.0, 0.5, (top - 1) / top)
+        top_share, top_scale = np.full(len(A), np.nan), np.full(len(A), np.nan)
+        if at:
+            top_share[at], top_scale[at] = top_nest_arrays(
+                self.value_added[at], self.bundle[at], self.output[at], top[at])
+        by_a = {"production.va_scale": va_scale, "production.va_rho": va_rho,
+                "production.va_sigma": sigma_va, "production.top_sigma": top,
+                "production.top_rho": top_rho, "production.top_share": top_share,
+                "production.top_scale": top_scale}
+        out = {p: by_c[p][i] for p, i in self.by_commodity.items() if i is not None}
+        out.update({p: by_a[p][i] for p, i in self.by_activity.items() if i is not None})
+        if self.va_share_at is not None:
+            out["production.va_share"] = delta[self.va_share_at[:, 0], self.va_share_at[:, 1]]
+        return out
 
 
 @dataclass(frozen=True)
