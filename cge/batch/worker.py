@@ -254,7 +254,7 @@ class ModelRunner:
                     positions.append(start + j)
         self._report_names, self._report_labels = names, labels
         self._report_at = np.array(positions, dtype=np.intp)
-        self._index_pinned()
+        self._shocked: set[str] = set()   # variables the last scenario's shocks moved
         stats = self._solve_stats()
         if not stats.ok:
             raise SolveError(f"{base_path}: the benchmark does not solve ({stats.message})")
@@ -262,24 +262,22 @@ class ModelRunner:
         self.base_vector = self._levels()
         self.base_levels = self.base_vector[self._report_at].tolist()
         self.benchmark_state = self.state()
-        self._plans: dict[tuple, object] = {}
+        self._plans: dict[str, object] = {}
+        self._les = bool(model._data.les)
 
     # -- the runner interface -------------------------------------------------------
     def apply(self, shocks, elasticities, closure) -> None:
-        from ..model.blocks._common import pin
-
         wanted = _merge_elasticities(self.base_elasticities, elasticities)
         if wanted != self.current_elasticities:
-            self.model.set_elasticities(wanted)
+            self.model.set_elasticities(wanted)   # pins the new shares and scales
             self.current_elasticities = wanted
-            self._index_pinned()   # the elasticity-dependent parameters moved
         closure = {**self.base_closure, **(closure or {})}
         if closure != self.current_closure:
             self.model.apply_closure(closure)
             self.current_closure = closure
-            self._index_pinned()
-        for v, x in self._pinned:
-            pin(v, x)
+            self._shocked = set(self.model.variable_index.layout.paths)
+        self._unshock(self._shocked)
+        self._shocked = {path for s in shocks for path in _shocked_paths(s["parameter"])}
         if shocks:
             self.model.apply_shocks([{"parameter": s["parameter"], s["op"]: s["value"],
                                       **({"index": s["index"]} if s.get("index") else {})}
@@ -325,12 +323,18 @@ class ModelRunner:
                 v.set_value(x, skip_validation=True)
 
     # -- helpers -------------------------------------------------------------------
-    def _index_pinned(self) -> None:
-        """The exogenous variables and their benchmark values under the current closure."""
-        bench = self.model._benchmark  # noqa: SLF001 (the model's own benchmark snapshot)
-        values = np.concatenate([bench[p] for p in self.model.variable_index.layout.paths])
-        self._pinned = [(v, float(x)) for v, x in zip(self.variables, values, strict=True)
-                        if self._is_pinned(v)]
+    def _unshock(self, paths) -> None:
+        """Pinned variables of ``paths`` back to their benchmark values."""
+        from ..model.blocks._common import pin
+
+        model = self.model
+        bench = model._benchmark  # noqa: SLF001 (the model's own benchmark snapshot)
+        layout = model.variable_index.layout
+        for path in paths:
+            for v, x in zip(self.variables[layout.slices[path]], bench[path].tolist(),
+                            strict=True):
+                if self._is_pinned(v):
+                    pin(v, x)
 
     def _solve_stats(self):
         from ..solve import solve_model
@@ -348,14 +352,24 @@ class ModelRunner:
         """The indicator plan of the current closure and budget shares (made once each)."""
         from .indicators import IndicatorPlan
 
-        shares = self.model.calibration.parameters["marginal_budget_share"]
-        key = (repr(sorted(self.current_closure.items())), shares.to_numpy().tobytes())
+        key = repr(sorted(self.current_closure.items()))
+        if self._les:   # marginal budget shares depend on the income elasticities
+            shares = self.model.calibration.parameters["marginal_budget_share"]
+            key += shares.to_numpy().tobytes().hex()
         plan = self._plans.get(key)
         if plan is None:
             if len(self._plans) > 64:
                 self._plans.clear()
             plan = self._plans[key] = IndicatorPlan(self.model, self.base_vector)
         return plan
+
+
+def _shocked_paths(parameter: str) -> tuple[str, ...]:
+    """The variables a shock to ``parameter`` may move (endowments: also capital stocks)."""
+    from ..model.build import SHOCK_PARAMETERS
+
+    path = SHOCK_PARAMETERS[parameter].component
+    return (path, "production.factor_demand") if parameter == "factor_endowment" else (path,)
 
 
 def _merge_elasticities(base: Mapping, overrides: Sequence[Mapping]) -> dict:
