@@ -34,13 +34,17 @@ def _value(frames, scenario_id, variable, index):
 
 
 def test_batch_reproduces_the_gams_tariff_abolition(tmp_path):
-    """A one-scenario batch of the base scenario stores what `cge run` reports."""
+    """The base scenario in a batch stores what `cge run` reports, shocked neighbours or not."""
     reference = json.loads(REFERENCE.read_text())["experiments"]["tariff_abolition"]
-    batch = read_batch(_batch(tmp_path, {"scenarios": [{"name": "as in the base"}]}))
+    batch = read_batch(_batch(tmp_path, {"scenarios": [
+        {"name": f"world import prices x {m}", "shocks": [
+            {"parameter": "world_import_price", "multiply": m}]} for m in (1.2, 0.8, 1.0)]}))
+    # the last is the base scenario; solved between the others, it must not inherit their
+    # world prices (a multiply shock scales the current value)
     summary = run_batch(batch, tmp_path / "store", workers=1, progress=False)
-    assert summary.solved == 1
+    assert summary.solved == 3
     frames = load_results(tmp_path / "store")
-    sid = batch.scenarios[0]["id"]
+    sid = batch.scenarios[-1]["id"]
     for gams in ("E", "M", "Z", "pq"):
         for index, level in reference["counterfactual"][gams].items():
             stored = _value(frames, sid, GAMS_NAMES[gams], index)
