@@ -90,8 +90,10 @@ def _trade_balance(sol) -> float:
 def _labour(sol, model) -> str | None:
     if model is not None:
         return model.accounts.labour
+    from .sam.roles import is_labour
+
     factors = sol.table("factor_price").index
-    return next((f for f in factors if str(f).upper().startswith("LAB")), None)
+    return next((str(f) for f in factors if is_labour(str(f))), None)
 
 
 def _pct(b: float, c: float) -> float | None:
@@ -203,7 +205,8 @@ def indicators(base, cf, model=None) -> dict[str, Any]:
     base, cf : Solution
         Benchmark and counterfactual.
     model : CGEModel, optional
-        Names the labour account (otherwise the factor labelled ``LAB*``).
+        Names the labour account (otherwise the first factor whose label
+        :func:`cge.sam.roles.is_labour` reads as labour).
 
     Returns
     -------

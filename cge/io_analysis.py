@@ -38,7 +38,6 @@ through the market system).
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +47,7 @@ import pandas as pd
 
 from .errors import Problem, SAMError
 from .sam.core import SAM
-from .sam.roles import ROLES
+from .sam.roles import ROLES, is_labour
 
 log = logging.getLogger("cge")
 
@@ -56,8 +55,6 @@ log = logging.getLogger("cge")
 ENDOGENOUS_ROLES = ("activity", "commodity", "good", "factor", "household", "enterprise")
 #: Roles of accounts a market (commodity) pays besides producers: imports and product taxes.
 _MARKET_SIDE_ROLES = ("rest_of_world", "import_tariff", "sales_tax", "export_tax")
-#: Factor accounts whose label or description matches this are labour.
-_LABOUR_PATTERN = re.compile(r"lab|wage|work|employ|salar", re.IGNORECASE)
 #: Suffix of the market part of a good account in the internal producer/market split.
 _MARKET_SUFFIX = " (market)"
 
@@ -317,7 +314,7 @@ def analyse(sam: SAM, *, employment: Mapping[str, float] | pd.Series | None = No
         employment proxy is labour compensation.
     labour : list of str, optional
         The labour factor accounts, for the proxy. Default: factor accounts whose
-        label or description mentions labour, wages, work or employment.
+        label or description reads as labour (:func:`cge.sam.roles.is_labour`).
     endogenous : list of str, optional
         Endogenous accounts (or roles) of the SAM multipliers; default
         :data:`ENDOGENOUS_ROLES`.
@@ -437,7 +434,7 @@ def _employment(sam, flows, shares, producers, leontief, employment, labour):
     else:
         if labour is None:
             labour = [a for a in sam.accounts_of("factor")
-                      if _LABOUR_PATTERN.search(f"{a} {sam.accounts.at[a, 'description']}")]
+                      if is_labour(a, sam.accounts.at[a, "description"])]
         labour = list(labour)
         unknown = [a for a in labour if a not in shares.index]
         if unknown:

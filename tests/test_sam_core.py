@@ -68,3 +68,20 @@ def test_scaling_changes_unit_not_balance(toy_sam):
 def test_unknown_role_query_lists_allowed_roles(toy_sam):
     with pytest.raises(SAMError, match="allowed roles"):
         toy_sam.accounts_of("industry")
+
+
+@pytest.mark.parametrize(("label", "description", "labour"), [
+    ("LAB", "", True),
+    ("F_LAB", "", True),
+    ("L", "Labour compensation", True),
+    ("L", "labor", True),
+    ("WAGES", "", True),
+    ("SKILLED", "salaried workers", True),
+    ("CAP", "capital", False),
+    ("LAND", "", False),
+    ("K", "capital available for rent", False),
+])
+def test_labour_factor_found_by_label_or_description(label, description, labour):
+    from cge.sam.roles import is_labour
+
+    assert is_labour(label, description) is labour

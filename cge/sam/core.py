@@ -184,12 +184,6 @@ class SAM:
         return bool(np.allclose(self.matrix.to_numpy(), other.matrix.to_numpy(),
                                 rtol=rtol, atol=atol))
 
-    def summary(self) -> pd.DataFrame:
-        """Accounts by role with their totals, for ``cge sam check``."""
-        rows, cols = self.row_totals(), self.column_totals()
-        table = pd.DataFrame({"role": self.roles, "row_total": rows, "column_total": cols})
-        return table
-
     def __repr__(self) -> str:
         counts = self.roles.value_counts()
         parts = ", ".join(f"{n} {r}" for r, n in counts.items())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import re
 
 #: Every role an account may have, with its meaning.
 ROLES: dict[str, str] = {
@@ -22,17 +22,22 @@ ROLES: dict[str, str] = {
     "rest_of_world": "the rest of the world",
 }
 
-#: Roles that can stand for producing sectors (activities).
-PRODUCING_ROLES = ("good", "activity")
-#: Roles that can stand for markets of products (commodities).
-MARKET_ROLES = ("good", "commodity")
 #: Roles of tax accounts.
 TAX_ROLES = ("production_tax", "import_tariff", "export_tax", "sales_tax", "direct_tax")
 
+#: Words that mark a factor account as labour, in its label or its description.
+_LABOUR_WORDS = re.compile(r"^lab|_lab|labou?r|wage|salar|employ|\bwork", re.IGNORECASE)
 
-def roles_table() -> pd.DataFrame:
-    """The allowed roles and their meanings, as a table."""
-    return pd.DataFrame({"role": list(ROLES), "meaning": list(ROLES.values())}).set_index("role")
+
+def is_labour(label: str, description: str = "") -> bool:
+    """Whether a factor account stands for labour.
+
+    True when the label starts with ``LAB`` (or has ``_LAB``), or the label or the
+    description speaks of labour (labor), wages, salaries, employment or work:
+    ``LAB``, ``F_LAB``, ``L`` described as "Labour compensation", ``WAGES``. Capital,
+    land and other factors are not labour.
+    """
+    return any(_LABOUR_WORDS.search(str(text)) for text in (label, description or ""))
 
 
 def allowed_roles_text() -> str:
