@@ -16,9 +16,16 @@ Tables
     the scenario's inputs in long form: ``scenario_id``, ``kind`` (``shock`` or
     ``elasticity``), ``name``, ``idx``, ``op`` (``set``, ``multiply``, ``add`` or ``value``),
     ``value``.
-``results``
-    every reported variable: ``scenario_id``, ``variable``, ``idx``, ``base``,
-    ``counterfactual``.
+``variables``
+    the reported variables, once per batch: ``layout`` and ``position`` (where the
+    variable sits in a scenario's vector), ``variable``, ``idx``, ``base`` (benchmark level).
+``levels``
+    every reported variable of a scenario: ``scenario_id``, ``layout``, ``counterfactual``
+    (the levels in ``position`` order, a BLOB of little-endian float64: one row per
+    scenario instead of one per variable keeps a batch's writes cheap).
+    :func:`load_results` unpacks it into the long ``results`` table
+    (``scenario_id, variable, idx, base, counterfactual, change_pct``); in SQL,
+    ``SELECT counterfactual FROM levels`` and ``numpy.frombuffer``.
 ``indicators``
     the full indicator set of :func:`cge.indicators.indicators`, long and tidy:
     ``scenario_id``, ``indicator``, ``idx`` (account label, ``total`` or ``_``), ``base``,
@@ -34,7 +41,9 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 #: File name of the database inside the store directory.
@@ -64,12 +73,16 @@ CREATE TABLE IF NOT EXISTS inputs (
     value REAL,
     PRIMARY KEY (scenario_id, kind, name, idx, op)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS results (
-    scenario_id TEXT NOT NULL REFERENCES scenarios(id) ON DELETE CASCADE,
-    variable TEXT NOT NULL, idx TEXT NOT NULL,
-    base REAL, counterfactual REAL,
-    PRIMARY KEY (scenario_id, variable, idx)
+CREATE TABLE IF NOT EXISTS variables (
+    layout INTEGER NOT NULL, position INTEGER NOT NULL,
+    variable TEXT NOT NULL, idx TEXT NOT NULL, base REAL,
+    PRIMARY KEY (layout, position)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS levels (
+    scenario_id TEXT PRIMARY KEY REFERENCES scenarios(id) ON DELETE CASCADE,
+    layout INTEGER NOT NULL,
+    counterfactual BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS indicators (
     scenario_id TEXT NOT NULL REFERENCES scenarios(id) ON DELETE CASCADE,
     indicator TEXT NOT NULL, idx TEXT NOT NULL,
@@ -108,6 +121,10 @@ class ResultStore:
             raise ConfigError(f"{self.path}: a store of an older cge (scalar indicators "
                               "only); give the batch a new --store directory")
         self._db.executescript(_SCHEMA)
+        self._stored = set(self.status_of())
+        self._layouts: dict[tuple, int] = {}
+        for layout, rows in _read_layouts(self._db).items():
+            self._layouts[rows] = layout
 
     # -- reading ---------------------------------------------------------------------
     def status_of(self) -> dict[str, str]:
@@ -157,7 +174,8 @@ class ResultStore:
         with self._transaction():
             for scenario, outcome in finished:
                 sid = scenario["id"]
-                self._db.execute("DELETE FROM scenarios WHERE id = ?", (sid,))
+                if sid in self._stored:   # a failure being retried
+                    self._db.execute("DELETE FROM scenarios WHERE id = ?", (sid,))
                 self._db.execute(
                     "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (sid, scenario.get("name"), scenario.get("position"),
@@ -167,14 +185,35 @@ class ResultStore:
                      datetime.now(timezone.utc).isoformat(timespec="seconds")))
                 self._db.executemany("INSERT INTO inputs VALUES (?, ?, ?, ?, ?, ?)",
                                      _input_rows(sid, scenario))
-                self._db.executemany(
-                    "INSERT INTO results VALUES (?, ?, ?, ?, ?)",
-                    [(sid, str(v), str(i), _num(b), _num(c))
-                     for v, i, b, c in outcome.get("results", ())])
+                levels = outcome.get("results")
+                if levels is not None and len(levels):
+                    layout, values = self._levels(levels)
+                    self._db.execute("INSERT INTO levels VALUES (?, ?, ?)",
+                                     (sid, layout, values.astype("<f8").tobytes()))
                 self._db.executemany("INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?)",
                                      _indicator_rows(sid, outcome.get("indicators")))
                 n += 1
+                self._stored.add(sid)
         return n
+
+    def _levels(self, results) -> tuple[int, np.ndarray]:
+        """The layout number and the counterfactual vector of a scenario's results.
+
+        ``results``: :class:`Levels`, or rows ``(variable, index, base, counterfactual)``.
+        A layout not seen before is recorded in ``variables`` (in the open transaction).
+        """
+        if isinstance(results, Levels):
+            rows, values = results.variables, np.asarray(results.values, dtype=float)
+        else:
+            rows = tuple((str(v), str(i), _num(b)) for v, i, b, _ in results)
+            values = np.array([_num(c) for *_, c in results], dtype=float)
+        layout = self._layouts.get(rows)
+        if layout is None:
+            layout = self._layouts[rows] = len(self._layouts)
+            self._db.executemany("INSERT INTO variables VALUES (?, ?, ?, ?, ?)",
+                                 [(layout, k, str(v), str(i), _num(b))
+                                  for k, (v, i, b) in enumerate(rows)])
+        return layout, values
 
     def close(self) -> None:
         self._db.close()
@@ -219,12 +258,36 @@ def _input_rows(sid: str, scenario: Mapping) -> list[tuple]:
     return [(sid, *key, _num(v)) for key, v in rows.items()]
 
 
+class Levels(NamedTuple):
+    """A scenario's reported variables as a vector: what a worker sends back.
+
+    ``variables`` is a tuple of ``(variable, index, base)``, the same object for every
+    scenario of a worker (pickled once per chunk); ``values`` the counterfactual levels.
+    """
+
+    variables: tuple
+    values: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.variables)
+
+
+def _read_layouts(db) -> dict[int, tuple]:
+    layouts: dict[int, list] = {}
+    for layout, variable, idx, base in db.execute(
+            "SELECT layout, variable, idx, base FROM variables ORDER BY layout, position"):
+        layouts.setdefault(layout, []).append((variable, idx, base))
+    return {k: tuple(v) for k, v in layouts.items()}
+
+
 def _indicator_rows(sid: str, indicators) -> list[tuple]:
     if not indicators:
         return []
     if isinstance(indicators, Mapping):
         return [(sid, str(k), "_", None, None, _num(v)) for k, v in indicators.items()]
-    return [(sid, str(name), str(idx), _num(b), _num(c), _num(v))
+    return [(sid, name, idx, b if type(b) is float or b is None else _num(b),
+             c if type(c) is float or c is None else _num(c),
+             v if type(v) is float or v is None else _num(v))
             for name, idx, b, c, v in indicators]
 
 
@@ -265,7 +328,7 @@ def load_results(directory: str | Path) -> dict[str, pd.DataFrame]:
             "SELECT id, name, position, status, reason, iterations, seconds, attempts, worker,"
             " finished_at FROM scenarios ORDER BY position", db).set_index("id")
         inputs = pd.read_sql_query("SELECT * FROM inputs", db)
-        results = pd.read_sql_query("SELECT * FROM results", db)
+        results = _results(db)
         indicators = pd.read_sql_query("SELECT * FROM indicators", db)
     if not inputs.empty:
         inputs["column"] = inputs.apply(_input_column, axis=1)
@@ -276,6 +339,30 @@ def load_results(directory: str | Path) -> dict[str, pd.DataFrame]:
     results["change_pct"] = 100.0 * (results["counterfactual"] / base - 1.0)
     return {"scenarios": scenarios, "results": results, "indicator_table": indicators,
             "indicators": wide_indicators(indicators)}
+
+
+def _results(db) -> pd.DataFrame:
+    """The ``levels`` BLOBs unpacked into the long table of every reported variable."""
+    layouts = _read_layouts(db)
+    frames = []
+    by_layout: dict[int, tuple[list, list]] = {}
+    for sid, layout, blob in db.execute(
+            "SELECT l.scenario_id, l.layout, l.counterfactual FROM levels l "
+            "JOIN scenarios s ON s.id = l.scenario_id ORDER BY s.position"):
+        ids, values = by_layout.setdefault(layout, ([], []))
+        ids.append(sid)
+        values.append(np.frombuffer(blob, dtype="<f8"))
+    for layout, (ids, values) in by_layout.items():
+        variables = layouts[layout]
+        n = len(variables)
+        frames.append(pd.DataFrame({
+            "scenario_id": np.repeat(np.array(ids, dtype=object), n),
+            "variable": np.tile(np.array([v for v, _, _ in variables], dtype=object), len(ids)),
+            "idx": np.tile(np.array([i for _, i, _ in variables], dtype=object), len(ids)),
+            "base": np.tile(np.array([b for *_, b in variables], dtype=float), len(ids)),
+            "counterfactual": np.concatenate(values)}))
+    columns = ["scenario_id", "variable", "idx", "base", "counterfactual"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def wide_indicators(table: pd.DataFrame) -> pd.DataFrame:

@@ -18,7 +18,8 @@ A runner is any class built as ``Runner(base_path, base)`` with the methods
 ``solve()``
     returns ``(ok, reason, iterations, seconds)`` (the solver's time);
 ``report()``
-    returns ``(rows, indicators)``: rows ``(variable, index, base, counterfactual)`` and
+    returns ``(rows, indicators)``: rows ``(variable, index, base, counterfactual)`` (or
+    a :class:`cge.batch.store.Levels` vector) and
     indicator rows ``(indicator, index, base, counterfactual, value)`` (or a mapping
     ``{indicator: value}`` of scalars);
 ``base_value(parameter, index)``
@@ -135,7 +136,7 @@ class _Worker:
         return {"status": "solved" if ok else "failed", "reason": None if ok else reason,
                 "iterations": int(iterations or 0),
                 "seconds": float(seconds) if seconds else time.perf_counter() - start,
-                "attempts": attempts, "worker": self.name, "results": list(rows),
+                "attempts": attempts, "worker": self.name, "results": rows,
                 "indicators": (dict(indicators) if isinstance(indicators, Mapping)
                                else list(indicators))}
 
@@ -252,7 +253,6 @@ class ModelRunner:
                     names.append(name)
                     labels.append("_" if key is None else index_key(key))
                     positions.append(start + j)
-        self._report_names, self._report_labels = names, labels
         self._report_at = np.array(positions, dtype=np.intp)
         self._shocked: set[str] = set()   # variables the last scenario's shocks moved
         stats = self._solve_stats()
@@ -260,7 +260,9 @@ class ModelRunner:
             raise SolveError(f"{base_path}: the benchmark does not solve ({stats.message})")
         self.base_solution = model.solve(solver="persistent")
         self.base_vector = self._levels()
-        self.base_levels = self.base_vector[self._report_at].tolist()
+        #: ``(variable, index, base)`` of every reported level: one object, pickled once a chunk
+        self._reported = tuple(zip(names, labels, self.base_vector[self._report_at].tolist(),
+                                   strict=True))
         self.benchmark_state = self.state()
         self._plans: dict[str, object] = {}
         self._les = bool(model._data.les)
@@ -295,10 +297,10 @@ class ModelRunner:
         return stats.ok, reason, stats.iterations, stats.seconds
 
     def report(self):
+        from .store import Levels
+
         levels = self._levels()
-        rows = list(zip(self._report_names, self._report_labels, self.base_levels,
-                        levels[self._report_at].tolist(), strict=True))
-        return rows, self._plan().rows(levels)
+        return Levels(self._reported, levels[self._report_at]), self._plan().rows(levels)
 
     def base_value(self, parameter, index):
         from ..model.build import SHOCK_PARAMETERS
