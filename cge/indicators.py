@@ -2,8 +2,11 @@
 
 Every indicator compares a benchmark :class:`~cge.results.Solution` with a
 counterfactual one. Quantities are the model's volumes: SAM units valued at
-benchmark prices (every price is one in the benchmark, so a volume is what the
-flow would cost at base prices).
+benchmark prices (every price but the producers' export price is one in the
+benchmark, so a volume is what the flow would cost at base prices). Output is
+valued at the producers' base prices, :math:`X_c = D_c + p^e_{0c} E_c` with
+:math:`p^e_{0c} = 1 - t^e_{0c}` (what producers keep of a unit of exports when
+the SAM has an export tax).
 
 Macro indicators (:func:`macro_indicators`)
     ``real_gdp``        GDP at base prices, expenditure side,
@@ -23,11 +26,13 @@ Macro indicators (:func:`macro_indicators`)
 
 Sector indicators (:func:`sector_indicators`), by commodity :math:`c`:
     absorption ratio    :math:`AR_c = \\Delta D_c / (-\\Delta E_c)`, the share of the
-                        change in exports that domestic sales of domestic output take up
-                        (1: output unchanged, 0: output falls one for one, negative:
-                        home sales fall too); the aggregate ``total`` is
-                        :math:`\\sum_c \\Delta D_c / (-\\sum_c \\Delta E_c)`;
-    imbalance index     :math:`(E_c - M_c) / X_c` with output :math:`X_c = D_c + E_c`;
+                        fall in exports that domestic sales of domestic output take up
+                        (1: home sales replace the lost exports, 0: output falls one for
+                        one, negative: home sales fall too); defined only where exports
+                        fall (NaN otherwise); the aggregate ``total`` is
+                        :math:`\\sum_c \\Delta D_c / (-\\sum_c \\Delta E_c)`, defined
+                        only where :math:`\\sum_c \\Delta E_c < 0`;
+    imbalance index     :math:`(E_c - M_c) / X_c` with output :math:`X_c = D_c + p^e_{0c} E_c`;
     structural gap      :math:`X_c / \\sum_k X_k - FD_c / \\sum_k FD_k`, the sector's share of
                         output minus its share of domestic final demand
                         :math:`FD_c = \\sum_h X^p_{ch} + X^g_c + X^v_c`; positive where
@@ -39,12 +44,14 @@ Sector indicators (:func:`sector_indicators`), by commodity :math:`c`:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-#: Export changes smaller than this share of base exports give no absorption ratio.
+#: Export falls smaller than this share of the commodity's base exports (of total base
+#: exports for the aggregate) give no absorption ratio.
 EXPORT_CHANGE_FLOOR = 1e-9
 
 
@@ -60,16 +67,36 @@ def _by_commodity(sol, name: str, commodities: pd.Index) -> pd.Series:
     return s.reindex(commodities, fill_value=0.0).astype(float)
 
 
-def volumes(sol) -> pd.DataFrame:
-    """Base-price volumes by commodity: output, exports, imports, home sales, final demand."""
+def volumes(sol, export_price: pd.Series | None = None) -> pd.DataFrame:
+    """Base-price volumes by commodity: output, exports, imports, home sales, final demand.
+
+    ``output`` is valued at the producers' base prices, :math:`X_c = D_c + p^e_c E_c`,
+    with ``export_price`` :math:`p^e_c` (default: the solution's own producer export
+    price, :math:`1 - t^e_c` in the benchmark).
+    """
     commodities = pd.Index(sol.table("composite_supply").index, name="commodity")
     t = pd.DataFrame({name: _by_commodity(sol, name, commodities) for name in (
         "exports", "imports", "domestic_sales", "household_consumption",
         "government_consumption", "investment_demand")})
-    t["output"] = t["domestic_sales"] + t["exports"]
+    if export_price is None:
+        export_price = producer_export_price(sol)
+    t["output"] = t["domestic_sales"] + export_price.reindex(commodities) * t["exports"]
     t["final_demand"] = t[["household_consumption", "government_consumption",
                            "investment_demand"]].sum(axis=1)
     return t
+
+
+def producer_export_price(sol) -> pd.Series:
+    """What producers receive per unit of exports, :math:`p^e_c` (:math:`1 - t^e_c` at base).
+
+    One where the commodity is not exported (the flow is zero, so the price does not matter).
+    """
+    commodities = pd.Index(sol.table("composite_supply").index, name="commodity")
+    try:
+        price = sol.table("price_export")
+    except KeyError:
+        return pd.Series(1.0, index=commodities)
+    return price.reindex(commodities, fill_value=1.0).astype(float)
 
 
 def real_gdp(sol) -> float:
@@ -100,37 +127,77 @@ def _pct(b: float, c: float) -> float | None:
     return None if b == 0 else 100.0 * (c - b) / abs(b)
 
 
-# -- tidy views ---------------------------------------------------------------------------
+# -- sector indicators ------------------------------------------------------------------
+#: Columns of :func:`sector_arrays` (and of :func:`sector_indicators`).
+SECTOR_COLUMNS = ("exports_change", "domestic_sales_change", "output_change",
+                  "absorption_ratio", "imbalance_base", "imbalance_counterfactual",
+                  "structural_gap_base", "structural_gap_counterfactual")
+
+
+def sector_arrays(base: Mapping[str, np.ndarray], cf: Mapping[str, np.ndarray],
+                  export_price: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Sector indicators from per-commodity volume arrays (no pandas: fast enough for batches).
+
+    Parameters
+    ----------
+    base, cf : mapping of str to ndarray
+        Benchmark and counterfactual volumes by commodity (one entry per commodity, same
+        order): ``exports`` :math:`E`, ``imports`` :math:`M`, ``domestic_sales``
+        :math:`D` and ``final_demand`` :math:`FD = \\sum_h X^p_h + X^g + X^v`.
+    export_price : ndarray, optional
+        Producers' base price of exports :math:`p^e_{0c} = 1 - t^e_{0c}`, which values
+        output :math:`X_c = D_c + p^e_{0c} E_c` in both solutions. Default one (no
+        export tax).
+
+    Returns
+    -------
+    dict of ndarray
+        :data:`SECTOR_COLUMNS`, each with one entry per commodity and a last entry for
+        the aggregate: the summed changes and
+        :math:`AR = \\sum_c \\Delta D_c / (-\\sum_c \\Delta E_c)`; NaN for the
+        imbalance and gap.
+        ``absorption_ratio`` :math:`\\Delta D_c / (-\\Delta E_c)` is NaN unless exports
+        fall by more than :data:`EXPORT_CHANGE_FLOOR` of base exports
+        (:math:`\\Delta E_c < -\\text{floor}\\cdot E_{0c}`; for the aggregate
+        :math:`\\sum_c \\Delta E_c < -\\text{floor}\\cdot\\sum_c E_{0c}`).
+    """
+    e0, e1 = (np.asarray(v["exports"], dtype=float) for v in (base, cf))
+    pe = np.ones_like(e0) if export_price is None else np.asarray(export_price, dtype=float)
+    d_exports = e1 - e0
+    d_domestic = (np.asarray(cf["domestic_sales"], dtype=float)
+                  - np.asarray(base["domestic_sales"], dtype=float))
+    out = {"exports_change": d_exports, "domestic_sales_change": d_domestic,
+           "output_change": d_domestic + pe * d_exports}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["absorption_ratio"] = np.where(d_exports < -EXPORT_CHANGE_FLOOR * np.abs(e0),
+                                           d_domestic / -d_exports, np.nan)
+        for tag, v in (("base", base), ("counterfactual", cf)):
+            exports, imports = (np.asarray(v[k], dtype=float) for k in ("exports", "imports"))
+            output = np.asarray(v["domestic_sales"], dtype=float) + pe * exports
+            final = np.asarray(v["final_demand"], dtype=float)
+            out[f"imbalance_{tag}"] = np.where(output != 0, (exports - imports) / output, np.nan)
+            out[f"structural_gap_{tag}"] = output / output.sum() - final / final.sum()
+    total_de, total_dd = float(d_exports.sum()), float(d_domestic.sum())
+    total = {"exports_change": total_de, "domestic_sales_change": total_dd,
+             "output_change": float(out["output_change"].sum()),
+             "absorption_ratio": (total_dd / -total_de
+                                  if total_de < -EXPORT_CHANGE_FLOOR * float(np.abs(e0).sum())
+                                  else np.nan)}
+    return {k: np.append(out[k], total.get(k, np.nan)) for k in SECTOR_COLUMNS}
+
+
 def sector_indicators(base, cf) -> pd.DataFrame:
     """Absorption ratio, imbalance index and structural gap by commodity.
 
-    Returns a table indexed by commodity (and a ``total`` row for the changes and the
-    aggregate absorption ratio) with columns ``exports_change``,
-    ``domestic_sales_change``, ``output_change``, ``absorption_ratio``,
-    ``imbalance_base``, ``imbalance_counterfactual``, ``structural_gap_base``,
-    ``structural_gap_counterfactual``.
+    Returns a table indexed by commodity and a ``total`` row (the summed changes and the
+    aggregate absorption ratio) with the columns of :data:`SECTOR_COLUMNS`, from
+    :func:`sector_arrays`. Output is valued at the base solution's producer prices,
+    :math:`X_c = D_c + p^e_{0c} E_c`.
     """
-    v0, v1 = volumes(base), volumes(cf)
-    out = pd.DataFrame(index=v0.index)
-    out["exports_change"] = v1["exports"] - v0["exports"]
-    out["domestic_sales_change"] = v1["domestic_sales"] - v0["domestic_sales"]
-    out["output_change"] = v1["output"] - v0["output"]
-    floor = EXPORT_CHANGE_FLOOR * max(1.0, float(v0["exports"].sum()))
-    moved = out["exports_change"].abs() > floor
-    out["absorption_ratio"] = (out["domestic_sales_change"]
-                               / -out["exports_change"]).where(moved)
-    for tag, v in (("base", v0), ("counterfactual", v1)):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[f"imbalance_{tag}"] = ((v["exports"] - v["imports"]) / v["output"]).where(
-                v["output"] != 0)
-        out[f"structural_gap_{tag}"] = (v["output"] / v["output"].sum()
-                                        - v["final_demand"] / v["final_demand"].sum())
-    total = out[["exports_change", "domestic_sales_change", "output_change"]].sum()
-    d_exports = total["exports_change"]
-    total["absorption_ratio"] = (total["domestic_sales_change"] / -d_exports
-                                 if abs(d_exports) > floor else np.nan)
-    out.loc["total"] = total
-    return out
+    pe = producer_export_price(base)
+    v0, v1 = volumes(base, pe), volumes(cf, pe)
+    columns = sector_arrays(v0, v1, pe.to_numpy())
+    return pd.DataFrame(columns, index=pd.Index([*v0.index, "total"], name="commodity"))
 
 
 def macro_indicators(base, cf, model=None) -> pd.DataFrame:
@@ -212,7 +279,7 @@ def indicators(base, cf, model=None) -> dict[str, Any]:
     -------
     dict
         ``absorption_ratio`` ``{commodity: r, ..., "total": r}`` (``None`` where exports
-        do not move) and ``export_change`` (the denominators' sign and size, base-price
+        do not fall) and ``export_change`` (the denominators' sign and size, base-price
         volumes); ``sectoral_imbalance`` and ``structural_gap``
         ``{commodity: {"base": x, "counterfactual": y}}``; ``employment``
         ``{activity: {"base": x, "counterfactual": y}}`` and ``unemployment`` (closures
