@@ -9,12 +9,11 @@ import pytest
 
 from cge.cli import main
 
-pytestmark = pytest.mark.solver
-
 ROOT = Path(__file__).resolve().parents[1]
 TARIFF = ROOT / "sam_data" / "scenarios" / "stdcge_tariff_abolition.yaml"
 
 
+@pytest.mark.solver
 @pytest.mark.parametrize("solver", ["cyipopt", "persistent"])
 def test_json_follows_the_contract(tmp_path, capsys, solver):
     out = tmp_path / "out.json"
@@ -48,3 +47,20 @@ def test_bad_scenario_exits_2_without_traceback(tmp_path, capsys):
     assert main(["run", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "not found" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("target", ["scenario", "sam"])
+def test_json_never_overwrites_an_input_file(tmp_path, capsys, target):
+    sam = tmp_path / "stdcge.csv"
+    sam.write_text((ROOT / "sam_data" / "stdcge.csv").read_text())
+    (tmp_path / "stdcge.accounts.csv").write_text(
+        (ROOT / "sam_data" / "stdcge.accounts.csv").read_text())
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("name: s\nsam: stdcge.csv\nmodel: stdcge\n"
+                        "shocks: [{parameter: import_tariff_rate, set: 0}]\n")
+    victim = scenario if target == "scenario" else sam
+    before = victim.read_bytes()
+    assert main(["run", str(scenario), "--json", str(victim)]) == 2
+    err = capsys.readouterr().err
+    assert "refusing to overwrite the input file" in err and "--force" in err
+    assert victim.read_bytes() == before

@@ -259,3 +259,17 @@ def test_cli_names_a_bad_employment_cell(toy_sam, tmp_path, capsys):
     employment.write_text("account,employment\nA1,twelve\nA2,20\n")
     assert main(["io", str(sam_file), "--employment", str(employment)]) == 2
     assert "emp.csv line 2" in capsys.readouterr().err
+
+
+def test_cli_refuses_to_write_the_workbook_onto_the_sam(toy_sam, tmp_path, capsys):
+    from cge.sam.io import write_sam
+
+    sam_file = tmp_path / "toy.xlsx"
+    write_sam(toy_sam, sam_file)
+    before = sam_file.read_bytes()
+    assert main(["io", str(sam_file), "--xlsx", str(sam_file)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert sam_file.read_bytes() == before
+    nested = tmp_path / "new" / "folder" / "io.xlsx"
+    assert main(["io", str(sam_file), "--xlsx", str(nested)]) == 0
+    assert nested.is_file()

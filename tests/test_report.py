@@ -80,6 +80,14 @@ def test_cli_report(run_folder, tmp_path, capsys):
     assert "china_export_demand_20_short" in capsys.readouterr().out
 
 
+def test_cli_report_refuses_to_write_onto_a_result_file(run_folder, capsys):
+    victim = run_folder / "china_export_demand_20_long.json"
+    before = victim.read_bytes()
+    assert main(["report", str(run_folder), "--xlsx", str(victim)]) == 2
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert victim.read_bytes() == before
+
+
 @pytest.mark.libreoffice
 def test_libreoffice_opens_the_workbook(run_folder, tmp_path):
     soffice = shutil.which("soffice") or shutil.which("libreoffice")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import Problem, SAMError
+from ._paths import output_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "named like labour or wages)")
     p.add_argument("--rows", type=int, default=30, metavar="N",
                    help="print at most N sectors per table (default 30)")
+    p.add_argument("--force", action="store_true",
+                   help="allow OUT.xlsx to be an input file (it is overwritten)")
     p.set_defaults(func=run)
 
 
@@ -33,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     from ..io_analysis import analyse
     from ..sam.io import read_sam
 
+    inputs = [args.file] + ([args.employment] if args.employment else [])
+    xlsx = output_path(args.xlsx, inputs, "--xlsx", args.force) if args.xlsx else None
     sam = read_sam(args.file)
     employment = read_employment(args.employment) if args.employment else None
     result = analyse(sam, employment=employment, labour=args.labour)
@@ -53,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             _section("Fixed-price (demand-driven) absorption bound: change in domestic sales per "
                      "unit of export loss, SAM multipliers", result.absorption, args.rows)
-    if args.xlsx:
-        path = result.to_excel(args.xlsx)
+    if xlsx is not None:
+        path = result.to_excel(xlsx)
         print(f"\nwrote {len(result.tables())} tables to {path}")
     return 0
 

@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from ._paths import output_path
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -18,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="cge run JSON files or folders of them")
     p.add_argument("--xlsx", metavar="OUT.xlsx", help="write the workbook here")
     p.add_argument("--figures", metavar="DIR", help="write PNG figures into this folder")
+    p.add_argument("--force", action="store_true",
+                   help="allow OUT.xlsx to be one of the RESULTS files (it is overwritten)")
     p.set_defaults(func=report)
 
     h = sub.add_parser(
@@ -37,14 +41,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 def report(args: argparse.Namespace) -> int:
     from ..report import load_runs, summary_frame, write_figures, write_workbook
 
+    xlsx = (output_path(args.xlsx, _result_files(args.results), "--xlsx", args.force)
+            if args.xlsx else None)
     runs = load_runs(args.results)
     print(summary_frame(runs).to_string(float_format=lambda x: f"{x:,.3f}"))
-    if args.xlsx:
-        print(f"wrote {write_workbook(runs, args.xlsx)}")
+    if xlsx is not None:
+        print(f"wrote {write_workbook(runs, xlsx)}")
     if args.figures:
         for path in write_figures(runs, args.figures):
             print(f"wrote {path}")
     return 0
+
+
+def _result_files(paths: list[str]) -> list[Path]:
+    """The files named, and the JSON files of the folders named."""
+    files = []
+    for p in map(Path, paths):
+        files.extend(sorted(p.glob("*.json")) if p.is_dir() else [p])
+    return files
 
 
 def headline(args: argparse.Namespace) -> int:

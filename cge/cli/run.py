@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from ._paths import output_path
+
 #: Results shown in the printed summary (percent change by account).
 _SUMMARY = ("output", "exports", "imports", "composite_supply", "price_composite",
             "factor_price", "exchange_rate", "utility")
@@ -23,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="cyipopt: Pyomo's SolverFactory; persistent: one PyNumero problem "
                         "reused for both solves (default)")
     p.add_argument("--quiet", action="store_true", help="print only the status line")
+    p.add_argument("--force", action="store_true",
+                   help="allow OUT.json to be an input file (it is overwritten)")
     p.set_defaults(func=run)
 
 
@@ -30,11 +34,12 @@ def run(args: argparse.Namespace) -> int:
     from ..scenario import Scenario, run_scenario
 
     scenario = Scenario.from_yaml(args.scenario)
+    inputs = [args.scenario] + ([scenario.sam] if isinstance(scenario.sam, (str, Path)) else [])
+    out = output_path(args.json, inputs, "--json", args.force) if args.json else None
     result = run_scenario(scenario, solver=args.solver)
     data = result.to_json_dict()
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    if out is not None:
+        out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     base, cf = result.base.stats, result.counterfactual.stats
     print(f"scenario {scenario.name} ({scenario.model}): {cf.status}")
     if args.quiet:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import textwrap
-from pathlib import Path
 
 from ..errors import Problem, SAMError
+from ._paths import output_path
 
 _WIDTH = 100
 #: ``cge sam check`` lists this many accounts out of balance (largest first), then counts.
@@ -110,18 +110,6 @@ def describe(sam, rtol: float) -> str:
 
 
 # -- balance and aggregate -------------------------------------------------------------------
-def _output_path(args: argparse.Namespace) -> Path:
-    """OUT, refused when it is the input file (unless --force)."""
-    src, out = Path(args.file), Path(args.out)
-    same = out.resolve() == src.resolve() or (out.exists() and src.exists()
-                                                and out.samefile(src))
-    if same and not args.force:
-        raise SAMError(f"refusing to overwrite the input file {args.file}", [Problem(
-            "overwrite", f"--out {args.out}", "is the input file",
-            "write to another file, or add --force to overwrite it")])
-    return out
-
-
 def _fixed_cells(specs: list[str]) -> list[tuple[str, str]]:
     cells, problems = [], []
     for spec in specs:
@@ -161,7 +149,7 @@ def run_balance(args: argparse.Namespace) -> int:
     from ..sam.balance import balance
     from ..sam.io import read_sam, write_sam
 
-    out = _output_path(args)
+    out = output_path(args.out, [args.file], "--out", args.force)
     cells, totals = _fixed_cells(args.fix_cell), _fixed_totals(args.fix_total)
     sam = read_sam(args.file)
     result = balance(sam, args.method.replace("-", "_"), fixed_cells=cells,
@@ -180,7 +168,7 @@ def run_aggregate(args: argparse.Namespace) -> int:
     from ..sam.aggregate import aggregate, read_mapping
     from ..sam.io import read_sam, write_sam
 
-    out = _output_path(args)
+    out = output_path(args.out, [args.file, args.mapping], "--out", args.force)
     sam = read_sam(args.file)
     mapping = read_mapping(args.mapping)
     new = aggregate(sam, mapping)
