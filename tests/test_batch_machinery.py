@@ -259,8 +259,11 @@ def test_sigkill_mid_batch_then_rerun_stores_each_scenario_exactly_once(tmp_path
     proc = subprocess.Popen(cmd, env=env, start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline and proc.poll() is None:
-        if (store / "batch.sqlite").exists() and len(_stored(store)) >= 30:
-            break
+        try:
+            if (store / "batch.sqlite").exists() and len(_stored(store)) >= 30:
+                break
+        except sqlite3.OperationalError:  # the file exists, its tables not yet
+            pass
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
