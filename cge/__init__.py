@@ -39,7 +39,7 @@ _LAZY: dict[str, str] = {
     "build_model": "cge.model.build",
     "Closure": "cge.model.closures",
     "Scenario": "cge.scenario",
-    "run_scenario": "cge.scenario",
+    "run_scenario": "cge.runs",
     "compare": "cge.results",
     "equivalent_variation": "cge.results",
     "run_checks": "cge.diagnostics",

@@ -41,7 +41,8 @@ def library_files(folder: str | Path = LIBRARY, pattern: str = "china_*.yaml") -
 
 def run_scenarios(paths: Iterable[str | Path], solver: str = "persistent") -> dict:
     """Solve scenario files, one model per (SAM, model, elasticities); ``{name: RunResult}``."""
-    from .scenario import Scenario, run_scenario
+    from .runs import run_scenario
+    from .scenario import Scenario
 
     models: dict[tuple, object] = {}
     results = {}

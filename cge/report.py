@@ -1,6 +1,6 @@
 """Reports of ``cge run`` results: tidy tables, an Excel workbook with native charts, figures.
 
-Everything here reads the JSON layout of ``cge run`` (:meth:`cge.scenario.RunResult.to_json_dict`),
+Everything here reads the JSON layout of ``cge run`` (:meth:`cge.runs.RunResult.to_json_dict`),
 so a report can be made from files long after the runs::
 
     runs = load_runs(["out/"])                  # files or folders of *.json

@@ -101,7 +101,7 @@ CHINA_BASE = SCENARIOS / "china_2018_export_sensitivity_base.yaml"
 def test_batch_indicators_equal_those_of_cge_run(tmp_path, closure):
     """Every indicator a batch stores for a scenario is what `cge run` reports for it."""
     from cge.indicators import indicator_frame
-    from cge.scenario import run_scenario
+    from cge.runs import run_scenario
 
     base = yaml.safe_load(CHINA_BASE.read_text())
     base["sam"] = str((CHINA_BASE.parent / base["sam"]).resolve())

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from cge.errors import ConfigError
-from cge.scenario import Scenario, run_scenario
+from cge.runs import run_scenario
+from cge.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "sam_data" / "scenarios"
@@ -105,3 +106,15 @@ def test_unknown_model_option_lists_the_allowed_ones(tmp_path):
                     "options: {household_demand: translog}\n")
     with pytest.raises(ConfigError, match="cobb_douglas, les|les"):
         Scenario.from_yaml(path).build()
+
+
+def test_scenarios_import_nothing_above_their_layer():
+    # layer 5 (architecture.md): results, indicators and runs sit above it
+    import ast
+
+    import cge.scenario
+
+    tree = ast.parse(Path(cge.scenario.__file__).read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module}
+    assert not imported & {"results", "indicators", "runs", "report", "headline"}

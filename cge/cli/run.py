@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..scenario import Scenario, run_scenario
+    from ..runs import run_scenario
+    from ..scenario import Scenario
 
     scenario = Scenario.from_yaml(args.scenario)
     inputs = [args.scenario] + ([scenario.sam] if isinstance(scenario.sam, (str, Path)) else [])

@@ -1,0 +1,120 @@
+"""Runs of scenarios: benchmark, shocks, counterfactual, and their indicators.
+
+:func:`run_scenario` solves the benchmark (checking that it replicates the SAM),
+applies the shocks and solves the counterfactual warm-started from the benchmark;
+the :class:`RunResult` holds both solutions, the equivalent variation and the
+indicators, and writes the JSON layout of ``cge run`` (:meth:`RunResult.to_json_dict`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .scenario import Scenario
+
+#: Variables written to the JSON result, in order (the contract's names).
+JSON_VARIABLES = (
+    "output", "exports", "imports", "domestic_sales", "composite_supply",
+    "household_consumption", "government_consumption", "investment_demand", "price_output",
+    "price_composite", "price_export", "price_import", "price_domestic", "factor_price",
+    "exchange_rate", "household_savings", "government_savings", "direct_tax", "utility",
+    "value_added", "household_income", "government_revenue", "foreign_savings", "cpi",
+    "unemployment", "total_savings",
+)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Benchmark and counterfactual of one scenario."""
+
+    scenario: Scenario
+    base: Any
+    counterfactual: Any
+    closure: Mapping[str, str]
+    equivalent_variation: Any
+    indicators: Mapping[str, Any] | None = None   # see :func:`cge.indicators.indicators`
+
+    @property
+    def status(self) -> str:
+        return self.counterfactual.status
+
+    def compare(self):
+        """Base, counterfactual, change and percent change of every variable."""
+        from .results import compare
+
+        return compare(self.base, self.counterfactual)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The contract layout: scenario, status, closure, results, equivalent_variation,
+        indicators (:func:`cge.indicators.indicators`).
+
+        Index keys are account labels; two-dimensional variables use ``"C,HH"``.
+        For convenience a variable with one entry is also given under ``"_"``, and
+        household consumption of a single-household model also by commodity alone.
+        """
+        from .model.build import RESULT_VARIABLES
+        from .results import index_key
+
+        results: dict[str, Any] = {}
+        for name in JSON_VARIABLES:
+            if RESULT_VARIABLES[name] not in self.base.values:
+                continue
+            b, c = self.base.table(name), self.counterfactual.table(name)
+            entries = {index_key(k): {"base": float(x), "counterfactual": float(y)}
+                       for k, x, y in zip(b.index, b.to_numpy(), c.to_numpy(), strict=False)}
+            if len(entries) == 1 and "_" not in entries:
+                entries["_"] = next(iter(entries.values()))
+            if b.index.nlevels == 2 and b.index.get_level_values(1).nunique() == 1:
+                for k, x, y in zip(b.index, b.to_numpy(), c.to_numpy(), strict=False):
+                    entries[str(k[0])] = {"base": float(x), "counterfactual": float(y)}
+            results[name] = entries
+        ev = self.equivalent_variation
+        return {
+            "scenario": self.scenario.name,
+            "model": self.scenario.model,
+            "status": self.status,
+            "closure": dict(self.closure),
+            "shocks": [s.to_dict() for s in self.scenario.shocks],
+            "solver": {"base": _stats(self.base.stats), "counterfactual":
+                       _stats(self.counterfactual.stats)},
+            "results": results,
+            "equivalent_variation": float(ev.sum()),
+            "equivalent_variation_by_household": {str(k): float(v) for k, v in ev.items()},
+            "indicators": dict(self.indicators or {}),
+        }
+
+
+def _stats(s) -> dict[str, Any]:
+    return {"status": s.status, "iterations": int(s.iterations),
+            "max_residual": float(s.max_residual), "walras_residual": float(s.walras_residual),
+            "seconds": float(s.seconds)}
+
+
+def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
+                 model=None) -> RunResult:
+    """Solve the benchmark and the counterfactual of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario or path to a YAML file
+    solver : {"cyipopt", "persistent"}
+    model : CGEModel, optional
+        A built model to reuse (it is reset to the benchmark first).
+    """
+    from .indicators import indicators
+    from .results import equivalent_variation
+
+    if not isinstance(scenario, Scenario):
+        scenario = Scenario.from_yaml(scenario)
+    if model is None:
+        model = scenario.build()
+    else:
+        model.reset()
+    base = model.solve(solver=solver)
+    model.apply_shocks(scenario.shocks)
+    cf = model.solve(solver=solver)
+    return RunResult(scenario, base, cf, model.closure.to_dict(),
+                     equivalent_variation(base, cf), indicators(base, cf, model))
