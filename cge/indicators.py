@@ -200,13 +200,15 @@ def sector_indicators(base, cf) -> pd.DataFrame:
     return pd.DataFrame(columns, index=pd.Index([*v0.index, "total"], name="commodity"))
 
 
-def macro_indicators(base, cf, model=None) -> pd.DataFrame:
+def macro_indicators(base, cf, model=None, ev: pd.Series | None = None) -> pd.DataFrame:
     """Economy-wide indicators: ``base``, ``counterfactual``, ``change`` and ``percent``.
 
     Rows: ``real_gdp``, ``real_household_consumption`` (total and ``[h]`` by household),
     ``equivalent_variation`` (total and by household; base 0), ``real_wage``,
     ``real_exchange_rate``, ``trade_balance``, ``government_saving``, ``unemployment``
     and ``unemployment_rate`` (percent of the labour force) where labour can be unemployed.
+    ``ev`` is the equivalent variation by household when already computed
+    (:func:`cge.results.equivalent_variation`).
     """
     from .results import equivalent_variation
 
@@ -217,7 +219,8 @@ def macro_indicators(base, cf, model=None) -> pd.DataFrame:
     rows["real_household_consumption"] = (float(c0.sum()), float(c1.sum()))
     for h in c0.index:
         rows[f"real_household_consumption[{h}]"] = (float(c0[h]), float(c1[h]))
-    ev = equivalent_variation(base, cf)
+    if ev is None:
+        ev = equivalent_variation(base, cf)
     rows["equivalent_variation"] = (0.0, float(ev.sum()))
     for h, x in ev.items():
         rows[f"equivalent_variation[{h}]"] = (0.0, float(x))
@@ -264,7 +267,7 @@ def employment(base, cf, model=None) -> pd.DataFrame:
 
 
 # -- the JSON section ---------------------------------------------------------------------
-def indicators(base, cf, model=None) -> dict[str, Any]:
+def indicators(base, cf, model=None, ev: pd.Series | None = None) -> dict[str, Any]:
     """All indicators of one run, JSON-ready and labelled by the SAM's accounts.
 
     Parameters
@@ -274,6 +277,8 @@ def indicators(base, cf, model=None) -> dict[str, Any]:
     model : CGEModel, optional
         Names the labour account (otherwise the first factor whose label
         :func:`cge.sam.roles.is_labour` reads as labour).
+    ev : Series, optional
+        Equivalent variation by household, when the caller has it (computed otherwise).
 
     Returns
     -------
@@ -289,7 +294,7 @@ def indicators(base, cf, model=None) -> dict[str, Any]:
         and ``government_saving`` ``{"base": x, "counterfactual": y}``; ``gdp`` (levels).
     """
     sectors = sector_indicators(base, cf)
-    macro = macro_indicators(base, cf, model)
+    macro = macro_indicators(base, cf, model, ev)
     out: dict[str, Any] = {
         "absorption_ratio": {str(c): _num(r) for c, r in sectors["absorption_ratio"].items()},
         "export_change": {str(c): _num(x) for c, x in sectors["exports_change"].items()},

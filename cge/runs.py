@@ -116,5 +116,6 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
     base = model.solve(solver=solver)
     model.apply_shocks(scenario.shocks)
     cf = model.solve(solver=solver)
-    return RunResult(scenario, base, cf, model.closure.to_dict(),
-                     equivalent_variation(base, cf), indicators(base, cf, model))
+    ev = equivalent_variation(base, cf)
+    return RunResult(scenario, base, cf, model.closure.to_dict(), ev,
+                     indicators(base, cf, model, ev=ev))

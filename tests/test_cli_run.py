@@ -36,6 +36,9 @@ def test_json_follows_the_contract(tmp_path, capsys, solver):
     assert r["household_consumption"]["BRD"] == r["household_consumption"]["BRD,HOH"]
     assert r["exchange_rate"]["_"]["counterfactual"] == pytest.approx(1.0628, abs=5e-5)
     assert data["equivalent_variation"] == pytest.approx(1.14499989706615, rel=1e-7)
+    assert data["indicators"]["equivalent_variation"] == data["equivalent_variation"]
+    assert (data["indicators"]["equivalent_variation_by_household"]
+            == data["equivalent_variation_by_household"])
     printed = capsys.readouterr().out
     assert "closure: savings_investment=savings_driven" in printed
     assert "equivalent variation" in printed
