@@ -194,8 +194,8 @@ def _tornado_plot(out: Path, name: str, table: pd.DataFrame) -> Path:
 
 
 def _headline(indicator: str) -> bool:
-    """An economy-wide indicator (``real_gdp``, ``absorption_ratio[total]``), not a per-account one."""
-    return "[" not in indicator or indicator.endswith("[total]")
+    """An economy-wide indicator (``real_gdp``, ``absorption_ratio``), not a per-account one."""
+    return "[" not in indicator
 
 
 def _pretty(column: str) -> str:

@@ -311,8 +311,8 @@ def load_results(directory: str | Path) -> dict[str, pd.DataFrame]:
         ``change_pct``), ``indicator_table`` (long: ``scenario_id, indicator, idx, base,
         counterfactual, value``, the full set of :func:`cge.indicators.indicators`) and
         ``indicators`` (wide, indexed by id: one column per indicator and account, named
-        ``equivalent_variation`` or ``absorption_ratio[C_SEC]``, holding the ``value``
-        or, for levels, the counterfactual).
+        ``absorption_ratio`` (all commodities) or ``absorption_ratio[C_SEC]``, holding the
+        ``value`` or, for levels, the counterfactual; see :func:`wide_indicators`).
 
     Examples
     --------
@@ -366,14 +366,17 @@ def _results(db) -> pd.DataFrame:
 
 
 def wide_indicators(table: pd.DataFrame) -> pd.DataFrame:
-    """One column per indicator and account (``name`` or ``name[idx]``), one row per scenario.
+    """One column per indicator and account (``name[idx]``), one row per scenario.
+
+    Economy-wide values (index ``_``) and totals over commodities (index ``total``, e.g.
+    the aggregate absorption ratio) take the bare name.
 
     The column holds the indicator's ``value`` (percent change, ratio) or, for an
     indicator reported as levels, its counterfactual level.
     """
     if table.empty:
         return pd.DataFrame(index=pd.Index([], name="scenario_id"))
-    column = table["indicator"].where(table["idx"] == "_",
+    column = table["indicator"].where(table["idx"].isin(["_", "total"]),
                                       table["indicator"] + "[" + table["idx"] + "]")
     number = table["value"].where(table["value"].notna(), table["counterfactual"])
     wide = (pd.DataFrame({"scenario_id": table["scenario_id"], "column": column,
