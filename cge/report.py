@@ -47,7 +47,13 @@ SUMMARY_COLUMNS = {
 
 # -- reading ------------------------------------------------------------------------------
 def load_runs(paths: Iterable[str | Path]) -> dict[str, dict]:
-    """``cge run`` JSON files (or folders of them) as ``{scenario: data}``, in order."""
+    """``cge run`` JSON files (or folders of them) as ``{scenario: data}``, in order.
+
+    A scenario name found in more than one file is keyed ``"name (file stem)"`` for each
+    of them (a ConfigError when the stems do not tell them apart either), so no run
+    silently replaces another.
+    """
+    paths = list(paths)
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
@@ -58,9 +64,12 @@ def load_runs(paths: Iterable[str | Path]) -> dict[str, dict]:
             raise ConfigError(f"results {p} not found", [Problem(
                 "missing_file", str(p), "no such file or folder",
                 "give cge run JSON files (--json) or a folder of them")])
-    runs: dict[str, dict] = {}
+    unique: dict[Path, Path] = {}
+    for f in files:                          # each file once, in the order given
+        unique.setdefault(f.resolve(), f)
+    found: list[tuple[str, Path, dict]] = []
     problems = []
-    for f in files:
+    for f in unique.values():
         try:
             data = json.loads(f.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
@@ -71,9 +80,10 @@ def load_runs(paths: Iterable[str | Path]) -> dict[str, dict]:
             problems.append(Problem("not_a_run", str(f), "not a cge run result (no 'results')",
                                     "give files written by cge run --json"))
             continue
-        runs[str(data["scenario"])] = data
+        found.append((str(data["scenario"]), f, data))
     if problems:
         raise ConfigError("unreadable results", problems)
+    runs = _keyed_by_scenario(found)
     if not runs:
         raise ConfigError("no results found", [Problem(
             "empty", ", ".join(map(str, paths)), "no JSON files",
@@ -81,20 +91,34 @@ def load_runs(paths: Iterable[str | Path]) -> dict[str, dict]:
     return runs
 
 
+def _keyed_by_scenario(found: list[tuple[str, Path, dict]]) -> dict[str, dict]:
+    """``{name: data}``; a name of several files becomes ``"name (stem)"`` for each."""
+    files_of: dict[str, list[Path]] = {}
+    for name, f, _ in found:
+        files_of.setdefault(name, []).append(f)
+    runs: dict[str, dict] = {}
+    problems = []
+    for name, f, data in found:
+        key = name if len(files_of[name]) == 1 else f"{name} ({f.stem})"
+        if key in runs:
+            problems.append(Problem("duplicate_run", str(f), f"scenario {name!r} again, "
+                                    f"from a file named like {key!r}",
+                                    "give one of the files only, or rename it"))
+            continue
+        runs[key] = data
+    if problems:
+        raise ConfigError("results that cannot be told apart", problems)
+    return runs
+
+
 # -- tidy tables --------------------------------------------------------------------------
 def results_frame(runs: Mapping[str, dict]) -> pd.DataFrame:
     """Every variable of every run: ``scenario``, ``variable``, ``index``, ``base``,
-    ``counterfactual``, ``change``, ``percent`` (the ``"_"`` alias rows of scalars and the
-    commodity aliases of single-household consumption left out)."""
-    rows = []
-    for name, data in runs.items():
-        for var, entries in data["results"].items():
-            keys = [k for k in entries if k != "_"] or ["_"]
-            if var == "household_consumption" and any("," in k for k in keys):
-                keys = [k for k in keys if "," in k]
-            for k in keys:
-                e = entries[k]
-                rows.append((name, var, k, e["base"], e["counterfactual"]))
+    ``counterfactual``, ``change``, ``percent``."""
+    rows = [(name, var, k, e["base"], e["counterfactual"])
+            for name, data in runs.items()
+            for var, entries in data["results"].items()
+            for k, e in entries.items()]
     out = pd.DataFrame(rows, columns=["scenario", "variable", "index", "base",
                                       "counterfactual"])
     out["change"] = out["counterfactual"] - out["base"]
@@ -113,7 +137,7 @@ def summary_frame(runs: Mapping[str, dict]) -> pd.DataFrame:
                "status": data.get("status")}
         for label, key in SUMMARY_COLUMNS.items():
             row[label] = ind.get(key)
-        if row["EV"] is None:
+        if row["EV"] is None:   # results written without the indicators section
             row["EV"] = data.get("equivalent_variation")
         for key, label in (("trade_balance", "trade balance change"),
                            ("government_saving", "government saving change")):

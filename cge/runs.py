@@ -48,29 +48,29 @@ class RunResult:
         return compare(self.base, self.counterfactual)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The contract layout: scenario, status, closure, results, equivalent_variation,
-        indicators (:func:`cge.indicators.indicators`).
+        """The contract layout (docs/scenarios.md): scenario, model, status, closure, shocks,
+        solver, results, equivalent_variation, indicators (:func:`cge.indicators.indicators`).
 
-        Index keys are account labels; two-dimensional variables use ``"C,HH"``.
-        For convenience a variable with one entry is also given under ``"_"``, and
-        household consumption of a single-household model also by commodity alone.
+        Index keys are account labels (:func:`cge.results.index_key`): scalars ``"_"``,
+        two-dimensional variables ``"C,HH"``. A one-household model (stdcge) drops the
+        household index, as GAMS does: household consumption by commodity alone,
+        utility, income, savings and direct tax under ``"_"``.
+        The equivalent variation is written from :attr:`equivalent_variation` at the top
+        level and in ``indicators`` (both computed once, in :func:`run_scenario`).
         """
         from .model.build import RESULT_VARIABLES
         from .results import index_key
 
+        households = list(self.base.table("utility").index)
+        one_household = households[0] if len(households) == 1 else None
         results: dict[str, Any] = {}
         for name in JSON_VARIABLES:
             if RESULT_VARIABLES[name] not in self.base.values:
                 continue
             b, c = self.base.table(name), self.counterfactual.table(name)
-            entries = {index_key(k): {"base": float(x), "counterfactual": float(y)}
-                       for k, x, y in zip(b.index, b.to_numpy(), c.to_numpy(), strict=False)}
-            if len(entries) == 1 and "_" not in entries:
-                entries["_"] = next(iter(entries.values()))
-            if b.index.nlevels == 2 and b.index.get_level_values(1).nunique() == 1:
-                for k, x, y in zip(b.index, b.to_numpy(), c.to_numpy(), strict=False):
-                    entries[str(k[0])] = {"base": float(x), "counterfactual": float(y)}
-            results[name] = entries
+            keys = [_drop(k, one_household) for k in b.index]
+            results[name] = {index_key(k): {"base": float(x), "counterfactual": float(y)}
+                             for k, x, y in zip(keys, b.to_numpy(), c.to_numpy(), strict=True)}
         ev = self.equivalent_variation
         return {
             "scenario": self.scenario.name,
@@ -85,6 +85,16 @@ class RunResult:
             "equivalent_variation_by_household": {str(k): float(v) for k, v in ev.items()},
             "indicators": dict(self.indicators or {}),
         }
+
+
+def _drop(key, household):
+    """``key`` without the index of the only household (``"_"`` when nothing is left)."""
+    if household is None:
+        return key
+    if isinstance(key, tuple):
+        rest = tuple(k for k in key if k != household)
+        return rest[0] if len(rest) == 1 else (rest or "_")
+    return "_" if key == household else key
 
 
 def _stats(s) -> dict[str, Any]:

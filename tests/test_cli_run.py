@@ -33,7 +33,10 @@ def test_json_follows_the_contract(tmp_path, capsys, solver):
     assert r["utility"]["_"]["counterfactual"] == pytest.approx(26.0926343812887, rel=1e-8)
     assert r["exports"]["BRD"]["counterfactual"] / r["exports"]["BRD"]["base"] == \
         pytest.approx(1.1793, abs=5e-5)
-    assert r["household_consumption"]["BRD"] == r["household_consumption"]["BRD,HOH"]
+    # one household (stdcge): consumption by good alone, as GAMS's Xp(i); no other aliases
+    assert set(r["household_consumption"]) == {"BRD", "MLK"}
+    assert set(r["factor_price"]) == {"CAP", "LAB"}
+    assert set(r["household_income"]) == {"_"}
     assert r["exchange_rate"]["_"]["counterfactual"] == pytest.approx(1.0628, abs=5e-5)
     assert data["equivalent_variation"] == pytest.approx(1.14499989706615, rel=1e-7)
     assert data["indicators"]["equivalent_variation"] == data["equivalent_variation"]

@@ -36,9 +36,7 @@ def run_folder(tmp_path_factory):
     return out
 
 
-pytestmark = pytest.mark.solver
-
-
+@pytest.mark.solver
 def test_tidy_tables(run_folder):
     runs = load_runs([run_folder])
     tidy = results_frame(runs)
@@ -50,6 +48,7 @@ def test_tidy_tables(run_folder):
     assert summary.loc["china_export_demand_20_long", "unemployment rate %"] == 0
 
 
+@pytest.mark.solver
 def test_workbook_sheets_and_native_charts(run_folder, tmp_path):
     path = write_workbook(load_runs([run_folder]), tmp_path / "r.xlsx")
     wb = load_workbook(path)
@@ -58,10 +57,30 @@ def test_workbook_sheets_and_native_charts(run_folder, tmp_path):
         assert sum(n.startswith("xl/charts/chart") for n in z.namelist()) == 3
 
 
+@pytest.mark.solver
 def test_figures_are_written(run_folder, tmp_path):
     paths = write_figures(load_runs([run_folder]), tmp_path)
     assert [p.name for p in paths] == ["absorption.png", "output_prices.png", "welfare.png"]
     assert all(p.stat().st_size > 5000 for p in paths)
+
+
+def _fake_run(name: str, gdp: float) -> dict:
+    return {"scenario": name, "status": "optimal", "closure": {},
+            "results": {"cpi": {"_": {"base": 1.0, "counterfactual": 1.01}}},
+            "indicators": {"real_gdp": gdp}}
+
+
+def test_runs_of_the_same_scenario_from_two_files_are_both_kept(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "long.json").write_text(json.dumps(_fake_run("tariff", 1.0)))
+    (tmp_path / "short.json").write_text(json.dumps(_fake_run("tariff", 2.0)))
+    runs = load_runs([tmp_path, tmp_path / "long.json"])     # a file named twice counts once
+    assert list(runs) == ["tariff (long)", "tariff (short)"]
+    assert summary_frame(runs)["real GDP %"].tolist() == [1.0, 2.0]
+    assert results_frame(runs)["index"].tolist() == ["_", "_"]
+    (tmp_path / "a" / "long.json").write_text(json.dumps(_fake_run("tariff", 3.0)))
+    with pytest.raises(ConfigError, match="cannot be told apart"):
+        load_runs([tmp_path, tmp_path / "a"])
 
 
 def test_bad_results_are_user_errors(tmp_path, capsys):
@@ -72,6 +91,7 @@ def test_bad_results_are_user_errors(tmp_path, capsys):
     assert "Traceback" not in capsys.readouterr().err
 
 
+@pytest.mark.solver
 def test_cli_report(run_folder, tmp_path, capsys):
     out = tmp_path / "r.xlsx"
     assert main(["report", str(run_folder), "--xlsx", str(out), "--figures",
@@ -80,6 +100,7 @@ def test_cli_report(run_folder, tmp_path, capsys):
     assert "china_export_demand_20_short" in capsys.readouterr().out
 
 
+@pytest.mark.solver
 def test_cli_report_refuses_to_write_onto_a_result_file(run_folder, capsys):
     victim = run_folder / "china_export_demand_20_long.json"
     before = victim.read_bytes()
@@ -89,6 +110,7 @@ def test_cli_report_refuses_to_write_onto_a_result_file(run_folder, capsys):
 
 
 @pytest.mark.libreoffice
+@pytest.mark.solver
 def test_libreoffice_opens_the_workbook(run_folder, tmp_path):
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
