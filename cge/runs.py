@@ -113,6 +113,12 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
     solver : {"cyipopt", "persistent"}
     model : CGEModel, optional
         A built model to reuse (it is reset to the benchmark first).
+
+    Raises
+    ------
+    ConfigError
+        Before any solve, naming the scenario file, with every problem of the scenario
+        (:meth:`Scenario.build`, :meth:`Scenario.check`).
     """
     from .indicators import indicators
     from .results import equivalent_variation
@@ -120,9 +126,10 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
     if not isinstance(scenario, Scenario):
         scenario = Scenario.from_yaml(scenario)
     if model is None:
-        model = scenario.build()
+        model = scenario.build()          # checks the shocks on the model too
     else:
         model.reset()
+        scenario.check(model)
     base = model.solve(solver=solver)
     model.apply_shocks(scenario.shocks)
     cf = model.solve(solver=solver)

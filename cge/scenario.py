@@ -43,6 +43,7 @@ class Scenario:
     shocks: tuple[Shock, ...] = ()
     description: str = ""
     options: Mapping[str, Any] | None = None
+    where: str = field(default="scenario", compare=False)   # the file, for error messages
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
@@ -92,20 +93,27 @@ class Scenario:
             problems.append(Problem("bad_value", f"{where}: shocks", "must be a list",
                                     "e.g. [{parameter: import_tariff_rate, set: 0}]"))
             shocks_raw = []
-        if problems:
-            raise ConfigError(f"{where}: invalid scenario", problems)
-        shocks = tuple(Shock.from_mapping(s, f"{where}: shocks[{i}]")
-                       for i, s in enumerate(shocks_raw))
-        sam = raw["sam"]
-        if isinstance(sam, (str, Path)):
+        shocks = []
+        for i, s in enumerate(shocks_raw):
+            try:
+                shocks.append(Shock.from_mapping(s, f"{where}: shocks[{i}]"))
+            except ConfigError as exc:
+                problems.extend(exc.problems or [Problem("shock", f"{where}: shocks[{i}]",
+                                                         str(exc), "")])
+        if model in SPECIFICATIONS:
+            problems.extend(_setting_problems(model, closure, elasticities, where))
+        sam = raw.get("sam")
+        if isinstance(sam, (str, Path)) and sam:
             sam = Path(base_dir) / sam
             if not sam.exists():
-                raise ConfigError(f"{where}: SAM file {sam} not found",
-                                  [Problem("missing_file", f"{where}: sam", f"{sam} not found",
-                                           "give the path relative to the scenario file")])
+                problems.append(Problem("missing_file", f"{where}: sam", f"{sam} not found",
+                                        "give the path relative to the scenario file"))
+        if problems:
+            raise ConfigError(f"{where}: invalid scenario", problems)
         return cls(str(raw["name"]), sam, model, dict(elasticities),
-                   dict(closure) if closure else None, shocks, str(raw.get("description", "")),
-                   dict(options) if options else None)
+                   dict(closure) if closure else None, tuple(shocks),
+                   str(raw.get("description", "")), dict(options) if options else None,
+                   where)
 
     def load_sam(self):
         """The SAM object (read from file when ``sam`` is a path)."""
@@ -115,8 +123,59 @@ class Scenario:
         return self.sam if isinstance(self.sam, SAM) else read_sam(self.sam)
 
     def build(self):
-        """Calibrate and build the model of this scenario."""
+        """Calibrate and build the model of this scenario, and check its shocks on it.
+
+        Raises
+        ------
+        ConfigError
+            Naming the scenario file, with every problem found before any solve: the
+            model's (closure, elasticity labels, options) or, once it is built, the
+            shocks' (parameters the model lacks, unknown index labels, endogenous
+            targets).
+        """
         from .model.build import CGEModel
 
-        return CGEModel(self.load_sam(), self.model, self.closure, self.elasticities,
-                        options=self.options)
+        sam = self.load_sam()
+        try:
+            model = CGEModel(sam, self.model, self.closure, self.elasticities,
+                             options=self.options)
+        except ConfigError as exc:
+            raise ConfigError(f"{self.where}: invalid scenario ({exc.args[0]})",
+                              _placed(exc, self.where)) from None
+        self.check(model)
+        return model
+
+    def check(self, model) -> None:
+        """Raise a ConfigError naming the file if a shock does not fit ``model``."""
+        from .model.shocks import check_shocks
+
+        problems = check_shocks(model, self.shocks, f"{self.where}: shocks")
+        if problems:
+            raise ConfigError(f"{self.where}: invalid scenario", problems)
+
+
+def _placed(exc: ConfigError, where: str) -> list[Problem]:
+    """The problems of ``exc`` with their place prefixed by the scenario file."""
+    if not exc.problems:
+        return [Problem("invalid", where, str(exc), "")]
+    return [Problem(p.kind, f"{where}: {p.where}", p.message, p.fix) for p in exc.problems]
+
+
+def _setting_problems(model: str, closure, elasticities, where: str) -> list[Problem]:
+    """Closure keys and values and elasticity keys and values, checked without the SAM."""
+    from .calibration import Elasticities
+    from .model.closures import Closure
+
+    problems = []
+    checks = []
+    if isinstance(closure, Mapping):
+        checks.append(lambda: Closure.from_user(
+            closure, SPECIFICATIONS[model].default_closure))
+    if isinstance(elasticities, Mapping):
+        checks.append(lambda: Elasticities.from_user(elasticities, model))
+    for check in checks:
+        try:
+            check()
+        except ConfigError as exc:
+            problems.extend(_placed(exc, where))
+    return problems

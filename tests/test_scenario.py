@@ -52,12 +52,42 @@ def test_unknown_keys_parameters_and_operations_are_listed(tmp_path):
         Scenario.from_yaml(p).build()
 
 
-@pytest.mark.solver
-def test_unknown_label_is_reported_when_applied(tmp_path):
+def test_every_setting_problem_at_once_naming_the_file(tmp_path):
     p = write(tmp_path, "name: x\nsam: stdcge.csv\nmodel: stdcge\n"
-                        "shocks: [{parameter: import_tariff_rate, index: RICE, set: 0}]\n")
-    with pytest.raises(ConfigError, match="allowed: BRD, MLK"):
-        run_scenario(p)
+                        "closure: {external: floating, labor: fixed}\n"
+                        "elasticities: {armingtn: 2}\n"
+                        "shocks: [{parameter: import_tarif, set: 0},"
+                        " {parameter: import_tariff_rate, multiply: 2, add: 1}]\n")
+    with pytest.raises(ConfigError) as info:
+        Scenario.from_yaml(p)
+    places = [problem.where for problem in info.value.problems]
+    assert all(place.startswith(str(p)) for place in places), places
+    text = str(info.value)
+    for expected in ("closure.labor", "elasticities.armingtn", "shocks[0].parameter",
+                     "shocks[1]", "exactly one of set, multiply, add"):
+        assert expected in text, expected
+    assert str(p) in info.value.args[0]
+
+
+def test_a_wrong_shock_label_is_found_before_any_solve(tmp_path, monkeypatch):
+    from cge.model.build import CGEModel
+
+    def no_solve(*args, **kwargs):
+        raise AssertionError("solved before the scenario was checked")
+
+    monkeypatch.setattr(CGEModel, "solve", no_solve)
+    p = write(tmp_path, "name: x\nsam: stdcge.csv\nmodel: stdcge\n"
+                        "shocks: [{parameter: import_tariff_rate, index: RICE, set: 0},"
+                        " {parameter: factor_endowment, index: LAND, multiply: 2}]\n")
+    scenario = Scenario.from_yaml(p)
+    with pytest.raises(ConfigError) as info:
+        run_scenario(scenario)
+    text = str(info.value)
+    assert "allowed: BRD, MLK" in text and "LAND" in text and str(p) in text
+    good = write(tmp_path, "name: y\nsam: stdcge.csv\nmodel: stdcge\n")
+    model = Scenario.from_yaml(good).build()
+    with pytest.raises(ConfigError, match="RICE"):
+        run_scenario(scenario, model=model)
 
 
 @pytest.mark.solver

@@ -73,29 +73,68 @@ class Shock:
 
 def apply_shocks(model, shocks: Iterable[Mapping[str, Any] | Shock]) -> None:
     """Apply shocks to ``model`` in order; every problem is reported at once."""
-    from .blocks._common import is_pinned, pin
+    from .blocks._common import pin
+
+    problems, updates = _resolve(model, shocks)
+    if problems:
+        raise ConfigError("invalid shocks", problems)
+    for v, x in updates:
+        pin(v, x)
+
+
+def check_shocks(model, shocks: Iterable[Mapping[str, Any] | Shock],
+                 where: str = "shocks") -> list[Problem]:
+    """Every problem of ``shocks`` on ``model`` (names, labels, operations, closure), unapplied.
+
+    Parameters
+    ----------
+    model : CGEModel
+        The built model (it is not changed).
+    shocks : iterable of mappings or Shock
+    where : str
+        Prefix of the places named, e.g. ``"scenario.yaml: shocks"``.
+    """
+    problems: list[Problem] = []
+    parsed = []
+    for i, s in enumerate(shocks):
+        try:
+            parsed.append(Shock.from_mapping(s, f"{where}[{i}]"))
+        except ConfigError as exc:
+            problems.extend(exc.problems or [Problem("shock", f"{where}[{i}]", str(exc), "")])
+            parsed.append(None)
+    resolved, _ = _resolve(model, parsed, where)
+    return problems + resolved
+
+
+def _resolve(model, shocks, where: str = "shocks") -> tuple[list[Problem], list]:
+    """Problems and ``(variable, new value)`` updates of shocks on ``model`` (``None``
+    entries, shocks that did not parse, are skipped)."""
+    from .blocks._common import is_pinned
     from .build import SHOCK_PARAMETERS
 
-    parsed = [Shock.from_mapping(s, f"shocks[{i}]") for i, s in enumerate(shocks)]
+    parsed = [s if s is None else Shock.from_mapping(s, f"{where}[{i}]")
+              for i, s in enumerate(shocks)]
     problems, updates = [], []
     for i, shock in enumerate(parsed):
-        where = f"shocks[{i}] ({shock.parameter})"
+        if shock is None:
+            continue
+        at = f"{where}[{i}] ({shock.parameter})"
         spec = SHOCK_PARAMETERS[shock.parameter]
         if not model.has_component(spec.component):
-            problems.append(Problem("not_in_model", where,
+            problems.append(Problem("not_in_model", at,
                                     f"this {model.spec} model has no {shock.parameter} "
                                     "(the SAM has no such flow or the specification lacks it)",
                                     ""))
             continue
         var = model.component(spec.component)
-        targets = _targets(model, shock, var, where, problems)
+        targets = _targets(model, shock, var, at, problems)
         if targets is None:
             continue
         scale = model.scale if spec.quantity else 1.0
         for key, v in targets:
             if not is_pinned(v):
                 problems.append(Problem(
-                    "endogenous", where,
+                    "endogenous", at,
                     f"{shock.parameter}[{_label(key)}] is endogenous under the closure "
                     f"({model.closure})", "change the closure or shock another parameter"))
                 continue
@@ -103,10 +142,7 @@ def apply_shocks(model, shocks: Iterable[Mapping[str, Any] | Shock]) -> None:
             new = {"set": shock.value, "multiply": current * shock.value,
                    "add": current + shock.value}[shock.operation]
             updates.append((v, new / scale))
-    if problems:
-        raise ConfigError("invalid shocks", problems)
-    for v, x in updates:
-        pin(v, x)
+    return problems, updates
 
 
 def _targets(model, shock: Shock, var, where: str, problems: list) -> list | None:
