@@ -14,9 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import ConfigError, Problem
+from .report import employment_change
+
 log = logging.getLogger("cge")
 
-#: The folder of the bundled scenario library.
+#: The scenario library of a source checkout (``sam_data/scenarios`` beside the package);
+#: an installed package has none: give the folder (``cge headline --scenarios DIR``).
 LIBRARY = Path(__file__).resolve().parents[1] / "sam_data" / "scenarios"
 #: The headline experiment under its two closures.
 HEADLINE = ("china_export_demand_20_long", "china_export_demand_20_short")
@@ -26,17 +30,44 @@ def library_files(folder: str | Path = LIBRARY, pattern: str = "china_*.yaml") -
     """The scenario files of the library that ``cge run`` can solve.
 
     Batch files and the files of the elasticity study (``china_2018_*``) are left out.
+    Raises a ConfigError naming ``folder`` when it holds no such file.
     """
     import yaml
 
     out = []
-    for path in sorted(Path(folder).glob(pattern)):
+    for path in sorted(_folder(folder).glob(pattern)):
         if path.name.startswith("china_2018_"):
             continue
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         if isinstance(raw, dict) and "sam" in raw and "grid" not in raw:
             out.append(path)
+    if not out:
+        raise ConfigError(f"no scenario files {pattern} in {folder}", [Problem(
+            "missing_file", str(folder), f"no scenario files {pattern}",
+            "give the folder of the China scenario library (sam_data/scenarios)")])
     return out
+
+
+def headline_files(folder: str | Path = LIBRARY) -> list[Path]:
+    """The two scenario files of the headline experiment (:data:`HEADLINE`) in ``folder``."""
+    paths = [_folder(folder) / f"{n}.yaml" for n in HEADLINE]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        raise ConfigError(f"the headline scenarios are not in {folder}", [Problem(
+            "missing_file", str(p), "not found",
+            "give the folder of the China scenario library (sam_data/scenarios of the "
+            "source repository) with --scenarios DIR") for p in missing])
+    return paths
+
+
+def _folder(folder: str | Path) -> Path:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ConfigError(f"scenario folder {folder} not found", [Problem(
+            "missing_file", str(folder), "no such folder",
+            "give the folder of the China scenario library (sam_data/scenarios of the source "
+            "repository) with --scenarios DIR")])
+    return folder
 
 
 def run_scenarios(paths: Iterable[str | Path], solver: str = "persistent") -> dict:
@@ -59,50 +90,6 @@ def run_scenarios(paths: Iterable[str | Path], solver: str = "persistent") -> di
         log.info("solving %s", scenario.name)
         results[scenario.name] = run_scenario(scenario, solver=solver, model=model)
     return results
-
-
-def summary_table(results: dict) -> pd.DataFrame:
-    """One row per run: the macro indicators and the aggregate absorption ratio."""
-    rows = {}
-    for name, r in results.items():
-        ind = r.indicators or {}
-        ar = ind.get("absorption_ratio", {})
-        unemployment = ind.get("unemployment_rate", {})
-        rows[name] = {
-            "closure": f"{r.closure['labour']}/{r.closure['capital']}",
-            "real_gdp_pct": ind.get("real_gdp"),
-            "household_consumption_pct": ind.get("real_household_consumption"),
-            "equivalent_variation": ind.get("equivalent_variation"),
-            "employment_pct": _employment_change(ind),
-            "unemployment_rate": unemployment.get("counterfactual"),
-            "real_wage_pct": ind.get("real_wage"),
-            "real_exchange_rate_pct": ind.get("real_exchange_rate"),
-            "trade_balance_change": _change(ind.get("trade_balance")),
-            "government_saving_change": _change(ind.get("government_saving")),
-            "absorption_ratio_C_SEC": ar.get("C_SEC"),
-            "absorption_ratio_total": ar.get("total"),
-        }
-    out = pd.DataFrame.from_dict(rows, orient="index")
-    out.index.name = "scenario"
-    return out
-
-
-def _change(entry) -> float | None:
-    return None if not entry else entry["counterfactual"] - entry["base"]
-
-
-def _employment_change(ind) -> float:
-    jobs = ind.get("employment")
-    if not jobs:
-        return 0.0
-    b = sum(x["base"] for x in jobs.values())
-    c = sum(x["counterfactual"] for x in jobs.values())
-    return 100.0 * (c - b) / b
-
-
-def run_headline(folder: str | Path = LIBRARY, solver: str = "persistent") -> dict:
-    """Solve the two headline scenarios of ``folder``; ``{name: RunResult}``."""
-    return run_scenarios([Path(folder) / f"{n}.yaml" for n in HEADLINE], solver=solver)
 
 
 def headline_table(results: dict, sam=None) -> pd.DataFrame:
@@ -137,7 +124,7 @@ def headline_table(results: dict, sam=None) -> pd.DataFrame:
             "real GDP, %": ind["real_gdp"],
             "household consumption, %": ind["real_household_consumption"],
             "EV, 100 million yuan": ind["equivalent_variation"],
-            "employment, %": _employment_change(ind),
+            "employment, %": employment_change(ind),
             "real wage, %": ind.get("real_wage"),
             "real exchange rate, %": ind["real_exchange_rate"],
         }

@@ -127,7 +127,8 @@ def results_frame(runs: Mapping[str, dict]) -> pd.DataFrame:
 
 
 def summary_frame(runs: Mapping[str, dict]) -> pd.DataFrame:
-    """One row per run: closure, the macro indicators, unemployment and absorption ratios."""
+    """One row per run: closure, the macro indicators, unemployment, employment and
+    absorption ratios (columns ``AR <commodity>`` and ``AR total``)."""
     rows = {}
     for name, data in runs.items():
         ind = data.get("indicators") or {}
@@ -145,12 +146,23 @@ def summary_frame(runs: Mapping[str, dict]) -> pd.DataFrame:
             row[label] = None if not e else e["counterfactual"] - e["base"]
         u = ind.get("unemployment_rate")
         row["unemployment rate %"] = u["counterfactual"] if u else 0.0
+        row["employment %"] = employment_change(ind)
         for c, r in (ind.get("absorption_ratio") or {}).items():
             row[f"AR {c}"] = r
         rows[name] = row
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "scenario"
     return out
+
+
+def employment_change(indicators: Mapping) -> float:
+    """Percent change of labour employed in all activities (0 under full employment)."""
+    jobs = indicators.get("employment")
+    if not jobs:
+        return 0.0
+    b = sum(x["base"] for x in jobs.values())
+    c = sum(x["counterfactual"] for x in jobs.values())
+    return 100.0 * (c - b) / b
 
 
 def sector_frame(runs: Mapping[str, dict]) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from cge.cli import main
 from cge.errors import ConfigError
 from cge.report import (
     BLOCKS,
+    employment_change,
     load_runs,
     results_frame,
     summary_frame,
@@ -78,9 +79,17 @@ def test_runs_of_the_same_scenario_from_two_files_are_both_kept(tmp_path):
     assert list(runs) == ["tariff (long)", "tariff (short)"]
     assert summary_frame(runs)["real GDP %"].tolist() == [1.0, 2.0]
     assert results_frame(runs)["index"].tolist() == ["_", "_"]
+    assert summary_frame(runs)["employment %"].tolist() == [0.0, 0.0]   # full employment
+
     (tmp_path / "a" / "long.json").write_text(json.dumps(_fake_run("tariff", 3.0)))
     with pytest.raises(ConfigError, match="cannot be told apart"):
         load_runs([tmp_path, tmp_path / "a"])
+
+
+def test_employment_change_sums_every_activity():
+    jobs = {"A1": {"base": 30.0, "counterfactual": 27.0}, "A2": {"base": 70.0,
+                                                                "counterfactual": 71.0}}
+    assert employment_change({"employment": jobs}) == pytest.approx(-2.0)   # 98 / 100
 
 
 def test_bad_results_are_user_errors(tmp_path, capsys):

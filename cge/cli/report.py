@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="output folder (default: output)")
     h.add_argument("--library", action="store_true",
                    help="also solve every china_*.yaml scenario of the library")
+    h.add_argument("--scenarios", metavar="DIR", default=None,
+                   help="folder of the China scenario library (default: sam_data/scenarios of "
+                        "the source repository, when cge runs from it)")
     h.set_defaults(func=headline)
 
 
@@ -64,12 +67,20 @@ def _result_files(paths: list[str]) -> list[Path]:
 def headline(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from ..headline import HEADLINE, LIBRARY, headline_table, library_files, run_scenarios
+    from ..headline import (
+        HEADLINE,
+        LIBRARY,
+        headline_files,
+        headline_table,
+        library_files,
+        run_scenarios,
+    )
     from ..report import summary_frame, write_figures, write_workbook
 
+    folder = Path(args.scenarios) if args.scenarios else LIBRARY
+    paths = library_files(folder) if args.library else headline_files(folder)
     out = Path(args.out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
-    paths = library_files() if args.library else [LIBRARY / f"{n}.yaml" for n in HEADLINE]
     results = run_scenarios(paths)
     runs = {}
     for name, r in results.items():

@@ -1,0 +1,51 @@
+"""``cge headline``: finding the scenario library, and clear errors when it is not there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cge.cli import main
+from cge.headline import HEADLINE, LIBRARY, headline_files, library_files
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_source_checkout_finds_the_library_by_default():
+    assert LIBRARY == ROOT / "sam_data" / "scenarios"
+    assert [p.stem for p in headline_files()] == list(HEADLINE)
+    assert len(library_files()) > len(HEADLINE)
+
+
+def test_missing_folder_is_named_and_exits_2(tmp_path, capsys):
+    missing = tmp_path / "nowhere"
+    assert main(["headline", "--scenarios", str(missing), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert str(missing) in err and "--scenarios" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()       # nothing written before the check
+
+
+def test_folder_without_the_headline_files_names_them(tmp_path, capsys):
+    assert main(["headline", "--scenarios", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert all(f"{name}.yaml" in err for name in HEADLINE)
+    assert main(["headline", "--library", "--scenarios", str(tmp_path),
+                 "--out", str(tmp_path / "o")]) == 2
+    assert "china_*.yaml" in capsys.readouterr().err
+
+
+@pytest.mark.solver
+def test_headline_runs_from_a_copied_library(tmp_path, capsys):
+    folder = tmp_path / "library"
+    folder.mkdir()
+    for name in HEADLINE:
+        text = (LIBRARY / f"{name}.yaml").read_text(encoding="utf-8")
+        sam = (LIBRARY / "../china_2018_3sector.csv").resolve()
+        lines = [f"sam: {sam}" if line.startswith("sam:") else line
+                 for line in text.splitlines()]
+        (folder / f"{name}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["headline", "--scenarios", str(folder), "--out", str(out)]) == 0
+    assert {p.stem for p in (out / "runs").glob("*.json")} == set(HEADLINE)
+    assert "absorption ratio C_SEC" in capsys.readouterr().out
