@@ -20,12 +20,13 @@ import importlib
 from typing import Any
 
 from .errors import CGEError, ConfigError, Problem, SAMError, SolveError
-from .sam import ROLES, SAM
+from .sam.roles import ROLES
 
 __version__ = "0.1.0"
 
 #: Public names that live in heavier modules: name -> module (imported on first use).
 _LAZY: dict[str, str] = {
+    "SAM": "cge.sam.core",
     "read_sam": "cge.sam.io",
     "write_sam": "cge.sam.io",
     "check_sam": "cge.sam.io",
@@ -45,7 +46,7 @@ _LAZY: dict[str, str] = {
     "run_checks": "cge.diagnostics",
 }
 
-__all__ = ["SAM", "ROLES", "Problem", "CGEError", "SAMError", "ConfigError", "SolveError",
+__all__ = ["ROLES", "Problem", "CGEError", "SAMError", "ConfigError", "SolveError",
            "__version__", *_LAZY]
 
 

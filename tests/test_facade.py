@@ -33,3 +33,21 @@ def test_facade_example_runs_stdcge_tariff_abolition():
     cf = model.solve()
     ev = cge.equivalent_variation(base, cf)
     assert float(ev.sum()) == pytest.approx(1.14499989706615, rel=1e-6)
+
+
+@pytest.mark.parametrize("code", [
+    "import cge",
+    "import cge.sam",
+    "from cge.cli import build_parser; build_parser()",   # what `cge --help` and `cge doctor` load
+])
+def test_light_imports_do_not_load_pandas(code):
+    probe = f"{code}; import sys; print(sorted({{'pandas', 'numpy'}} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_sam_layer_names_load_on_first_use():
+    import cge.sam
+
+    assert cge.sam.SAM is cge.SAM
+    assert callable(cge.sam.read_sam) and "CheckReport" in dir(cge.sam)
