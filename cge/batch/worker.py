@@ -162,6 +162,8 @@ class _Worker:
             return
         distance = np.abs(np.asarray(keys) - np.asarray(point)).sum(axis=1)
         nearest = keys[int(np.argmin(distance))]
+        if keys[-1] == self.last and distance[-1] <= distance.min():
+            return   # the previous point (remembered last) is one of the nearest
         if nearest != self.last:
             self.runner.load_state(self.memory[nearest])
             self.last = nearest
@@ -255,6 +257,7 @@ class ModelRunner:
                     positions.append(start + j)
         self._report_at = np.array(positions, dtype=np.intp)
         self._shocked: set[str] = set()   # variables the last scenario's shocks moved
+        self._free_at: list[int] | None = None
         stats = self._solve_stats()
         if not stats.ok:
             raise SolveError(f"{base_path}: the benchmark does not solve ({stats.message})")
@@ -278,6 +281,7 @@ class ModelRunner:
             self.model.apply_closure(closure)
             self.current_closure = closure
             self._shocked = set(self.model.variable_index.layout.paths)
+            self._free_at = None
         self._unshock(self._shocked)
         self._shocked = {path for s in shocks for path in _shocked_paths(s["parameter"])}
         if shocks:
@@ -320,9 +324,11 @@ class ModelRunner:
 
     def load_state(self, state) -> None:
         """Free variables back to ``state`` (pinned ones are set by :meth:`apply`)."""
-        for v, x in zip(self.variables, state.tolist(), strict=True):
-            if not self._is_pinned(v):
-                v.set_value(x, skip_validation=True)
+        if self._free_at is None:   # which variables are free changes with the closure only
+            self._free_at = np.flatnonzero(~self.model.variable_index.pinned()).tolist()
+        data, values = self.variables, state.tolist()
+        for i in self._free_at:
+            data[i].set_value(values[i], skip_validation=True)
 
     # -- helpers -------------------------------------------------------------------
     def _unshock(self, paths) -> None:
