@@ -115,18 +115,14 @@ def gdp_accounts(model) -> pd.Series:
     """GDP at market prices from the income and the expenditure side (SAM units)."""
     import pyomo.environ as pyo
 
+    from .model.blocks.institutions import indirect_taxes
+
     m, d, v = model.pyomo, model._data, pyo.value
-    prod, trade, mk = m.production, m.trade, m.markets
+    trade, mk = m.trade, m.markets
     eps = v(mk.exchange_rate)
     pq = {c: v(mk.price_composite[c]) for c in d.C}
     factor_income = sum(v(mk.factor_income[f]) for f in d.F)
-    taxes = 0.0
-    for key, block, comp, index in (("production_tax", prod, "production_tax", d.A),
-                                    ("import_tariff", trade, "import_tariff", d.CM),
-                                    ("export_tax", trade, "export_tax", d.CE),
-                                    ("sales_tax", trade, "sales_tax", d.C)):
-        if d.has_tax[key]:
-            taxes += sum(v(getattr(block, comp)[k]) for k in index)
+    taxes = sum(v(t) for terms in indirect_taxes(m).values() for t in terms)
     consumption = sum(pq[c] * v(m.households.consumption[c, h]) for c, h in d.XP)
     government = sum(pq[c] * v(m.government.consumption[c]) for c in d.CG)
     investment = sum(pq[c] * v(m.investment.demand[c]) for c in d.CV)

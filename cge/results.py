@@ -189,6 +189,13 @@ def solution_sam(model) -> pd.DataFrame:
             for r, w in weights.items():
                 out.at[r, payer] += amount * w / total
 
+    def pay_tax(role, payer, amount):
+        """An indirect tax to its SAM accounts, or straight to the government without one."""
+        if T[role]:
+            pay(T[role], payer, amount)
+        elif amount:
+            out.at[d.gov, payer] += amount
+
     eps, cpi = v(mk.exchange_rate), v(mk.cpi)
     pq = {c: v(mk.price_composite[c]) for c in d.C}
     for a in d.A:
@@ -197,24 +204,18 @@ def solution_sam(model) -> pd.DataFrame:
         for f in d.factors_of[a]:
             out.at[f, a] += v(mk.factor_price[f]) * v(prod.factor_price_distortion[f, a]) \
                 * v(prod.factor_demand[f, a])
-        if T["production_tax"]:
-            pay(T["production_tax"], a, v(prod.production_tax[a]))
+        pay_tax("production_tax", a, v(prod.production_tax[a]))
     if acc.layout == "activity_commodity":
         for a, c in d.make:
             out.at[a, c] += v(trade.output_value[a, c])
     for c in d.CM:
         out.at[d.row, c] += eps * v(trade.world_import_price[c]) * v(trade.imports[c])
-        if T["import_tariff"]:
-            pay(T["import_tariff"], c, v(trade.import_tariff[c]))
+        pay_tax("import_tariff", c, v(trade.import_tariff[c]))
     for c in d.CE:
         out.at[c, d.row] += eps * v(trade.world_export_price[c]) * v(trade.exports[c])
-        if T["export_tax"]:
-            pay(T["export_tax"], c, v(trade.export_tax[c]))
-        elif d.has_tax["export_tax"]:  # a tax the SAM has no account for: straight to GOV
-            out.at[d.gov, c] += v(trade.export_tax[c])
-    if T["sales_tax"]:
-        for c in d.C:
-            pay(T["sales_tax"], c, v(trade.sales_tax[c]))
+        pay_tax("export_tax", c, v(trade.export_tax[c]))
+    for c in d.C:
+        pay_tax("sales_tax", c, v(trade.sales_tax[c]))
     for c, h in d.XP:
         out.at[c, h] += pq[c] * v(hh.consumption[c, h])
     for c in d.CG:

@@ -127,6 +127,25 @@ def test_closure_decides_what_moves(china):
     assert cf.value("factor_price", "LAB") / cf.value("cpi") == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("spec, path", [("standard", "china_2018_3sector.xlsx"),
+                                         ("stdcge", "stdcge.csv")])
+def test_a_tax_the_sam_has_no_account_for_raises_revenue(spec, path):
+    from cge.diagnostics import gdp_identity, walras
+    from cge.sam.io import read_sam
+
+    sam = read_sam(Path(__file__).resolve().parents[1] / "sam_data" / path)
+    assert not sam.accounts_of("sales_tax")
+    model = CGEModel(sam, spec)
+    base = model.solve()
+    model.apply_shocks([{"parameter": "sales_tax_rate", "set": 0.1}])
+    cf = model.solve()
+    collected = float(cf.values["trade.sales_tax"].sum())
+    assert collected > 0
+    revenue = cf.value("government_revenue")
+    assert revenue > base.value("government_revenue")
+    assert walras(model) and gdp_identity(model)
+
+
 def test_shocking_an_endogenous_variable_is_an_error(china):
     model = CGEModel(china, "standard")  # flexible exchange rate
     with pytest.raises(ConfigError, match="endogenous under the closure"):

@@ -248,20 +248,9 @@ def model_data(cal: Calibration) -> SimpleNamespace:
         gov_share=float(pr["government_share_of_absorption"]),
         Sf0=float(bm["foreign_savings"]) / s,
         cpi_weight=plain(pr["cpi_weight"]),
-        has_tax=_tax_roles(acc, spec, CE),
         government_demand=spec.government_demand, investment_demand=spec.investment_demand,
     )
     return d
-
-
-def _tax_roles(acc, spec, exported) -> dict[str, bool]:
-    """Which taxes the model collects: those with a SAM account, and in the standard model
-    always the export tax (so a scenario may introduce one and its revenue reaches the
-    government even when the SAM has no export-tax account)."""
-    has = {r: bool(v) for r, v in acc.taxes.items()}
-    if spec.name == "standard" and exported:
-        has["export_tax"] = True
-    return has
 
 
 def _pairs(table, pairs) -> dict:

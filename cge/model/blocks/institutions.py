@@ -53,6 +53,22 @@ import pyomo.environ as pyo
 from ._common import add_param, add_var
 
 
+#: Indirect taxes by SAM role, with the block holding their revenue variable (which bears
+#: the role's name).
+INDIRECT_TAXES: dict[str, str] = {
+    "production_tax": "production", "import_tariff": "trade", "export_tax": "trade",
+    "sales_tax": "trade",
+}
+
+
+def indirect_taxes(m: pyo.ConcreteModel) -> dict[str, list]:
+    """Revenue of every indirect tax, by SAM role: the variables :math:`T^z_a`,
+    :math:`T^m_c`, :math:`T^e_c`, :math:`T^s_c` (each collected whether or not the SAM
+    has an account for it, and paid to the government)."""
+    return {role: list(getattr(getattr(m, block), role).values())
+            for role, block in INDIRECT_TAXES.items()}
+
+
 def add_rest_of_world(m: pyo.ConcreteModel, d) -> pyo.Block:
     """Add the ``rest_of_world`` block (foreign savings and transfers, foreign currency)."""
     b = pyo.Block(doc="rest of the world: foreign savings, transfers, balance of payments")
@@ -197,7 +213,7 @@ def add_government(m: pyo.ConcreteModel, d) -> pyo.Block:
             "the tax_scaler government closure)", kind="rate", exogenous=True)
     pq, cpi, eps, YF = (m.markets.price_composite, m.markets.cpi, m.markets.exchange_rate,
                         m.markets.factor_income)
-    prod, trade, row = m.production, m.trade, m.rest_of_world
+    row = m.rest_of_world
 
     def income_of(i):
         return m.households.income[i] if i in d.H else m.enterprises.income[i]
@@ -206,13 +222,7 @@ def add_government(m: pyo.ConcreteModel, d) -> pyo.Block:
     # enterprise blocks, which are built after this block.
     def revenue(b):
         r = sum(b.direct_tax[i] for i in d.I)
-        for key, comp, index in (("production_tax", "production_tax", d.A),
-                                 ("import_tariff", "import_tariff", d.CM),
-                                 ("export_tax", "export_tax", d.CE),
-                                 ("sales_tax", "sales_tax", d.C)):
-            if d.has_tax[key]:
-                block = prod if key == "production_tax" else trade
-                r += sum(getattr(block, comp)[k] for k in index)
+        r += sum(t for terms in indirect_taxes(m).values() for t in terms)
         r += sum(d.factor_share[d.gov, f] * YF[f] for f in d.F if d.factor_share[d.gov, f])
         if d.gov in d.row_to:
             r += eps * row.transfers_to[d.gov]

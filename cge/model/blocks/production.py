@@ -49,9 +49,8 @@ def add_production(m: pyo.ConcreteModel, d) -> pyo.Block:
             "(shock parameter 'productivity')", kind="rate", exogenous=True)
     add_var(b, "production_tax_rate", A, d.tauz, "production tax rate tau^z_a "
             "(SAM: production tax / output)", kind="rate", exogenous=True)
-    if d.has_tax["production_tax"]:
-        add_var(b, "production_tax", A, d.Tz0, "production tax revenue T^z_a "
-                "(SAM: production tax row, activity column)", kind="value")
+    add_var(b, "production_tax", A, d.Tz0, "production tax revenue T^z_a (SAM: production "
+            "tax row, activity column; zero without such an account)", kind="value")
     add_param(b, "va_share", FA, d.va_share, "value-added share beta_fa (Cobb-Douglas) or "
               "delta_fa (CES), from factor payments")
     add_param(b, "va_scale", A, d.va_scale, "value-added scale b_a")
@@ -119,10 +118,9 @@ def add_production(m: pyo.ConcreteModel, d) -> pyo.Block:
             coef * pq[c] for c, coef in inputs[a]),
         doc="zero profit: unit cost (value added and intermediates, SAM: commodity rows of the "
         "activity column) equals the producer price (Leontief top nest)")
-    if d.has_tax["production_tax"]:
-        b.production_tax_revenue = pyo.Constraint(
-            A, rule=lambda b, a: b.production_tax[a] == b.production_tax_rate[a] * pz[a] * Z[a],
-            doc="production tax revenue (SAM: production tax row)")
+    b.production_tax_revenue = pyo.Constraint(
+        A, rule=lambda b, a: b.production_tax[a] == b.production_tax_rate[a] * pz[a] * Z[a],
+        doc="production tax revenue (SAM: production tax row)")
     return b
 
 

@@ -70,13 +70,14 @@ def add_trade(m: pyo.ConcreteModel, d) -> pyo.Block:
             "exports)", kind="rate", exogenous=True)
     add_var(b, "sales_tax_rate", C, d.ts, "sales tax rate tau^s_c on the composite good "
             "(SAM: sales tax / composite value before tax)", kind="rate", exogenous=True)
-    for key, name, index, init, doc in (
-            ("import_tariff", "import_tariff", CM, d.Tm0, "import tariff revenue T^m_c"),
-            ("export_tax", "export_tax", CE, d.Te0, "export tax revenue T^e_c"),
-            ("sales_tax", "sales_tax", C, d.Ts0, "sales tax revenue T^s_c")):
-        if d.has_tax[key]:
-            add_var(b, name, index, init, doc + f" (SAM: {key} row, commodity column)",
-                    kind="value")
+    # every trade tax is collected, with or without a SAM account for it (zero revenue
+    # then), so that a scenario introducing the tax raises revenue for the government
+    for name, index, init, doc in (
+            ("import_tariff", CM, d.Tm0, "import tariff revenue T^m_c"),
+            ("export_tax", CE, d.Te0, "export tax revenue T^e_c"),
+            ("sales_tax", C, d.Ts0, "sales tax revenue T^s_c")):
+        add_var(b, name, index, init, doc + f" (SAM: {name} row, commodity column; zero "
+                "without such an account)", kind="value")
     add_param(b, "armington_exponent", CM, d.eta, "eta_c = (sigma_c - 1)/sigma_c")
     add_param(b, "armington_import_share", CM, d.deltam, "Armington share of imports delta^m_c")
     add_param(b, "armington_domestic_share", CM, d.deltad, "Armington share of domestic goods "
@@ -197,18 +198,15 @@ def add_trade(m: pyo.ConcreteModel, d) -> pyo.Block:
             FE, rule=lambda b, c: E[c] == d.E0[c] * b.export_demand[c]
             * b.world_export_price[c] ** (-b.export_demand_elasticity[c]),
             doc="world demand for exports with a finite price elasticity (SAM: exports)")
-    if d.has_tax["import_tariff"]:
-        b.import_tariff_revenue = pyo.Constraint(
-            CM, rule=lambda b, c: b.import_tariff[c] == tm[c] * pm[c] * M[c],
-            doc="tariff revenue (SAM: tariff row, commodity column)")
-    if d.has_tax["export_tax"]:
-        b.export_tax_revenue = pyo.Constraint(
-            CE, rule=lambda b, c: b.export_tax[c] == te[c] * eps * b.world_export_price[c] * E[c],
-            doc="export tax revenue (SAM: export tax row, commodity column)")
-    if d.has_tax["sales_tax"]:
-        b.sales_tax_revenue = pyo.Constraint(
-            C, rule=lambda b, c: b.sales_tax[c] == ts[c] * net_price(c) * Q[c],
-            doc="sales tax revenue (SAM: sales tax row, commodity column)")
+    b.import_tariff_revenue = pyo.Constraint(
+        CM, rule=lambda b, c: b.import_tariff[c] == tm[c] * pm[c] * M[c],
+        doc="tariff revenue (SAM: tariff row, commodity column)")
+    b.export_tax_revenue = pyo.Constraint(
+        CE, rule=lambda b, c: b.export_tax[c] == te[c] * eps * b.world_export_price[c] * E[c],
+        doc="export tax revenue (SAM: export tax row, commodity column)")
+    b.sales_tax_revenue = pyo.Constraint(
+        C, rule=lambda b, c: b.sales_tax[c] == ts[c] * net_price(c) * Q[c],
+        doc="sales tax revenue (SAM: sales tax row, commodity column)")
     return b
 
 
