@@ -9,9 +9,11 @@ Two paths give the same answer:
   problem is never rewritten (several times faster for repeated counterfactuals).
 
 Before solving, the model must be square (free variables = active equations;
-Walras' law already removed one equation). Afterwards the largest scaled
-residual must be below the tolerance and IPOPT must report plain success:
-"solved to acceptable level" is a failure.
+Walras' law already removed one equation). Afterwards IPOPT must report plain
+success ("solved to acceptable level" is a failure), and both the largest scaled
+residual and the residual of the dropped balance of payments (Walras' law: it
+holds when every other market clears and the accounts are consistent) must be
+below the acceptance threshold.
 """
 
 from __future__ import annotations
@@ -42,8 +44,12 @@ IPOPT_OPTIONS = {
     "print_level": 0,
     "sb": "yes",
 }
-#: Largest scaled residual accepted after a solve.
+#: Largest scaled residual accepted after a solve (at least; see ``TOL_TO_RESIDUAL``).
 RESIDUAL_TOL = 1e-8
+#: The accepted residual as a multiple of IPOPT's ``tol``: IPOPT measures its tolerance on
+#: the scaled, unconstrained-variable optimality error, the residual of each equation may
+#: end a little above it.
+TOL_TO_RESIDUAL = 100
 #: Floor of the benchmark magnitude used to scale a variable or an equation.
 SCALE_FLOOR = 1e-3
 
@@ -137,8 +143,13 @@ def walras_residual(model) -> float:
     return abs(pyo.value(lhs) - pyo.value(rhs)) / size
 
 
-def solve_model(model, solver: str = "cyipopt", *, tol: float = 1e-10,
-                max_iter: int = 200, options: dict | None = None,
+def acceptance_threshold(opts: dict) -> float:
+    """The largest scaled residual (equations and Walras) accepted under IPOPT ``opts``."""
+    return max(RESIDUAL_TOL, TOL_TO_RESIDUAL * float(opts["tol"]))
+
+
+def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
+                max_iter: int | None = None, options: dict | None = None,
                 raise_on_failure: bool = True) -> SolveStats:
     """Solve ``model`` at its current shocks, from its current point.
 
@@ -146,19 +157,27 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float = 1e-10,
     ----------
     solver : {"cyipopt", "persistent"}
         Pyomo's cyipopt interface, or the persistent PyNumero problem.
-    tol : float
-        IPOPT tolerance on the scaled problem.
+    tol : float, optional
+        IPOPT tolerance (``tol`` and ``constr_viol_tol``) on the scaled problem; default
+        that of :data:`IPOPT_OPTIONS`. The accepted residual follows it.
+    max_iter : int, optional
+        Iteration limit; default that of :data:`IPOPT_OPTIONS`.
     options : dict
-        Extra IPOPT options.
+        Extra IPOPT options (a ``tol`` there moves the acceptance threshold too).
     raise_on_failure : bool
-        Raise :class:`SolveError` (naming the worst equations) on failure.
+        Raise :class:`SolveError` (naming the worst equations, or the balance of
+        payments when Walras' law fails) on failure.
     """
     if solver not in ("cyipopt", "persistent"):
         raise SolveError(f"unknown solver {solver!r}; allowed: cyipopt, persistent")
     set_scaling(model)
     _skip_windows_runtime_lookup()
-    opts = {**IPOPT_OPTIONS, "tol": tol, "constr_viol_tol": tol, "max_iter": max_iter,
-            **(options or {})}
+    opts = dict(IPOPT_OPTIONS)
+    if tol is not None:
+        opts.update(tol=tol, constr_viol_tol=tol)
+    if max_iter is not None:
+        opts["max_iter"] = max_iter
+    opts.update(options or {})
     start = time.perf_counter()
     if solver == "persistent":
         if model._persistent is None:
@@ -170,21 +189,35 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float = 1e-10,
         n_free, n_eq = square_check(model)
         status_code, message, iterations, residuals, names = _solve_factory(model, opts)
     seconds = time.perf_counter() - start
-    order = np.argsort(-residuals)[:5] if residuals.size else []
+    # NaN or infinite residuals (an equation that cannot be evaluated) rank as the worst
+    ranked = np.where(np.isfinite(residuals), residuals, np.inf)
+    order = np.argsort(-ranked, kind="stable")[:5] if residuals.size else []
     worst = [(names[i], float(residuals[i])) for i in order]
-    max_res = float(residuals.max()) if residuals.size else 0.0
+    max_res = float(ranked.max()) if residuals.size else 0.0
     walras = walras_residual(model)
-    ok = status_code == 0 and max_res <= max(RESIDUAL_TOL, 100 * tol)
+    threshold = acceptance_threshold(opts)
+    converged = status_code == 0 and max_res <= threshold
+    balanced = bool(walras <= threshold)   # False for NaN too
+    ok = converged and balanced
     stats = SolveStats("optimal" if ok else "failed", message, iterations, max_res, walras,
                        seconds, solver, n_free, n_eq, worst)
     log.info("%s solve: %s in %d iterations, max residual %.2e, Walras %.2e, %.3f s",
              solver, stats.status, iterations, max_res, walras, seconds)
     if not ok and raise_on_failure:
+        if not converged:
+            raise SolveError(
+                f"IPOPT did not solve the model: {message} after {iterations} iterations "
+                f"(largest scaled residual {max_res:.3g})",
+                [Problem("residual", name, f"scaled residual {r:.3g}: {_doc(model, name)}",
+                         "") for name, r in worst])
         raise SolveError(
-            f"IPOPT did not solve the model: {message} after {iterations} iterations "
-            f"(largest scaled residual {max_res:.3g})",
-            [Problem("residual", name, f"scaled residual {r:.3g}: {_doc(model, name)}",
-                     "") for name, r in worst])
+            f"Walras' law fails: the balance of payments (the equation dropped for it) is off "
+            f"by a scaled {walras:.3g} although every other equation holds",
+            [Problem("walras", "rest_of_world.balance_of_payments",
+                     f"scaled residual {walras:.3g} (accepted: {threshold:.1g})",
+                     "some flow is paid by one account and received by none (or the other "
+                     "way round): check that every tax, transfer and factor payment reaches "
+                     "an institution; diagnostics.worst_residuals names the equations")])
     return stats
 
 

@@ -108,6 +108,23 @@ def test_failure_names_equations_and_their_meaning(solver):
     assert stats.worst and stats.worst[0][1] == stats.max_residual
 
 
+@pytest.mark.parametrize("solver", ["cyipopt", "persistent"])
+def test_a_solve_that_breaks_walras_law_is_not_optimal(stdcge, solver):
+    """Government revenue that forgets the tariff: every equation solves, the balance of
+    payments (dropped by Walras' law) does not, and the solve says so."""
+    model = CGEModel(stdcge, "stdcge")
+    gov = model.pyomo.government
+    revenue, taxes = gov.revenue_definition.expr.args
+    gov.revenue_definition.deactivate()
+    gov.leaky_revenue = pyo.Constraint(
+        expr=revenue == taxes - sum(model.pyomo.trade.import_tariff.values()))
+    with pytest.raises(SolveError, match="Walras") as err:
+        model.solve(solver=solver)
+    assert "balance_of_payments" in str(err.value)
+    stats = model.solve(solver=solver, raise_on_failure=False).stats
+    assert stats.status == "failed" and stats.walras_residual > 1e-3
+
+
 def test_options_of_one_solve_do_not_stick_to_the_next(stdcge):
     model = CGEModel(stdcge, "stdcge")
     model.solve(solver="persistent")
