@@ -184,6 +184,7 @@ def calibrate(sam: SAM, spec: str = "standard",
     if not sam.is_balanced(rtol=CALIBRATION_BALANCE_RTOL):
         raise SAMError(f"{sam.name}: cannot calibrate to an unbalanced SAM",
                        sam.imbalance_problems(rtol=CALIBRATION_BALANCE_RTOL))
+    _refuse_empty_accounts(sam)
     acc = _accounts(sam)
     cells = _cell_flows(sam, acc)
     bench, params = _levels_and_shares(sam, acc)
@@ -343,6 +344,20 @@ def _elasticity_problems(key: str, label: Any, value: Any) -> list[Problem]:
 
 
 # --------------------------------------------------------------------------- sets
+def _refuse_empty_accounts(sam: SAM) -> None:
+    """An account that neither pays nor receives anything has no shares to calibrate."""
+    values = sam.matrix.to_numpy()
+    empty = [a for a, row, col in zip(sam.labels, (values != 0).any(axis=1),
+                                      (values != 0).any(axis=0), strict=True)
+             if not (row or col)]
+    if empty:
+        raise ConfigError(f"{sam.name}: {len(empty)} account(s) with an all-zero row and column",
+                          [Problem("empty_account", f"row and column {a}",
+                                   f"{sam.role(a)} {a} neither pays nor receives anything",
+                                   "remove the account from the SAM (and its accounts table)")
+                           for a in empty])
+
+
 def _accounts(sam: SAM) -> Accounts:
     problems: list[Problem] = []
     goods = sam.accounts_of("good")

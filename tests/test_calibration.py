@@ -92,3 +92,15 @@ def test_flow_the_model_cannot_hold_is_named(stdcge):
 def test_unknown_specification():
     with pytest.raises(ConfigError, match="stdcge, standard"):
         calibrate(synthetic_sam(3), "gtap")
+
+
+def test_an_all_zero_account_is_named_with_the_fix(stdcge):
+    """An empty factor would give NaN shares and a solver failure far from the cause."""
+    frame = stdcge.matrix.copy()
+    frame.loc["LND"] = 0.0
+    frame["LND"] = 0.0
+    roles = {**{a: stdcge.role(a) for a in stdcge.labels}, "LND": "factor"}
+    sam = SAM.from_frame(frame, roles, name="stdcge with land")
+    with pytest.raises(ConfigError, match="all-zero") as err:
+        calibrate(sam, "stdcge")
+    assert "factor LND" in str(err.value) and "remove the account" in str(err.value)
