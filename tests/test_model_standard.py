@@ -214,3 +214,18 @@ def test_failure_names_the_worst_equations():
         model.solve(max_iter=3)
     assert "scaled residual" in str(err.value)
     assert "[" in str(err.value)  # an equation named with its account label
+
+
+def test_a_calibration_of_another_spec_or_with_elasticities_is_refused():
+    from cge.calibration import calibrate
+
+    sam = synthetic_sam(3, kind="stdcge")
+    cal = calibrate(sam, "stdcge")
+    with pytest.raises(ConfigError, match="calibrated for the stdcge model, not standard"):
+        CGEModel(sam, "standard", calibration=cal)
+    with pytest.raises(ConfigError, match="elasticities given together with a calibration"):
+        CGEModel(sam, "stdcge", calibration=cal, elasticities={"armington": 3})
+    with pytest.raises(ConfigError, match="options given together"):
+        CGEModel(sam, "stdcge", calibration=cal, options={"household_demand": "les"})
+    assert CGEModel(sam, "stdcge", calibration=cal).calibration is cal
+

@@ -253,6 +253,22 @@ def model_data(cal: Calibration) -> SimpleNamespace:
     return d
 
 
+def _check_calibration(cal: Calibration, spec: str, elasticities, options) -> None:
+    """A calibration reused for a model must be of its specification and stand alone."""
+    problems = []
+    if cal.spec != spec:
+        problems.append(Problem("spec_mismatch", "calibration", f"calibrated for the {cal.spec} "
+                                f"model, not {spec}", f"calibrate(sam, {spec!r}), or build "
+                                f"the {cal.spec} model"))
+    for name, value in (("elasticities", elasticities), ("options", options)):
+        if value:
+            problems.append(Problem("ignored_argument", name, f"{name} given together with a "
+                                    "calibration, which has its own",
+                                    f"pass {name} to calibrate(), or no calibration"))
+    if problems:
+        raise ConfigError("the calibration does not fit this model", problems)
+
+
 def _pairs(table, pairs) -> dict:
     """Values of a labelled table at (row, column) pairs, without per-cell pandas lookups."""
     rows = {r: i for i, r in enumerate(table.index)}
@@ -312,7 +328,8 @@ class CGEModel:
     elasticities : mapping, optional
         ``{"armington": ..., "cet": ..., ...}``.
     calibration : Calibration, optional
-        Reuse a calibration instead of calibrating ``sam`` again.
+        Reuse a calibration (of the same ``spec``) instead of calibrating ``sam`` again;
+        it carries its own elasticities and options, so those are not passed with it.
     options : mapping, optional
         Functional forms, e.g. ``{"household_demand": "les"}`` (see
         :class:`cge.model.config.Options`).
@@ -323,6 +340,8 @@ class CGEModel:
                  calibration: Calibration | None = None,
                  options: Mapping[str, Any] | None = None):
         specification = get_specification(spec)
+        if calibration is not None:
+            _check_calibration(calibration, spec, elasticities, options)
         self.spec = spec
         self._pending_elasticities = None
         self._recalibration = None
