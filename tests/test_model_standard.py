@@ -229,3 +229,13 @@ def test_a_calibration_of_another_spec_or_with_elasticities_is_refused():
         CGEModel(sam, "stdcge", calibration=cal, options={"household_demand": "les"})
     assert CGEModel(sam, "stdcge", calibration=cal).calibration is cal
 
+
+def test_a_new_closure_pins_at_the_benchmark_not_the_last_counterfactual(china):
+    model = CGEModel(china, "standard")   # flexible exchange rate
+    model.solve()
+    model.apply_shocks([{"parameter": "world_export_price", "multiply": 1.1}])
+    moved = model.solve().value("exchange_rate")
+    assert moved != pytest.approx(1.0)
+    model.apply_closure({"external": "fixed_exchange_rate"})
+    assert model.pyomo.markets.exchange_rate.lb == 1.0
+    assert model.solve().value("exchange_rate") == pytest.approx(1.0)

@@ -445,16 +445,25 @@ class CGEModel:
             raise ConfigError("the closure does not fit this model", problems)
 
     def apply_closure(self, closure: Closure | Mapping) -> None:
-        """Choose the exogenous macro variables (see :mod:`cge.model.closures`)."""
-        from .blocks._common import free, pin
+        """Choose the exogenous macro variables (see :mod:`cge.model.closures`).
+
+        A variable the closure makes exogenous is pinned at its benchmark level (not at
+        the level of the last counterfactual); one that stays exogenous keeps its value.
+        """
+        from .blocks._common import free, is_pinned, pin
 
         spec = get_specification(self.spec)
         cl = Closure.from_user(closure, spec.default_closure)
         self._check_closure(cl)
         m, d = self.pyomo, self._data
+        index = self.variable_index
+        benchmark = np.concatenate([self._benchmark[p] for p in index.layout.paths])
 
         def setpin(v, pinned: bool):
-            pin(v) if pinned else free(v)
+            if not pinned:
+                free(v)
+            elif not is_pinned(v):
+                pin(v, benchmark[index.positions([v])[0]])
 
         mk = m.markets
         setpin(mk.exchange_rate, cl.external == "fixed_exchange_rate"
