@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -198,12 +199,32 @@ def test_homotopy_scales_each_kind_of_shock():
     assert [s["value"] for s in steps] == pytest.approx([0.075, 0.15])
 
 
+STDCGE_TARIFF = HERE.parent / "sam_data" / "scenarios" / "stdcge_tariff_abolition.yaml"
+
+
+@pytest.mark.skipif(not STDCGE_TARIFF.exists(), reason="stdcge scenario not bundled")
+def test_misspelt_names_stop_the_batch_before_anything_runs(tmp_path, capsys):
+    from cge.cli import main
+
+    path = tmp_path / "batch.yaml"
+    path.write_text(yaml.safe_dump({"base": str(STDCGE_TARIFF), "grid": [
+        {"parameter": "import_tarif_rate", "multiply": [0.5, 1.0]},
+        {"elasticity": "armingtn", "value": [1.5, 3.0]}]}))
+    assert main(["batch", str(path), "--store", str(tmp_path / "store"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "batch.yaml: grid[0]" in err and "'import_tarif_rate'" in err
+    assert "allowed: import_tariff_rate, export_tax_rate" in err   # the model's own names
+    assert "batch.yaml: grid[1]" in err and "'armingtn'" in err
+    assert "allowed: armington, cet" in err
+    assert not (tmp_path / "store").exists()   # nothing ran
+
+
 # -- running ------------------------------------------------------------------------------
 def test_batch_solves_everything_and_a_rerun_skips_it(tmp_path):
     batch = read_batch(_write(tmp_path, GRID))
     summary = run_batch(batch, tmp_path / "store", workers=2, runner=RUNNER, progress=False)
     assert summary.as_dict() | {"seconds": 0} == {"total": 20, "solved": 20, "failed": 0,
-                                                  "skipped": 0, "seconds": 0}
+                                                  "skipped": 0, "seconds": 0, "failures": []}
     frames = load_results(tmp_path / "store")
     results = frames["results"]
     assert len(results) == 20 * 2
@@ -231,6 +252,21 @@ def test_an_infeasible_scenario_fails_alone_and_a_far_one_succeeds_in_steps(tmp_
     # a rerun retries the failed scenario only
     again = run_batch(batch, tmp_path / "store", workers=1, runner=RUNNER, progress=False)
     assert (again.skipped, again.solved, again.failed) == (3, 0, 1)
+
+
+def test_the_command_prints_the_first_failures_with_their_reasons(tmp_path, capsys):
+    from cge.cli import main
+
+    path = _write(tmp_path, {"scenarios": [
+        {"name": "negative", "shocks": [{"parameter": "p", "index": "B", "multiply": -1}]},
+        {"name": "fine", "shocks": [{"parameter": "p", "index": "B", "multiply": 1.2}]}]})
+    rc = main(["batch", str(path), "--store", str(tmp_path / "store"), "--workers", "1",
+               "--no-progress", "--runner", RUNNER])
+    out = capsys.readouterr().out
+    assert rc == 1
+    assert "1 solved, 1 failed" in out
+    assert re.search(r"\n  negative: infeasible: p\[B\] = \S+ is not positive", out)
+    assert "fine:" not in out
 
 
 def test_a_worker_that_dies_has_its_scenarios_retried(tmp_path):

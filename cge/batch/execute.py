@@ -18,13 +18,13 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
 from .spec import Batch, order_for_warm_start
 from .store import FAILED, SOLVED, ResultStore
-from .worker import MODEL_RUNNER, init_process, run_chunk
+from .worker import MODEL_RUNNER, init_process, load_runner, run_chunk
 
 log = logging.getLogger("cge")
 
@@ -34,6 +34,8 @@ MAX_CHUNK = 64
 CHUNKS_PER_WORKER = 4
 #: Times a chunk is resubmitted after its worker died before it is split up.
 CHUNK_RETRIES = 2
+#: Failed scenarios whose reasons a summary keeps (the store has all of them).
+FAILURES_KEPT = 5
 #: Environment variables that keep BLAS/OpenMP (MUMPS) to one thread in worker processes.
 SINGLE_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -43,7 +45,8 @@ class Summary:
     """What one run of a batch did: ``solved + failed + skipped == total``.
 
     ``skipped`` counts scenarios already solved in the store before this run; ``solved``
-    and ``failed`` those run now.
+    and ``failed`` those run now; ``failures`` holds ``(name, reason)`` of the first
+    ``FAILURES_KEPT`` failed ones.
     """
 
     total: int
@@ -51,6 +54,7 @@ class Summary:
     failed: int = 0
     skipped: int = 0
     seconds: float = 0.0
+    failures: list = field(default_factory=list)
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -82,6 +86,9 @@ def run_batch(batch: Batch, store_dir: str | Path, workers: int | None = None,
         Show a progress bar (tqdm, on stderr).
     """
     start = time.perf_counter()
+    check = getattr(load_runner(runner), "check_batch", None)
+    if check is not None:
+        check(batch)
     with ResultStore(store_dir) as store:
         store.set_meta({"batch": batch.source, "base": str(batch.base_path),
                         "base_digest": batch.base_digest})
@@ -103,11 +110,14 @@ def run_batch(batch: Batch, store_dir: str | Path, workers: int | None = None,
             try:
                 for finished in results:
                     store.write_many((by_id[sid], outcome) for sid, outcome in finished)
-                    for _, outcome in finished:
+                    for sid, outcome in finished:
                         if outcome["status"] == SOLVED:
                             summary.solved += 1
-                        else:
-                            summary.failed += 1
+                            continue
+                        summary.failed += 1
+                        if len(summary.failures) < FAILURES_KEPT:
+                            summary.failures.append((by_id[sid].get("name") or sid,
+                                                     outcome.get("reason") or "no reason given"))
                     if bar is not None:
                         bar.set_postfix(solved=summary.solved, failed=summary.failed,
                                         refresh=False)

@@ -8,7 +8,7 @@ to vary it, in any combination of:
     ``{parameter: NAME, index: LABEL, set|multiply|add: [values]}`` or an elasticity
     ``{elasticity: NAME, index: LABEL, value: [values]}`` (``index`` optional);
 ``samples`` + ``distributions`` (+ ``seed``)
-    Monte Carlo draws, e.g. ``{elasticity: sigma, index: BRD, uniform: [0.5, 4]}``,
+    Monte Carlo draws, e.g. ``{elasticity: armington, index: BRD, uniform: [0.5, 4]}``,
     ``normal: {mean: 2, sd: 0.5}`` or ``triangular: [low, mode, high]``; crossed with the
     grid when both are given;
 ``scenarios``
@@ -66,6 +66,10 @@ class Batch:
         ``closure``.
     source : str
         The batch file, for the store's records.
+    entries : dict
+        Where each input first appears, ``{(kind, name, op): place}`` with ``kind``
+        ``"shock"`` or ``"elasticity"`` (``op`` ``"value"``), for checking the names
+        once per entry instead of once per scenario (:func:`check_model_names`).
     """
 
     base_path: Path
@@ -73,6 +77,7 @@ class Batch:
     base_digest: str
     scenarios: list[dict] = field(default_factory=list)
     source: str = ""
+    entries: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.scenarios)
@@ -124,17 +129,19 @@ def expand_batch(data: Mapping, root: str | Path = ".", source: str = "") -> Bat
     base = _read_base(base_path)
     digest = _base_digest(base_path, base)
 
+    entries: dict[tuple[str, str, str], str] = {}
     variants = [dict(shocks=[], elasticities=[], labels=[])]
     if data.get("grid"):
-        variants = _grid(data["grid"], f"{where}: grid")
+        variants = _grid(data["grid"], f"{where}: grid", entries)
     if data.get("samples") or data.get("distributions"):
-        draws = _samples(data, where)
+        draws = _samples(data, where, entries)
         variants = [_combine(g, d) for g in variants for d in draws]
     explicit = data.get("scenarios")
     if explicit is not None:
         if isinstance(explicit, str):
             explicit = read_scenario_sheet(root / explicit)
-        extra = [_explicit(s, f"{where}: scenarios[{i}]") for i, s in enumerate(explicit)]
+        extra = [_explicit(s, f"{where}: scenarios[{i}]", entries)
+                 for i, s in enumerate(explicit)]
         variants = extra if not (data.get("grid") or data.get("samples")) else variants + extra
 
     base_shocks = [_shock(s, f"{base_path}: shocks[{i}]")
@@ -152,15 +159,49 @@ def expand_batch(data: Mapping, root: str | Path = ".", source: str = "") -> Bat
         scenarios.append(dict(id=sid, name=label, position=len(scenarios), shocks=shocks,
                               elasticities=elasticities, closure=closure))
     return Batch(base_path=base_path, base=base, base_digest=digest, scenarios=scenarios,
-                 source=source)
+                 source=source, entries=entries)
+
+
+def check_model_names(batch: Batch) -> None:
+    """Raise :class:`ConfigError` unless every input of ``batch`` is one the model knows.
+
+    Each shock's parameter and operation go through :meth:`cge.model.shocks.Shock.from_mapping`
+    and each elasticity is checked against the elasticities of the base scenario's model
+    specification, once per batch entry, so a misspelt name stops the batch before any
+    scenario runs (account labels are checked by the model, scenario by scenario).
+    """
+    from ..model.config import SPECIFICATIONS
+    from ..model.shocks import Shock
+
+    spec = SPECIFICATIONS.get(str(batch.base.get("model", "standard")))
+    problems: list[Problem] = []
+    for (kind, name, op), where in batch.entries.items():
+        if kind == "shock":
+            try:
+                Shock.from_mapping({"parameter": name, op: 0.0}, where)
+            except ConfigError as exc:
+                problems += exc.problems or [Problem("shock", where, str(exc))]
+        elif spec is not None and name not in spec.elasticity_keys:
+            problems.append(Problem("unknown_elasticity", f"{where}.elasticity",
+                                    f"{name!r} is not an elasticity of the {spec.name} model",
+                                    f"allowed: {', '.join(spec.elasticity_keys)}"))
+    if problems:
+        raise ConfigError(f"{batch.source or 'batch'}: inputs the model does not know "
+                          "(nothing was run)", problems)
+
+
+def _note(entries: dict | None, kind: str, name, op: str, where: str) -> None:
+    """Remember where an input first appears (see :attr:`Batch.entries`)."""
+    if entries is not None:
+        entries.setdefault((kind, str(name), op), where)
 
 
 def read_scenario_sheet(path: str | Path, sheet: str = "scenarios") -> list[dict]:
     """Scenarios from an Excel sheet, one per row.
 
     Row 1 holds headers: ``name`` and ``closure`` (optional), and one column per input,
-    headed ``multiply tm[BRD]``, ``set pWe[MLK]``, ``add tz`` (a shock) or
-    ``elasticity sigma[BRD]``. A blank cell leaves that input at the base.
+    headed ``multiply import_tariff_rate[BRD]``, ``set world_export_price[MLK]``,
+    ``add production_tax_rate`` (a shock) or ``elasticity armington[BRD]``. A blank cell leaves that input at the base.
     """
     import openpyxl
 
@@ -257,7 +298,7 @@ def _read_base(path: Path) -> dict:
 
 
 # -- expansion ----------------------------------------------------------------------------
-def _grid(entries, where: str) -> list[dict]:
+def _grid(entries, where: str, seen: dict | None = None) -> list[dict]:
     if not isinstance(entries, Sequence) or isinstance(entries, str):
         raise ConfigError(f"{where}: a list of entries is expected")
     axes = []
@@ -267,22 +308,25 @@ def _grid(entries, where: str) -> list[dict]:
             raise ConfigError(f"{here}: an entry is a mapping, got {entry!r}")
         if "elasticity" in entry:
             values = _values(entry.get("value", entry.get("values")), here, "value")
+            _note(seen, "elasticity", entry["elasticity"], "value", here)
             axes.append([_elasticity_variant(entry["elasticity"], entry.get("index"), v, here)
                          for v in values])
         elif "parameter" in entry:
             op = _op_of(entry, here)
             values = _values(entry[op], here, op)
+            _note(seen, "shock", entry["parameter"], op, here)
             axes.append([_shock_variant(entry["parameter"], entry.get("index"), op, v)
                          for v in values])
         else:
             raise ConfigError(f"{here}: an entry needs 'parameter' or 'elasticity'",
                               [Problem("grid_entry", here, f"got keys {sorted(entry)}",
-                                       "e.g. {parameter: tm, index: BRD, multiply: [0, 0.5]}"
-                                       " or {elasticity: sigma, value: [1, 2, 4]}")])
+                                       "e.g. {parameter: import_tariff_rate, index: BRD, "
+                                       "multiply: [0, 0.5]} or "
+                                       "{elasticity: armington, value: [1, 2, 4]}")])
     return [_combine(*combo) for combo in itertools.product(*axes)]
 
 
-def _samples(data: Mapping, where: str) -> list[dict]:
+def _samples(data: Mapping, where: str, seen: dict | None = None) -> list[dict]:
     n = data.get("samples")
     dists = data.get("distributions") or []
     if not isinstance(n, int) or n < 1:
@@ -290,7 +334,8 @@ def _samples(data: Mapping, where: str) -> list[dict]:
     if not dists:
         raise ConfigError(f"{where}: 'samples' needs 'distributions'",
                           [Problem("missing", where, "no distributions to sample",
-                                   "e.g. distributions: [{elasticity: sigma, uniform: [0.5, 4]}]")])
+                                   "e.g. distributions: [{elasticity: armington, "
+                                   "uniform: [0.5, 4]}]")])
     rng = np.random.default_rng(data.get("seed"))
     columns = []
     for i, entry in enumerate(dists):
@@ -303,12 +348,14 @@ def _samples(data: Mapping, where: str) -> list[dict]:
         positive = "elasticity" in entry
         draws = _draw(rng, kind, params, n, positive)
         if "elasticity" in entry:
+            _note(seen, "elasticity", entry["elasticity"], "value", here)
             columns.append([_elasticity_variant(entry["elasticity"], entry.get("index"), v, here)
                             for v in draws])
         elif "parameter" in entry:
             op = entry.get("op", "multiply")
             if op not in SHOCK_OPS:
                 raise ConfigError(f"{here}: op {op!r} is not one of {SHOCK_OPS}")
+            _note(seen, "shock", entry["parameter"], op, here)
             columns.append([_shock_variant(entry["parameter"], entry.get("index"), op, v)
                             for v in draws])
         else:
@@ -355,13 +402,19 @@ def _dist_params(spec, names: tuple[str, ...], where: str, kind: str) -> dict:
     return values
 
 
-def _explicit(s, where: str) -> dict:
+def _explicit(s, where: str, seen: dict | None = None) -> dict:
     if not isinstance(s, Mapping):
         raise ConfigError(f"{where}: a scenario is a mapping (name, shocks, elasticities, closure)")
     shocks = [_shock(x, f"{where}.shocks[{i}]") for i, x in enumerate(s.get("shocks") or [])]
+    for i, x in enumerate(shocks):
+        _note(seen, "shock", x["parameter"], x["op"], f"{where}.shocks[{i}]")
     el = s.get("elasticities") or []
-    elasticities = (_flatten_elasticities(el) if isinstance(el, Mapping)
+    elasticities = (_flatten_elasticities(el, f"{where}.elasticities") if isinstance(el, Mapping)
                     else [_elasticity(x, f"{where}.elasticities[{i}]") for i, x in enumerate(el)])
+    for i, e in enumerate(elasticities):
+        _note(seen, "elasticity", e["elasticity"], "value",
+              f"{where}.elasticities" + (f"[{i}]" if not isinstance(el, Mapping) else
+                                         f".{e['elasticity']}"))
     return dict(shocks=shocks, elasticities=elasticities, labels=[], name=s.get("name"),
                 closure=_closure(s.get("closure"), f"{where}.closure"))
 
@@ -396,10 +449,10 @@ def _elasticity(e, where: str) -> dict:
             "value": _number(e["value"], f"{where}.value")}
 
 
-def _flatten_elasticities(mapping) -> list[dict]:
-    """``{sigma: 2, psi: {BRD: 1.5}}`` as a list of ``{elasticity, index, value}``."""
+def _flatten_elasticities(mapping, where: str = "elasticities") -> list[dict]:
+    """``{armington: 2, cet: {BRD: 1.5}}`` as a list of ``{elasticity, index, value}``."""
     if not isinstance(mapping, Mapping):
-        return [_elasticity(e, "elasticities") for e in mapping]
+        return [_elasticity(e, f"{where}[{i}]") for i, e in enumerate(mapping)]
     out = []
     for name, value in mapping.items():
         if isinstance(value, Mapping):
@@ -407,7 +460,7 @@ def _flatten_elasticities(mapping) -> list[dict]:
                     for k, v in value.items()]
         else:
             out.append({"elasticity": str(name), "index": None,
-                        "value": _number(value, f"elasticities.{name}")})
+                        "value": _number(value, f"{where}.{name}")})
     return out
 
 
@@ -448,7 +501,8 @@ def _op_of(entry: Mapping, where: str) -> str:
     if len(ops) != 1:
         raise ConfigError(f"{where}: give exactly one of set, multiply, add",
                           [Problem("shock_op", where, f"got {sorted(entry)}",
-                                   "e.g. {parameter: tm, index: BRD, multiply: 0.5}")])
+                                   "e.g. {parameter: import_tariff_rate, index: BRD, "
+                                   "multiply: 0.5}")])
     return ops[0]
 
 
@@ -496,8 +550,8 @@ def _sheet_column(header, where: str):
     if not m:
         raise ConfigError(f"{where}: header {text!r} is not understood",
                           [Problem("header", where, f"header {text!r}",
-                                   "use name, closure, 'multiply tm[BRD]', 'set X[i]', "
-                                   "'add X', or 'elasticity sigma[BRD]'")])
+                                   "use name, closure, 'multiply import_tariff_rate[BRD]', "
+                                   "'set X[i]', 'add X', or 'elasticity armington[BRD]'")])
     return (m.group(1), (m.group(2), _index(m.group(3))))
 
 

@@ -306,7 +306,7 @@ def load_results(directory: str | Path) -> dict[str, pd.DataFrame]:
     -------
     dict of DataFrame
         ``scenarios`` (one row per scenario, indexed by id, the inputs widened into
-        columns such as ``elasticity:sigma_cet[BRD]`` and ``shock:tm[BRD]:multiply``),
+        columns such as ``elasticity:cet[BRD]`` and ``shock:import_tariff_rate[BRD]:multiply``),
         ``results`` (long: ``scenario_id, variable, idx, base, counterfactual`` and
         ``change_pct``), ``indicator_table`` (long: ``scenario_id, indicator, idx, base,
         counterfactual, value``, the full set of :func:`cge.indicators.indicators`) and

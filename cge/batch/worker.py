@@ -27,7 +27,9 @@ A runner is any class built as ``Runner(base_path, base)`` with the methods
     (to split a ``set`` shock into steps);
 
 and optionally ``state()`` / ``load_state(state)`` (a copy of the variable values), which
-enable warm starts from the nearest solved point instead of the previous one.
+enable warm starts from the nearest solved point instead of the previous one, and a static
+``check_batch(batch)`` that raises :class:`cge.errors.ConfigError` for inputs the runner
+does not know; :func:`cge.batch.run_batch` calls it before any scenario runs.
 """
 
 from __future__ import annotations
@@ -229,6 +231,13 @@ class ModelRunner:
     :class:`cge.batch.indicators.IndicatorPlan`), as rows
     ``(indicator, index, base, counterfactual, value)``.
     """
+
+    @staticmethod
+    def check_batch(batch) -> None:
+        """Every shock parameter and elasticity of ``batch`` is one of the model's."""
+        from .spec import check_model_names
+
+        check_model_names(batch)
 
     def __init__(self, base_path: Path, base: dict):
         from ..errors import SolveError

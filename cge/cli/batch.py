@@ -53,6 +53,10 @@ def run_batch_command(args: argparse.Namespace) -> int:
     print(f"{data['total']} scenarios: {data['solved']} solved, {data['failed']} failed, "
           f"{data['skipped']} skipped (already solved) in {data['seconds']:.1f} s; "
           f"store {Path(args.store) / 'batch.sqlite'}")
+    if summary.failures:
+        print("first failures (all in the store's scenarios table, column reason):")
+        for name, reason in summary.failures:
+            print(f"  {name}: {reason}")
     if args.json:
         Path(args.json).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return 0 if data["failed"] == 0 else 1
