@@ -1,119 +1,20 @@
-"""Results: tidy tables of a solution, comparisons, welfare, the SAM of a solution.
+"""Results: comparisons of solutions, welfare, the SAM of a solution.
 
-A :class:`Solution` is a snapshot (plain pandas, no Pyomo) of every variable in
-SAM units, with the solver statistics and the closure it was solved under.
+:class:`Solution` (a snapshot of every variable in SAM units, plain pandas) lives
+in :mod:`cge.model.solution` and is re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-
-@dataclass(frozen=True)
-class Solution:
-    """Levels of every variable after a solve, in SAM units.
-
-    Attributes
-    ----------
-    values : dict
-        Dotted Pyomo path (``"trade.imports"``) -> pandas Series indexed by label
-        (a MultiIndex for two-dimensional variables; scalars use the index ``"_"``).
-    stats : SolveStats
-        Status, iterations, largest residual, Walras residual, time.
-    closure : dict
-        The closure solved under.
-    spec : str
-        Model specification.
-    """
-
-    values: Mapping[str, pd.Series]
-    stats: Any
-    closure: Mapping[str, str]
-    spec: str
-    consumption_shares: pd.DataFrame = field(repr=False, default=None)
-
-    @classmethod
-    def from_model(cls, model, stats) -> Solution:
-        index = model.variable_index
-        values = LevelTables(index.layout, index.values() * index.to_sam_units)
-        # marginal budget shares: the Cobb-Douglas shares, or the LES betas
-        shares = model.calibration.parameters["marginal_budget_share"]
-        return cls(values, stats, model.closure.to_dict(), model.spec, shares)
-
-    # -- access -------------------------------------------------------------------
-    @property
-    def status(self) -> str:
-        return self.stats.status
-
-    def table(self, name: str) -> pd.Series:
-        """One variable by result name (``"output"``) or Pyomo path (``"trade.imports"``)."""
-        from .model.build import RESULT_VARIABLES
-
-        path = RESULT_VARIABLES.get(name, name)
-        if path not in self.values:
-            known = [k for k, p in RESULT_VARIABLES.items() if p in self.values]
-            raise KeyError(f"no variable {name!r} in this solution; result names: "
-                           f"{', '.join(known)} (or a Pyomo path such as 'trade.imports')")
-        return self.values[path].rename(name)
-
-    def value(self, name: str, index: Any = "_") -> float:
-        """One level, e.g. ``solution.value("output", "BRD")``."""
-        return float(self.table(name)[index])
-
-    def to_frame(self) -> pd.DataFrame:
-        """Every result variable in long format: ``variable``, ``index``, ``value``."""
-        from .model.build import RESULT_VARIABLES
-
-        rows = []
-        for name, path in RESULT_VARIABLES.items():
-            if path in self.values:
-                for key, v in self.values[path].items():
-                    rows.append((name, index_key(key), float(v)))
-        return pd.DataFrame(rows, columns=["variable", "index", "value"])
-
-    def __repr__(self) -> str:
-        s = self.stats
-        return (f"Solution({self.spec}: {s.status}, {s.iterations} iterations, max residual "
-                f"{s.max_residual:.1e}, Walras {s.walras_residual:.1e})")
-
-
-class LevelTables(Mapping):
-    """Levels of every variable as pandas Series, built only when asked for.
-
-    Holds one flat array (SAM units) and the model's :class:`VariableLayout`, so
-    taking a solution costs one read of the levels; each table is made on first
-    access and kept.
-    """
-
-    def __init__(self, layout, levels: np.ndarray):
-        self._layout, self._levels, self._tables = layout, levels, {}
-
-    def __getitem__(self, path: str) -> pd.Series:
-        table = self._tables.get(path)
-        if table is None:
-            sl = self._layout.slices[path]   # KeyError for an unknown path
-            table = self._tables[path] = pd.Series(self._levels[sl], index=self._layout.labels(
-                path), name=path)
-        return table
-
-    def __contains__(self, path: object) -> bool:
-        return path in self._layout.slices
-
-    def __iter__(self):
-        return iter(self._layout.paths)
-
-    def __len__(self) -> int:
-        return len(self._layout.paths)
-
-
-def index_key(key: Any) -> str:
-    """The label of one index entry as used in JSON results (``"C_SEC,HH"``)."""
-    return ",".join(map(str, key)) if isinstance(key, tuple) else str(key)
+from .model.solution import (  # noqa: F401 (re-exported)
+    RESULT_VARIABLES,
+    LevelTables,
+    Solution,
+    index_key,
+)
 
 
 def compare(base: Solution, counterfactual: Solution, names: list[str] | None = None
@@ -122,8 +23,6 @@ def compare(base: Solution, counterfactual: Solution, names: list[str] | None = 
 
     Returns a table indexed by (``variable``, ``index``).
     """
-    from .model.build import RESULT_VARIABLES
-
     names = names or [n for n, p in RESULT_VARIABLES.items() if p in base.values]
     frames = []
     for n in names:

@@ -28,106 +28,11 @@ from ..calibration import Calibration, calibrate
 from ..errors import ConfigError, Problem
 from ..sam.core import SAM
 from .closures import Closure
-from .config import get_specification
+from .config import GAMS_NAMES, get_specification  # noqa: F401 (GAMS_NAMES re-exported)
+from .shocks import SHOCK_PARAMETERS, ShockParameter  # noqa: F401 (re-exported)
+from .solution import RESULT_VARIABLES, Solution  # noqa: F401 (RESULT_VARIABLES re-exported)
 
 log = logging.getLogger("cge")
-
-#: Variables reported under the contract's names: result name -> Pyomo component.
-RESULT_VARIABLES: dict[str, str] = {
-    "output": "production.output",
-    "exports": "trade.exports",
-    "imports": "trade.imports",
-    "domestic_sales": "trade.domestic_sales",
-    "composite_supply": "trade.composite_supply",
-    "household_consumption": "households.consumption",
-    "government_consumption": "government.consumption",
-    "investment_demand": "investment.demand",
-    "price_output": "production.price_output",
-    "price_composite": "markets.price_composite",
-    "price_export": "trade.price_export",
-    "price_import": "trade.price_import",
-    "price_domestic": "markets.price_domestic",
-    "factor_price": "markets.factor_price",
-    "exchange_rate": "markets.exchange_rate",
-    "household_savings": "households.savings",
-    "government_savings": "government.savings",
-    "direct_tax": "government.direct_tax",
-    "utility": "households.utility",
-    "value_added": "production.value_added",
-    "factor_demand": "production.factor_demand",
-    "household_income": "households.income",
-    "government_revenue": "government.revenue",
-    "foreign_savings": "rest_of_world.foreign_savings",
-    "cpi": "markets.cpi",
-    "unemployment": "markets.unemployment",
-    "total_savings": "investment.total_savings",
-    "world_export_price": "trade.world_export_price",
-    "world_import_price": "trade.world_import_price",
-}
-
-#: Names of the stdcge GAMS variables and the results that hold them.
-GAMS_NAMES: dict[str, str] = {
-    "Z": "output", "E": "exports", "M": "imports", "D": "domestic_sales",
-    "Q": "composite_supply", "Xp": "household_consumption", "Xg": "government_consumption",
-    "Xv": "investment_demand", "pz": "price_output", "pq": "price_composite",
-    "pe": "price_export", "pm": "price_import", "pd": "price_domestic", "pf": "factor_price",
-    "epsilon": "exchange_rate", "Sp": "household_savings", "Sg": "government_savings",
-    "Td": "direct_tax", "UU": "utility", "Y": "value_added", "F": "factor_demand",
-}
-
-
-@dataclass(frozen=True)
-class ShockParameter:
-    """A parameter users may shock: the pinned variable that holds it."""
-
-    component: str
-    doc: str
-    quantity: bool = False   # in SAM units (divided by the scale in the model)
-
-
-#: Parameters a scenario may shock.
-SHOCK_PARAMETERS: dict[str, ShockParameter] = {
-    "import_tariff_rate": ShockParameter("trade.import_tariff_rate", "import tariff rate, by "
-                                         "commodity"),
-    "export_tax_rate": ShockParameter("trade.export_tax_rate", "export tax rate, by commodity"),
-    "sales_tax_rate": ShockParameter("trade.sales_tax_rate", "sales tax rate, by commodity"),
-    "production_tax_rate": ShockParameter("production.production_tax_rate", "production tax "
-                                          "rate, by activity"),
-    "world_export_price": ShockParameter("trade.world_export_price", "world price of exports "
-                                         "(foreign currency), by commodity"),
-    "world_import_price": ShockParameter("trade.world_import_price", "world price of imports "
-                                         "(foreign currency), by commodity"),
-    "export_demand": ShockParameter("trade.export_demand", "shift of the world export demand "
-                                    "curve (finite export_demand elasticity), by commodity"),
-    "foreign_savings": ShockParameter("rest_of_world.foreign_savings", "foreign savings in "
-                                      "foreign currency", quantity=True),
-    "household_saving_rate": ShockParameter("households.saving_rate", "saving rate, by "
-                                            "household"),
-    "government_saving_rate": ShockParameter("government.saving_rate", "government saving as "
-                                             "a share of revenue (stdcge)"),
-    "government_savings": ShockParameter("government.real_savings", "real government saving, "
-                                         "at base prices (tax_scaler)", quantity=True),
-    "direct_tax_rate": ShockParameter("government.direct_tax_rate", "direct tax rate, by "
-                                      "household or enterprise"),
-    "household_transfers": ShockParameter("government.transfers", "real government transfers, "
-                                          "by household or enterprise", quantity=True),
-    "enterprise_payout_rate": ShockParameter("enterprises.payout_rate", "share of enterprise "
-                                             "income paid to households, by 'HH,ENT'"),
-    "factor_endowment": ShockParameter("markets.factor_endowment", "factor supply, by factor",
-                                       quantity=True),
-    "productivity": ShockParameter("production.productivity", "value-added productivity, by "
-                                   "activity"),
-    "real_wage": ShockParameter("markets.real_wage", "real wage floor (fixed_real_wage)"),
-    "investment": ShockParameter("investment.composition", "real investment, by commodity "
-                                 "(investment_driven)", quantity=True),
-    "government_consumption": ShockParameter("government.composition", "real government "
-                                             "consumption, by commodity", quantity=True),
-    "capital_stock": ShockParameter("production.factor_demand", "capital employed by an "
-                                    "activity, by 'CAP,A_SEC' (sector_specific)", quantity=True),
-    "exchange_rate": ShockParameter("markets.exchange_rate", "exchange rate "
-                                    "(fixed_exchange_rate)"),
-}
-
 
 def model_data(cal: Calibration) -> SimpleNamespace:
     """Plain dictionaries the blocks need, in model units (SAM units / ``cal.scale``)."""
@@ -669,10 +574,9 @@ class CGEModel:
     def solve(self, solver: str = "cyipopt", **options):
         """Solve at the current shocks, warm-started from the current point.
 
-        Returns a :class:`cge.results.Solution`; raises :class:`cge.errors.SolveError`
+        Returns a :class:`~cge.model.solution.Solution`; raises :class:`cge.errors.SolveError`
         when IPOPT does not converge to the tolerances.
         """
-        from ..results import Solution
         from ..solve import solve_model
 
         stats = solve_model(self, solver=solver, **options)

@@ -75,6 +75,18 @@ SPECIFICATIONS: dict[str, Specification] = {
     ),
 }
 
+
+#: Names of the stdcge GAMS variables and the results that hold them.
+GAMS_NAMES: dict[str, str] = {
+    "Z": "output", "E": "exports", "M": "imports", "D": "domestic_sales",
+    "Q": "composite_supply", "Xp": "household_consumption", "Xg": "government_consumption",
+    "Xv": "investment_demand", "pz": "price_output", "pq": "price_composite",
+    "pe": "price_export", "pm": "price_import", "pd": "price_domestic", "pf": "factor_price",
+    "epsilon": "exchange_rate", "Sp": "household_savings", "Sg": "government_savings",
+    "Td": "direct_tax", "UU": "utility", "Y": "value_added", "F": "factor_demand",
+}
+
+
 def get_specification(name: str) -> Specification:
     """The specification called ``name`` (``stdcge`` or ``standard``)."""
     try:

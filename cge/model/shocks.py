@@ -18,6 +18,59 @@ OPERATIONS = ("set", "multiply", "add")
 
 
 @dataclass(frozen=True)
+class ShockParameter:
+    """A parameter users may shock: the pinned variable that holds it."""
+
+    component: str
+    doc: str
+    quantity: bool = False   # in SAM units (divided by the scale in the model)
+
+
+#: Parameters a scenario may shock.
+SHOCK_PARAMETERS: dict[str, ShockParameter] = {
+    "import_tariff_rate": ShockParameter("trade.import_tariff_rate", "import tariff rate, by "
+                                         "commodity"),
+    "export_tax_rate": ShockParameter("trade.export_tax_rate", "export tax rate, by commodity"),
+    "sales_tax_rate": ShockParameter("trade.sales_tax_rate", "sales tax rate, by commodity"),
+    "production_tax_rate": ShockParameter("production.production_tax_rate", "production tax "
+                                          "rate, by activity"),
+    "world_export_price": ShockParameter("trade.world_export_price", "world price of exports "
+                                         "(foreign currency), by commodity"),
+    "world_import_price": ShockParameter("trade.world_import_price", "world price of imports "
+                                         "(foreign currency), by commodity"),
+    "export_demand": ShockParameter("trade.export_demand", "shift of the world export demand "
+                                    "curve (finite export_demand elasticity), by commodity"),
+    "foreign_savings": ShockParameter("rest_of_world.foreign_savings", "foreign savings in "
+                                      "foreign currency", quantity=True),
+    "household_saving_rate": ShockParameter("households.saving_rate", "saving rate, by "
+                                            "household"),
+    "government_saving_rate": ShockParameter("government.saving_rate", "government saving as "
+                                             "a share of revenue (stdcge)"),
+    "government_savings": ShockParameter("government.real_savings", "real government saving, "
+                                         "at base prices (tax_scaler)", quantity=True),
+    "direct_tax_rate": ShockParameter("government.direct_tax_rate", "direct tax rate, by "
+                                      "household or enterprise"),
+    "household_transfers": ShockParameter("government.transfers", "real government transfers, "
+                                          "by household or enterprise", quantity=True),
+    "enterprise_payout_rate": ShockParameter("enterprises.payout_rate", "share of enterprise "
+                                             "income paid to households, by 'HH,ENT'"),
+    "factor_endowment": ShockParameter("markets.factor_endowment", "factor supply, by factor",
+                                       quantity=True),
+    "productivity": ShockParameter("production.productivity", "value-added productivity, by "
+                                   "activity"),
+    "real_wage": ShockParameter("markets.real_wage", "real wage floor (fixed_real_wage)"),
+    "investment": ShockParameter("investment.composition", "real investment, by commodity "
+                                 "(investment_driven)", quantity=True),
+    "government_consumption": ShockParameter("government.composition", "real government "
+                                             "consumption, by commodity", quantity=True),
+    "capital_stock": ShockParameter("production.factor_demand", "capital employed by an "
+                                    "activity, by 'CAP,A_SEC' (sector_specific)", quantity=True),
+    "exchange_rate": ShockParameter("markets.exchange_rate", "exchange rate "
+                                    "(fixed_exchange_rate)"),
+}
+
+
+@dataclass(frozen=True)
 class Shock:
     """One change to an exogenous parameter."""
 
@@ -29,8 +82,6 @@ class Shock:
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any], where: str = "shock") -> Shock:
         """Parse ``{"parameter": ..., "index": ..., "set"|"multiply"|"add": ...}``."""
-        from .build import SHOCK_PARAMETERS
-
         if isinstance(raw, Shock):
             return raw
         problems = []
@@ -110,7 +161,6 @@ def _resolve(model, shocks, where: str = "shocks") -> tuple[list[Problem], list]
     """Problems and ``(variable, new value)`` updates of shocks on ``model`` (``None``
     entries, shocks that did not parse, are skipped)."""
     from .blocks._common import is_pinned
-    from .build import SHOCK_PARAMETERS
 
     parsed = [s if s is None else Shock.from_mapping(s, f"{where}[{i}]")
               for i, s in enumerate(shocks)]

@@ -52,7 +52,6 @@ import pyomo.environ as pyo
 
 from ._common import add_param, add_var
 
-
 #: Indirect taxes by SAM role, with the block holding their revenue variable (which bears
 #: the role's name).
 INDIRECT_TAXES: dict[str, str] = {
