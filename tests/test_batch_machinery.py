@@ -185,6 +185,27 @@ def test_bad_entries_name_the_place_and_the_fix(tmp_path):
         expand_batch({"grid": []})
 
 
+@pytest.mark.parametrize("batch, base, place", [
+    ({"scenarios": [{"name": "s", "elasticities": {"sigma": {"B": "abc"}}}]}, None,
+     "scenarios[0].elasticities.sigma.B: 'abc' is not a number"),
+    ({"grid": [{"parameter": "p", "multiply": {"from": 0.5, "to": 1.5, "steps": "many"}}]},
+     None, "grid[0].multiply.steps: 'many' is not a number"),
+    ({"grid": [{"parameter": "p", "multiply": [1.1]}]}, "name: toy\nshocks: [{parameter: p",
+     "base.yaml: the base scenario is not valid YAML"),
+])
+def test_bad_values_exit_2_with_the_place_and_no_traceback(tmp_path, batch, base, place):
+    path = _write(tmp_path, batch)
+    if base is not None:
+        (tmp_path / "base.yaml").write_text(base)
+    done = subprocess.run([str(Path(sys.executable).parent / "cge"), "batch", str(path),
+                           "--store", str(tmp_path / "store"), "--runner", RUNNER],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(HERE)})
+    assert done.returncode == 2
+    assert place in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_homotopy_scales_each_kind_of_shock():
     shocks = [{"parameter": "a", "index": "X", "op": "multiply", "value": 0.0},
               {"parameter": "b", "index": None, "op": "add", "value": 4.0},

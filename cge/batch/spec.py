@@ -288,7 +288,10 @@ def _read_base(path: Path) -> dict:
         raise ConfigError(f"{path}: base scenario not found",
                           [Problem("missing_file", str(path), "no such file",
                                    "`base:` is relative to the batch file's folder")])
-    base = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        base = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: the base scenario is not valid YAML ({exc})") from None
     if not isinstance(base, Mapping):
         raise ConfigError(f"{path}: a scenario file is a mapping (name, sam, model, shocks, ...)")
     base = dict(base)
@@ -456,8 +459,8 @@ def _flatten_elasticities(mapping, where: str = "elasticities") -> list[dict]:
     out = []
     for name, value in mapping.items():
         if isinstance(value, Mapping):
-            out += [{"elasticity": str(name), "index": _index(k), "value": float(v)}
-                    for k, v in value.items()]
+            out += [{"elasticity": str(name), "index": _index(k),
+                     "value": _number(v, f"{where}.{name}.{k}")} for k, v in value.items()]
         else:
             out.append({"elasticity": str(name), "index": None,
                         "value": _number(value, f"{where}.{name}")})
@@ -510,8 +513,12 @@ def _values(values, where: str, key: str) -> list[float]:
     if values is None:
         raise ConfigError(f"{where}: '{key}' needs a list of values")
     if isinstance(values, Mapping) and {"from", "to", "steps"} <= set(values):
-        return list(np.linspace(_number(values["from"], where), _number(values["to"], where),
-                                int(values["steps"])))
+        steps = _number(values["steps"], f"{where}.{key}.steps")
+        if steps != int(steps) or steps < 1:
+            raise ConfigError(f"{where}.{key}.steps: {values['steps']!r} is not a positive "
+                              "whole number")
+        return list(np.linspace(_number(values["from"], f"{where}.{key}.from"),
+                                _number(values["to"], f"{where}.{key}.to"), int(steps)))
     if not isinstance(values, Sequence) or isinstance(values, str):
         values = [values]
     if not values:
