@@ -31,6 +31,7 @@ import pandas as pd
 
 from .errors import ConfigError, Problem, SAMError
 from .sam.core import SAM
+from .sam.roles import is_labour
 
 #: Relative tolerance on the SAM balance required for calibration.
 CALIBRATION_BALANCE_RTOL = 1e-6
@@ -402,9 +403,7 @@ def _accounts(sam: SAM) -> Accounts:
         commodity_of = {activities[i]: commodities[j] for i, j in make_pairs_index(made)}
     if problems:
         raise ConfigError(f"{sam.name}: the SAM does not fit the CGE model", problems)
-    labour = next((f for f in factors if f.upper().startswith("LAB")
-                   or "labour" in sam.accounts.at[f, "description"].lower()
-                   or "labor" in sam.accounts.at[f, "description"].lower()), None)
+    labour = next((f for f in factors if is_labour(f, sam.accounts.at[f, "description"])), None)
     taxes = {r: tuple(sam.accounts_of(r)) for r in
              ("production_tax", "import_tariff", "export_tax", "sales_tax", "direct_tax")}
     make = tuple(make_pairs) if layout == "activity_commodity" else tuple(

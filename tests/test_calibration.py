@@ -104,3 +104,10 @@ def test_an_all_zero_account_is_named_with_the_fix(stdcge):
     with pytest.raises(ConfigError, match="all-zero") as err:
         calibrate(sam, "stdcge")
     assert "factor LND" in str(err.value) and "remove the account" in str(err.value)
+
+
+def test_labour_is_found_by_its_description_too(stdcge):
+    frame = stdcge.matrix.rename(index={"LAB": "W"}, columns={"LAB": "W"})
+    roles = {("W" if a == "LAB" else a): stdcge.role(a) for a in stdcge.labels}
+    sam = SAM.from_frame(frame, roles, descriptions={"W": "Wages and salaries"})
+    assert calibrate(sam, "stdcge").accounts.labour == "W"
