@@ -31,7 +31,7 @@ import pandas as pd
 
 from .errors import ConfigError, Problem, SAMError
 from .sam.core import SAM
-from .sam.roles import is_labour
+from .sam.roles import TAX_ROLES, is_labour
 
 #: Relative tolerance on the SAM balance required for calibration.
 CALIBRATION_BALANCE_RTOL = 1e-6
@@ -404,8 +404,7 @@ def _accounts(sam: SAM) -> Accounts:
     if problems:
         raise ConfigError(f"{sam.name}: the SAM does not fit the CGE model", problems)
     labour = next((f for f in factors if is_labour(f, sam.accounts.at[f, "description"])), None)
-    taxes = {r: tuple(sam.accounts_of(r)) for r in
-             ("production_tax", "import_tariff", "export_tax", "sales_tax", "direct_tax")}
+    taxes = {r: tuple(sam.accounts_of(r)) for r in TAX_ROLES}
     make = tuple(make_pairs) if layout == "activity_commodity" else tuple(
         (g, g) for g in goods)
     return Accounts(layout, tuple(activities), tuple(commodities), commodity_of, tuple(factors),
