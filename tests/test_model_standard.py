@@ -16,22 +16,14 @@ from cge.sam.synthetic import synthetic_sam
 
 pytestmark = pytest.mark.solver
 
-CHINA_DRAFT = Path("/work/shared/data/china_2018_3sector_draft.csv")
 CHINA_BUNDLED = Path(__file__).resolve().parents[1] / "sam_data" / "china_2018_3sector.xlsx"
-CHINA_ROLES = {"A_PRI": "activity", "A_SEC": "activity", "A_TER": "activity",
-               "C_PRI": "commodity", "C_SEC": "commodity", "C_TER": "commodity",
-               "LAB": "factor", "CAP": "factor", "HH": "household", "ENT": "enterprise",
-               "GOV": "government", "PTAX": "production_tax", "TAR": "import_tariff",
-               "DTAX": "direct_tax", "S_I": "savings_investment", "ROW": "rest_of_world"}
 
 
 def china_sam() -> SAM:
-    if CHINA_BUNDLED.exists():
-        from cge.sam.io import read_sam
-        return read_sam(CHINA_BUNDLED)
-    if CHINA_DRAFT.exists():
-        return SAM.from_frame(pd.read_csv(CHINA_DRAFT, index_col=0), CHINA_ROLES, name="china")
-    pytest.skip("China SAM not available")
+    """The China SAM bundled in sam_data (part of the repository: missing is a failure)."""
+    from cge.sam.io import read_sam
+
+    return read_sam(CHINA_BUNDLED)
 
 
 @pytest.fixture(scope="module")
