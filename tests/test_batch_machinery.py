@@ -260,6 +260,35 @@ def test_batch_solves_everything_and_a_rerun_skips_it(tmp_path):
     assert (again.total, again.skipped, again.solved, again.failed) == (20, 20, 0, 0)
 
 
+def test_a_store_refuses_another_base_unless_appended(tmp_path, capsys):
+    from cge.cli import main
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = _write(tmp_path / "a", GRID)
+    other = _write(tmp_path / "b", GRID, base={"name": "toy", "shocks": []})
+    store = tmp_path / "store"
+    run = ["--store", str(store), "--workers", "1", "--no-progress", "--runner", RUNNER]
+    assert main(["batch", str(first), *run]) == 0
+    assert main(["batch", str(other), *run]) == 2
+    err = capsys.readouterr().err
+    assert "holds the results of another batch" in err and "--append" in err
+    assert len(_stored(store)) == 20   # nothing of the second batch was added
+
+    assert main(["batch", str(other), *run, "--append"]) == 0
+    assert len(_stored(store)) == 40
+    a, b = read_batch(first), read_batch(other)
+    only_a = load_results(store, base_digest=a.base_digest)
+    assert set(only_a["scenarios"].index) == {s["id"] for s in a}
+    assert set(only_a["results"]["scenario_id"]) == {s["id"] for s in a}
+    assert set(load_results(store, b.base_digest)["indicator_table"]["scenario_id"]) \
+        == {s["id"] for s in b}
+    # the report is about one batch: a pooled one is refused, one base is fine
+    assert main(["batch-report", str(store)]) == 2
+    assert "--base-digest" in capsys.readouterr().err
+    assert main(["batch-report", str(store), "--base-digest", a.base_digest]) == 0
+
+
 def test_an_infeasible_scenario_fails_alone_and_a_far_one_succeeds_in_steps(tmp_path):
     batch = read_batch(_write(tmp_path, {"grid": [
         {"parameter": "p", "index": "B", "multiply": [-1.0, 0.9, 1.1, 20.0]}]}))

@@ -64,7 +64,8 @@ class Summary:
 
 def run_batch(batch: Batch, store_dir: str | Path, workers: int | None = None,
               scheduler: str | None = None, runner: str = MODEL_RUNNER,
-              chunk_size: int | None = None, progress: bool = True) -> Summary:
+              chunk_size: int | None = None, progress: bool = True,
+              append: bool = False) -> Summary:
     """Solve every scenario of ``batch`` not yet solved in the store at ``store_dir``.
 
     Parameters
@@ -84,14 +85,17 @@ def run_batch(batch: Batch, store_dir: str | Path, workers: int | None = None,
         ``CHUNKS_PER_WORKER`` chunks per worker, of at most ``MAX_CHUNK`` scenarios.
     progress : bool
         Show a progress bar (tqdm, on stderr).
+    append : bool
+        Add the batch to a store holding another base scenario's batch (otherwise a
+        :class:`ConfigError`); :func:`cge.batch.load_results` separates them by
+        ``base_digest``.
     """
     start = time.perf_counter()
     check = getattr(load_runner(runner), "check_batch", None)
     if check is not None:
         check(batch)
     with ResultStore(store_dir) as store:
-        store.set_meta({"batch": batch.source, "base": str(batch.base_path),
-                        "base_digest": batch.base_digest})
+        store.open_batch(batch.source, str(batch.base_path), batch.base_digest, append)
         done = store.solved_ids()
         todo = [s for s in batch.scenarios if s["id"] not in done]
         summary = Summary(total=len(batch), skipped=len(batch) - len(todo))

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
+from ..errors import ConfigError, Problem
 from .store import SOLVED, load_results
 
 log = logging.getLogger("cge")
@@ -32,9 +32,20 @@ QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 GRID_LEVELS = 12
 
 
-def batch_report(store_dir: str | Path, out_dir: str | Path) -> list[Path]:
-    """Write the batch report of the store at ``store_dir`` into ``out_dir``; returns the files."""
-    frames = load_results(store_dir)
+def batch_report(store_dir: str | Path, out_dir: str | Path,
+                 base_digest: str | None = None) -> list[Path]:
+    """Write the batch report of the store at ``store_dir`` into ``out_dir``; returns the files.
+
+    A store holding several batches (``cge batch --append``) needs ``base_digest``: the
+    report is about one base scenario's batch, never a pool of unrelated ones.
+    """
+    frames = load_results(store_dir, base_digest)
+    digests = frames["scenarios"]["base_digest"].dropna().unique()
+    if base_digest is None and len(digests) > 1:
+        raise ConfigError(f"{store_dir}: holds {len(digests)} batches on different bases",
+                          [Problem("several_batches", str(store_dir),
+                                   f"base digests {', '.join(sorted(digests))}",
+                                   "choose one with --base-digest")])
     scenarios, results, indicators = frames["scenarios"], frames["results"], frames["indicators"]
     solved_ids = scenarios.index[scenarios["status"] == SOLVED]
     if len(solved_ids) == 0:

@@ -11,7 +11,11 @@ Tables
     one row per scenario: ``id`` (primary key, a hash of the scenario's inputs), ``name``,
     ``position`` in the batch, ``inputs`` (JSON), ``status`` (``solved`` or ``failed``),
     ``reason`` (the solver's message when failed), ``iterations``, ``seconds`` (solve time),
-    ``attempts``, ``worker``, ``finished_at`` (UTC, ISO 8601).
+    ``attempts``, ``worker``, ``finished_at`` (UTC, ISO 8601), ``base_digest`` (the
+    base scenario and SAM it was solved on, see ``batches``).
+``batches``
+    the base scenarios whose scenarios the store holds: ``base_digest``, ``batch`` (file),
+    ``base`` (scenario file). One unless batches were added with ``append``.
 ``inputs``
     the scenario's inputs in long form: ``scenario_id``, ``kind`` (``shock`` or
     ``elasticity``), ``name``, ``idx``, ``op`` (``set``, ``multiply``, ``add`` or ``value``),
@@ -65,8 +69,10 @@ CREATE TABLE IF NOT EXISTS scenarios (
     seconds REAL,
     attempts INTEGER,
     worker TEXT,
-    finished_at TEXT
+    finished_at TEXT,
+    base_digest TEXT
 );
+CREATE TABLE IF NOT EXISTS batches (base_digest TEXT PRIMARY KEY, batch TEXT, base TEXT);
 CREATE TABLE IF NOT EXISTS inputs (
     scenario_id TEXT NOT NULL REFERENCES scenarios(id) ON DELETE CASCADE,
     kind TEXT NOT NULL, name TEXT NOT NULL, idx TEXT NOT NULL, op TEXT NOT NULL,
@@ -121,7 +127,9 @@ class ResultStore:
             raise ConfigError(f"{self.path}: a store of an older cge (scalar indicators "
                               "only); give the batch a new --store directory")
         self._db.executescript(_SCHEMA)
+        self._upgrade()
         self._stored = set(self.status_of())
+        self.base_digest: str | None = None
         self._layouts: dict[tuple, int] = {}
         for layout, rows in _read_layouts(self._db).items():
             self._layouts[rows] = layout
@@ -143,7 +151,39 @@ class ResultStore:
         return self._db.execute(
             "SELECT COUNT(*) FROM scenarios WHERE status = ?", (status,)).fetchone()[0]
 
+    def base_digests(self) -> dict[str, str]:
+        """The base scenario file of each batch stored, by base digest."""
+        return dict(self._db.execute("SELECT base_digest, base FROM batches"))
+
     # -- writing ---------------------------------------------------------------------
+    def open_batch(self, batch: str, base: str, base_digest: str,
+                   append: bool = False) -> None:
+        """Declare the batch about to be written (its scenarios carry ``base_digest``).
+
+        Raises
+        ------
+        ConfigError
+            The store holds scenarios of another base scenario (or another SAM) and
+            ``append`` is false: pooling them would mix unrelated counterfactuals.
+        """
+        stored = self.base_digests()
+        if stored and base_digest not in stored and not append:
+            from ..errors import ConfigError, Problem
+            raise ConfigError(
+                f"{self.path}: holds the results of another batch (base "
+                f"{', '.join(sorted(set(stored.values())))}, a different base scenario or SAM)",
+                [Problem("other_batch", f"--store {self.directory}",
+                         f"base {base} differs from the stored one",
+                         "give another --store, or add --append to keep both "
+                         "(load_results(..., base_digest=...) separates them)")])
+        with self._transaction():
+            self._db.execute("INSERT OR REPLACE INTO batches VALUES (?, ?, ?)",
+                             (base_digest, batch, base))
+            meta = {"batch": batch, "base": base, "base_digest": base_digest}
+            verb = "REPLACE" if not stored or base_digest in stored else "IGNORE"
+            self._db.executemany(f"INSERT OR {verb} INTO meta VALUES (?, ?)", meta.items())
+        self.base_digest = base_digest
+
     def set_meta(self, values: Mapping[str, str]) -> None:
         """Record facts about the batch (overwriting earlier values)."""
         with self._transaction():
@@ -177,12 +217,13 @@ class ResultStore:
                 if sid in self._stored:   # a failure being retried
                     self._db.execute("DELETE FROM scenarios WHERE id = ?", (sid,))
                 self._db.execute(
-                    "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (sid, scenario.get("name"), scenario.get("position"),
                      json.dumps(scenario_inputs(scenario), sort_keys=True),
                      outcome["status"], outcome.get("reason"), outcome.get("iterations"),
                      outcome.get("seconds"), outcome.get("attempts", 1), outcome.get("worker"),
-                     datetime.now(timezone.utc).isoformat(timespec="seconds")))
+                     datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                     self.base_digest))
                 self._db.executemany("INSERT INTO inputs VALUES (?, ?, ?, ?, ?, ?)",
                                      _input_rows(sid, scenario))
                 levels = outcome.get("results")
@@ -217,6 +258,19 @@ class ResultStore:
 
     def close(self) -> None:
         self._db.close()
+
+    def _upgrade(self) -> None:
+        """A store written before ``base_digest`` was recorded: one batch, the meta's."""
+        columns = [r[1] for r in self._db.execute("PRAGMA table_info(scenarios)")]
+        if "base_digest" in columns:
+            return
+        meta = dict(self._db.execute("SELECT key, value FROM meta"))
+        with self._transaction():
+            self._db.execute("ALTER TABLE scenarios ADD COLUMN base_digest TEXT")
+            if "base_digest" in meta:
+                self._db.execute("UPDATE scenarios SET base_digest = ?", (meta["base_digest"],))
+                self._db.execute("INSERT OR IGNORE INTO batches VALUES (?, ?, ?)",
+                                 (meta["base_digest"], meta.get("batch"), meta.get("base")))
 
     def __enter__(self) -> ResultStore:
         return self
@@ -299,8 +353,18 @@ def _num(value) -> float | None:
 
 
 # -- reading for users -------------------------------------------------------------------
-def load_results(directory: str | Path) -> dict[str, pd.DataFrame]:
+def load_results(directory: str | Path, base_digest: str | None = None
+                 ) -> dict[str, pd.DataFrame]:
     """Read a batch store into pandas frames.
+
+    Parameters
+    ----------
+    directory : path
+        The store directory of ``cge batch --store``.
+    base_digest : str, optional
+        Only the scenarios solved on this base (``Batch.base_digest``; the store's
+        ``batches`` table lists them), for a store holding several batches
+        (``cge batch --append``). Default: every scenario.
 
     Returns
     -------
@@ -326,10 +390,16 @@ def load_results(directory: str | Path) -> dict[str, pd.DataFrame]:
     with sqlite3.connect(path) as db:
         scenarios = pd.read_sql_query(
             "SELECT id, name, position, status, reason, iterations, seconds, attempts, worker,"
-            " finished_at FROM scenarios ORDER BY position", db).set_index("id")
+            " finished_at, base_digest FROM scenarios ORDER BY position", db).set_index("id")
         inputs = pd.read_sql_query("SELECT * FROM inputs", db)
         results = _results(db)
         indicators = pd.read_sql_query("SELECT * FROM indicators", db)
+    if base_digest is not None:
+        scenarios = scenarios[scenarios["base_digest"] == base_digest]
+        keep = set(scenarios.index)
+        inputs, results, indicators = (frame[frame["scenario_id"].isin(keep)]
+                                       .reset_index(drop=True)
+                                       for frame in (inputs, results, indicators))
     if not inputs.empty:
         inputs["column"] = inputs.apply(_input_column, axis=1)
         wide = inputs.pivot_table(index="scenario_id", columns="column", values="value",

@@ -24,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--chunk-size", type=int, metavar="K",
                    help="scenarios per task (default: chosen from the batch size)")
     p.add_argument("--json", metavar="SUMMARY.json", help="also write the summary as JSON")
+    p.add_argument("--append", action="store_true",
+                   help="add to a --store holding another base scenario's batch (kept apart "
+                        "by base digest) instead of refusing")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--runner", default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=run_batch_command)
@@ -34,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "indicators, sensitivity plots (PNG) and an Excel workbook.")
     r.add_argument("store", metavar="DIR", help="result store directory of `cge batch`")
     r.add_argument("--out", metavar="OUT", help="output directory (default: DIR/report)")
+    r.add_argument("--base-digest", metavar="DIGEST",
+                   help="report on the batch of this base only (a store filled with --append)")
     r.set_defaults(func=run_report_command)
 
 
@@ -48,7 +53,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
     batch = read_batch(args.batch)
     summary = run_batch(batch, args.store, workers=args.workers, scheduler=args.scheduler,
                         runner=args.runner or MODEL_RUNNER, chunk_size=args.chunk_size,
-                        progress=not args.no_progress)
+                        progress=not args.no_progress, append=args.append)
     data = summary.as_dict()
     print(f"{data['total']} scenarios: {data['solved']} solved, {data['failed']} failed, "
           f"{data['skipped']} skipped (already solved) in {data['seconds']:.1f} s; "
@@ -66,7 +71,7 @@ def run_report_command(args: argparse.Namespace) -> int:
     from ..batch.report import batch_report
 
     out = Path(args.out) if args.out else Path(args.store) / "report"
-    written = batch_report(args.store, out)
+    written = batch_report(args.store, out, args.base_digest)
     for path in written:
         print(path)
     return 0
