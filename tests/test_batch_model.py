@@ -166,3 +166,22 @@ def test_recalibrating_in_place_equals_the_calibration_tables(tmp_path, elastici
     assert (a.pinned() == b.pinned()).all()
     assert moved.calibration.parameters["armington_scale"].to_numpy() == pytest.approx(
         fresh.calibration.parameters["armington_scale"].to_numpy(), rel=1e-12)
+
+
+@pytest.mark.skipif(not CHINA_BASE.exists(), reason="China SAM scenario not bundled")
+def test_homotopy_steps_of_a_two_index_parameter_reach_the_model():
+    import yaml
+
+    from cge.batch.worker import ModelRunner, scale_shocks
+
+    runner = ModelRunner(CHINA_BASE, yaml.safe_load(CHINA_BASE.read_text()))
+    bench = runner.base_value("enterprise_payout_rate", None)
+    assert bench and all("," in label for label in bench)   # labels like "HH,ENT"
+    steps = scale_shocks([{"parameter": "enterprise_payout_rate", "index": None, "op": "set",
+                           "value": 0.0}], 0.5, runner.base_value)
+    runner.apply(steps, [], None)      # raised "not an index" before
+    payout = runner.model.component("enterprises.payout_rate")
+    for label, b in bench.items():
+        assert payout[tuple(label.split(","))].value == pytest.approx(b / 2)
+    ok, reason, *_ = runner.solve()
+    assert ok, reason

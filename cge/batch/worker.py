@@ -294,8 +294,11 @@ class ModelRunner:
         self._unshock(self._shocked)
         self._shocked = {path for s in shocks for path in _shocked_paths(s["parameter"])}
         if shocks:
+            from ..results import index_key
+
             self.model.apply_shocks([{"parameter": s["parameter"], s["op"]: s["value"],
-                                      **({"index": s["index"]} if s.get("index") else {})}
+                                      **({"index": index_key(s["index"])}
+                                         if s.get("index") is not None else {})}
                                      for s in shocks])
 
     def to_benchmark(self) -> None:
@@ -316,7 +319,13 @@ class ModelRunner:
         return Levels(self._reported, levels[self._report_at]), self._plan().rows(levels)
 
     def base_value(self, parameter, index):
+        """Benchmark value of ``parameter[index]``, or ``{label: value}`` over its index.
+
+        Labels are those shocks take (:func:`cge.results.index_key`: ``"HH,ENT"`` for a
+        two-index parameter).
+        """
         from ..model.build import SHOCK_PARAMETERS
+        from ..results import index_key
 
         spec = SHOCK_PARAMETERS[parameter]
         var = self.model.component(spec.component)
@@ -324,8 +333,9 @@ class ModelRunner:
         position = {id(v): i for i, v in enumerate(self.variables)}
         bench = self.benchmark_state
         if index is not None:
-            return bench[position[id(var[index])]] * scale
-        return {(None if k is None else k): bench[position[id(v)]] * scale
+            key = tuple(p.strip() for p in index.split(",")) if "," in index else index
+            return bench[position[id(var[key])]] * scale
+        return {(None if k is None else index_key(k)): bench[position[id(v)]] * scale
                 for k, v in var.items()}
 
     def state(self) -> np.ndarray:
