@@ -69,3 +69,17 @@ def test_checks_pass_on_random_standard_sams(seed, n, households):
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 12))
 def test_checks_pass_on_random_stdcge_sams(seed, n):
     _assert_all_pass(CGEModel(synthetic_sam(n, seed, kind="stdcge"), "stdcge"))
+
+
+@pytest.mark.parametrize("check", ["walras", "gdp_identity"])
+def test_a_check_on_an_unsolved_model_leaves_it_unsolved(check):
+    import numpy as np
+
+    from cge import diagnostics
+
+    model = CGEModel(synthetic_sam(3, 1), "standard")
+    model.apply_shocks([{"parameter": "import_tariff_rate", "set": 0}])
+    before = model.variable_index.values()
+    assert getattr(diagnostics, check)(model)
+    assert model.last_stats is None
+    np.testing.assert_array_equal(model.variable_index.values(), before)
