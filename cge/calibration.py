@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, Problem, SAMError
+from .errors import ConfigError, Problem, SAMError, unknown_keys
 from .sam.core import SAM
 from .sam.roles import TAX_ROLES, is_labour
 
@@ -107,7 +107,6 @@ class Calibration:
     cells: pd.DataFrame
     scale: float
     options: Options | None = None
-    _frozen: bool = field(default=True, repr=False)
 
     @property
     def tables(self) -> dict[str, Any]:
@@ -248,11 +247,9 @@ class Options:
         if isinstance(value, Options):
             return value
         value = dict(value or {})
-        unknown = [k for k in value if k not in OPTIONS]
+        unknown = unknown_keys(value, OPTIONS, "options", "option key")
         if unknown:
-            raise ConfigError("invalid model options", [
-                Problem("unknown_key", f"options.{k}", "unknown option key",
-                        f"allowed keys: {', '.join(OPTIONS)}") for k in unknown])
+            raise ConfigError("invalid model options", unknown)
         return cls(**{k: str(v) for k, v in value.items()})
 
 

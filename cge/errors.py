@@ -60,3 +60,13 @@ class ConfigError(CGEError):
 
 class SolveError(CGEError):
     """The solver did not reach a solution that meets the tolerances."""
+
+
+def unknown_keys(mapping, allowed, where: str, what: str = "key") -> list[Problem]:
+    """A problem for every key of ``mapping`` not in ``allowed``, listing the allowed keys.
+
+    ``where`` prefixes each key (``"closure"`` gives ``closure.labor``); ``what`` names
+    the kind of key in the message (``"closure key"``).
+    """
+    return [Problem("unknown_key", f"{where}.{k}", f"unknown {what}",
+                    f"allowed keys: {', '.join(allowed)}") for k in mapping if k not in allowed]

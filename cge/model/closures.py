@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError, Problem, unknown_keys
 
 #: Allowed options of each closure key (the numeraire also accepts a factor label).
 CLOSURE_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -92,11 +92,9 @@ class Closure:
         if isinstance(value, Closure):
             return value
         value = dict(value or {})
-        unknown = [k for k in value if k not in CLOSURE_OPTIONS]
+        unknown = unknown_keys(value, CLOSURE_OPTIONS, "closure", "closure key")
         if unknown:
-            raise ConfigError("invalid closure", [
-                Problem("unknown_key", f"closure.{k}", "unknown closure key",
-                        f"allowed keys: {', '.join(CLOSURE_OPTIONS)}") for k in unknown])
+            raise ConfigError("invalid closure", unknown)
         merged = {**dict(defaults or {}), **{k: str(v) for k, v in value.items()}}
         return cls(**merged)
 

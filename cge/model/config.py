@@ -45,8 +45,13 @@ class Specification:
     description: str
     government_demand: str      # "budget_shares" | "fixed_real"
     investment_demand: str      # "value_shares" | "fixed_composition"
-    elasticity_keys: tuple[str, ...]
     default_closure: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def elasticity_keys(self) -> tuple[str, ...]:
+        """The elasticities this specification accepts (:data:`ELASTICITY_KEYS`, the one
+        registry, which the calibration checks against)."""
+        return ELASTICITY_KEYS[self.name]
 
 
 SPECIFICATIONS: dict[str, Specification] = {
@@ -55,7 +60,6 @@ SPECIFICATIONS: dict[str, Specification] = {
         "the textbook standard CGE model of Hosoe, Gasawa and Hashimoto (GAMS library stdcge)",
         government_demand="budget_shares",
         investment_demand="value_shares",
-        elasticity_keys=ELASTICITY_KEYS["stdcge"],
         default_closure={"savings_investment": "savings_driven",
                          "external": "flexible_exchange_rate",
                          "government": "flexible_saving", "labour": "full_employment",
@@ -67,7 +71,6 @@ SPECIFICATIONS: dict[str, Specification] = {
         "transfers and every tax role",
         government_demand="fixed_real",
         investment_demand="fixed_composition",
-        elasticity_keys=ELASTICITY_KEYS["standard"],
         default_closure={"savings_investment": "savings_driven",
                          "external": "flexible_exchange_rate",
                          "government": "flexible_saving", "labour": "full_employment",
