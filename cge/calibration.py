@@ -647,6 +647,27 @@ def trade_share_arrays(m0, e0, d0, q0, z0, tm, te, sigma, psi) -> dict[str, np.n
             "xie": xie, "xid": xid, "theta": theta}
 
 
+#: The CES exponent stored for a Cobb-Douglas nest (elasticity one), where no equation
+#: reads it: any value away from zero would do.
+UNUSED_RHO = 0.5
+
+
+def ces_exponent(sigma: np.ndarray) -> np.ndarray:
+    """:math:`\\rho = (\\sigma - 1)/\\sigma`, and :data:`UNUSED_RHO` where :math:`\\sigma = 1`."""
+    sigma = np.asarray(sigma, dtype=float)
+    cd = sigma == 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(cd, UNUSED_RHO, (sigma - 1) / np.where(cd, 1.0, sigma))
+
+
+def cet_output(acc: Accounts, bench: Mapping[str, Any], params: Mapping[str, Any]) -> pd.Series:
+    """The output a commodity's CET transforms, by commodity: the activity's output
+    :math:`Z_a` for a commodity of the diagonal part of the make matrix, the commodity
+    output (value at producer prices) otherwise."""
+    z = bench["output"].rename(index=acc.commodity_of).reindex(list(acc.commodities))
+    return z.fillna(params["commodity_output"])
+
+
 def value_added_arrays(f: np.ndarray, y: np.ndarray, s: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray]:
     """Value-added shares (factor x activity) and scales (by activity).
@@ -657,7 +678,7 @@ def value_added_arrays(f: np.ndarray, y: np.ndarray, s: np.ndarray
     """
     used = f > 0
     cd = s == 1.0
-    rho = np.where(cd, 1.0, (s - 1) / np.where(cd, 1.0, s))
+    rho = ces_exponent(s)
     with np.errstate(divide="ignore", invalid="ignore"):
         weight = np.where(used, np.where(cd, f, f ** (1 - rho)), 0.0)
         delta = weight / weight.sum(axis=0)
@@ -671,8 +692,8 @@ def top_nest_arrays(y: np.ndarray, n: np.ndarray, z: np.ndarray, s: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Top-nest value-added shares and scales (see :func:`_top_nest`)."""
     cd = s == 1.0
+    rho = ces_exponent(s)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rho = np.where(cd, 1.0, (s - 1) / np.where(cd, 1.0, s))
         wy, wn = y ** (1 - rho), n ** (1 - rho)
         dy = np.where(cd, y / z, wy / (wy + wn))
         ces_scale = z / (dy * y ** rho + (1 - dy) * n ** rho) ** (1 / rho)
@@ -711,10 +732,7 @@ def _elasticity_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapp
     C, A = list(acc.commodities), list(acc.activities)
     M0, E0, D0, Q0 = (bench[k] for k in ("imports", "exports", "domestic_sales",
                                          "composite_supply"))
-    # CET output: the activity's output Z for a commodity of the diagonal part of the
-    # make matrix, the commodity output (value at producer prices) otherwise
-    Z0 = bench["output"].rename(index=acc.commodity_of).reindex(C)
-    Z0 = Z0.fillna(params["commodity_output"])
+    Z0 = cet_output(acc, bench, params)
     tm, te = params["import_tariff_rate"], params["export_tax_rate"]
     sigma = pd.Series(el.by_account("armington", C), dtype=float)
     psi = pd.Series(el.by_account("cet", C), dtype=float)

@@ -356,3 +356,12 @@ def test_checks_pass_on_random_sams_with_every_option(seed, n, demand, top, clos
     _assert_checks_pass(CGEModel(synthetic_sam(n, seed, households=2), "standard",
                                  closure=closure, elasticities=elasticities,
                                  options={"household_demand": demand}))
+
+
+@pytest.mark.parametrize("options", [None, {"household_demand": "les"}])
+def test_elasticities_that_change_a_functional_form_are_refused(options):
+    model = CGEModel(synthetic_sam(3, 2), "standard", options=options)
+    with pytest.raises(ConfigError, match="Cobb-Douglas"):
+        model.set_elasticities({"value_added": 0.5})
+    with pytest.raises(ConfigError, match="top nest"):
+        model.set_elasticities({"top": 0.5})

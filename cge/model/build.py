@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..calibration import Calibration, calibrate
+from ..calibration import Calibration, calibrate, ces_exponent, cet_output
 from ..errors import ConfigError, Problem
 from ..sam.core import SAM
 from .closures import Closure
@@ -98,7 +98,7 @@ def model_data(cal: Calibration) -> SimpleNamespace:
         AT=AT, bundle_of=bundle_of, N0=sc(pr["intermediate_bundle"]),
         top_sigma=plain(pr["top_elasticity"]), top_share=plain(pr["top_value_added_share"]),
         top_scale=plain(pr["top_scale"]),
-        top_rho={a: (v - 1) / v if v != 1 else 0.5 for a, v in pr["top_elasticity"].items()},
+        top_rho=dict(zip(AT, ces_exponent(pr["top_elasticity"].to_numpy()).tolist(), strict=True)),
         top_cobb_douglas={a: bool(v == 1.0) for a, v in pr["top_elasticity"].items()},
         activity_of=dict(acc.activity_of), commodity_of=dict(acc.commodity_of),
         ay=plain(pr["value_added_coefficient"]),
@@ -109,7 +109,8 @@ def model_data(cal: Calibration) -> SimpleNamespace:
         va_share=_pairs(pr["value_added_share"], FA),
         va_scale=plain(pr["value_added_scale"]),
         va_sigma=plain(sigma_va),
-        va_rho={a: (v - 1) / v if v != 1 else 0.5 for a, v in sigma_va.items()},
+        va_rho=dict(zip(sigma_va.index, ces_exponent(sigma_va.to_numpy()).tolist(),
+                        strict=True)),
         cobb_douglas={a: bool(v == 1.0) for a, v in sigma_va.items()},
         CP=CP, CX=CX, JA=[a for a in A if a not in acc.commodity_of],
         make=list(acc.make), joint_make=joint_make,
@@ -465,16 +466,10 @@ class CGEModel:
         self._data_stale = True
 
     def _set_elasticities_from_tables(self, elasticities: Mapping[str, Any]) -> None:
+        """The full recalibration through the tables (LES demand); the functional forms
+        were checked by :meth:`Recalibration.loads`."""
         new = self.calibration.with_elasticities(elasticities)
-        old_cd = self._data.cobb_douglas
         fresh = model_data(new)
-        switched = [a for a in fresh.A if fresh.cobb_douglas[a] != old_cd[a]]
-        if fresh.AT != self._data.AT or fresh.top_cobb_douglas != self._data.top_cobb_douglas:
-            raise ConfigError(TOP_SWITCH)
-        if switched:
-            raise ConfigError(f"{VA_SWITCH} (activities {switched})")
-        if fresh.finite_export_demand != self._data.finite_export_demand:
-            raise ConfigError(EXPORT_DEMAND_SWITCH)
         loads = {
             "production.va_share": fresh.va_share, "production.va_scale": fresh.va_scale,
             "production.va_rho": fresh.va_rho, "production.va_sigma": fresh.va_sigma,
@@ -611,8 +606,7 @@ class Recalibration:
         acc, bm, pr = cal.accounts, cal.benchmark, cal.parameters
         self.spec = model.spec
         self.C, self.A = C, A = list(acc.commodities), list(acc.activities)
-        z_cet = bm["output"].rename(index=acc.commodity_of).reindex(C)
-        z_cet = z_cet.fillna(pr["commodity_output"])
+        z_cet = cet_output(acc, bm, pr)
         self.trade = tuple(x.reindex(C).to_numpy(dtype=float) for x in (
             bm["imports"], bm["exports"], bm["domestic_sales"], bm["composite_supply"], z_cet,
             pr["import_tariff_rate"], pr["export_tax_rate"]))
@@ -650,13 +644,13 @@ class Recalibration:
     def loads(self, el) -> dict[str, np.ndarray] | None:
         """New values by dotted path (``None`` under LES demand, which needs the tables).
 
+        Checked first, on every path: the elasticities keep the model's functional forms.
+
         Raises :class:`~cge.errors.ConfigError` when the elasticities would change the
         model's equations (Cobb-Douglas against CES, finite against infinite export demand).
         """
         from ..calibration import top_nest_arrays, trade_share_arrays, value_added_arrays
 
-        if self.les:
-            return None
         C, A = self.C, self.A
 
         def values(key, labels):
@@ -680,6 +674,8 @@ class Recalibration:
         finite = [c for c, x in zip(C, ed, strict=True) if c in self.CE and np.isfinite(x)]
         if finite != self.finite:
             raise ConfigError(EXPORT_DEMAND_SWITCH)
+        if self.les:
+            return None
 
         t = trade_share_arrays(*self.trade, values("armington", C), values("cet", C))
         by_c = {"trade.armington_exponent": t["eta"], "trade.armington_import_share": t["deltam"],
@@ -688,9 +684,7 @@ class Recalibration:
                 "trade.cet_export_share": t["xie"], "trade.cet_domestic_share": t["xid"],
                 "trade.cet_scale": t["theta"], "trade.export_demand_elasticity": ed}
         delta, va_scale = value_added_arrays(self.factor_demand, self.value_added, sigma_va)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            va_rho = np.where(sigma_va == 1.0, 0.5, (sigma_va - 1) / sigma_va)
-            top_rho = np.where(top == 1.0, 0.5, (top - 1) / top)
+        va_rho, top_rho = ces_exponent(sigma_va), ces_exponent(top)
         top_share, top_scale = np.full(len(A), np.nan), np.full(len(A), np.nan)
         if at:
             top_share[at], top_scale[at] = top_nest_arrays(
