@@ -96,27 +96,50 @@ def test_an_infeasible_scenario_is_recorded_failed_and_the_rest_solve(tmp_path):
 CHINA_BASE = SCENARIOS / "china_2018_export_sensitivity_base.yaml"
 
 
+def _synthetic_base(tmp_path: Path) -> dict:
+    """A standard-model base on a synthetic SAM with an export tax (ETAX)."""
+    from cge.sam.io import write_sam
+    from cge.sam.synthetic import synthetic_sam
+
+    write_sam(synthetic_sam(3, seed=2), tmp_path / "synthetic.csv")
+    return {"name": "synthetic", "sam": str(tmp_path / "synthetic.csv"), "model": "standard",
+            "elasticities": {"armington": 2, "cet": 2},
+            "shocks": [{"parameter": "world_export_price", "multiply": 0.95}]}
+
+
 @pytest.mark.skipif(not CHINA_BASE.exists(), reason="China SAM scenario not bundled")
-@pytest.mark.parametrize("closure", [None, {"labour": "fixed_real_wage"}])
-def test_batch_indicators_equal_those_of_cge_run(tmp_path, closure):
+@pytest.mark.parametrize("source, closure, shocks", [
+    ("china", None, [{"parameter": "world_import_price", "multiply": 1.05}]),
+    ("china", {"labour": "fixed_real_wage"},
+     [{"parameter": "world_import_price", "multiply": 1.05}]),
+    # world demand for primary exports rises while the rest falls: mixed signs of dE
+    ("china", None, [{"parameter": "export_demand", "index": "C_PRI", "multiply": 1.3}]),
+    # an export tax: output is valued at producers' base prices D + pe0 E
+    ("synthetic", None, [{"parameter": "export_tax_rate", "index": "C001", "set": 0.0}]),
+], ids=["china", "china-fixed-real-wage", "china-exports-rise", "synthetic-export-tax"])
+def test_batch_indicators_equal_those_of_cge_run(tmp_path, source, closure, shocks):
     """Every indicator a batch stores for a scenario is what `cge run` reports for it."""
     from cge.indicators import indicator_frame
     from cge.runs import run_scenario
 
-    base = yaml.safe_load(CHINA_BASE.read_text())
-    base["sam"] = str((CHINA_BASE.parent / base["sam"]).resolve())
+    if source == "china":
+        base = yaml.safe_load(CHINA_BASE.read_text())
+        base["sam"] = str((CHINA_BASE.parent / base["sam"]).resolve())
+        elasticities = {"armington": 1.5, "cet": 3.0, "export_demand": 4}
+    else:
+        base = _synthetic_base(tmp_path)
+        elasticities = {"armington": 1.5, "cet": 3.0}
     if closure:
         base["closure"] = closure
     base_file = tmp_path / "base.yaml"
     base_file.write_text(yaml.safe_dump(base))
     # the batch's model is built at the base elasticities, then recalibrated in place
-    elasticities = {"armington": 1.5, "cet": 3.0, "export_demand": 4}
     batch_file = tmp_path / "batch.yaml"
     batch_file.write_text(yaml.safe_dump({"base": str(base_file), "scenarios": [
         {"name": "warm-up", "elasticities": [{"elasticity": "armington", "value": 3.0}]},
         {"name": "other elasticities", "elasticities": [
             {"elasticity": k, "value": v} for k, v in elasticities.items()],
-         "shocks": [{"parameter": "world_import_price", "multiply": 1.05}]}]}))
+         "shocks": shocks}]}))
     batch = read_batch(batch_file)
     summary = run_batch(batch, tmp_path / "store", workers=1, progress=False)
     assert summary.solved == 2
@@ -125,13 +148,16 @@ def test_batch_indicators_equal_those_of_cge_run(tmp_path, closure):
     stored = stored[stored.scenario_id == sid].set_index(["indicator", "idx"])
 
     run_file = tmp_path / "run.yaml"
-    run_file.write_text(yaml.safe_dump({**base, "elasticities": elasticities, "shocks": [
-        *base["shocks"], {"parameter": "world_import_price", "multiply": 1.05}]}))
+    run_file.write_text(yaml.safe_dump({**base, "elasticities": elasticities,
+                                        "shocks": [*base["shocks"], *shocks]}))
     expected = indicator_frame(run_scenario(run_file, solver="persistent").indicators)
     expected = expected.rename(columns={"index": "idx"}).set_index(["indicator", "idx"])
     assert set(stored.index) == set(expected.index)
     if closure:
         assert "employment" in expected.index.get_level_values(0)
+    export_change = expected.loc["export_change", "value"].drop("total").astype(float)
+    if "rise" in str(shocks) or source == "synthetic":
+        assert (export_change > 0).any()   # the case this parameter is here for
     for column in ("base", "counterfactual", "value"):
         got = stored.loc[expected.index, column].astype(float).to_numpy()
         want = expected[column].astype(float).to_numpy()

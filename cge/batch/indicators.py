@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from ..indicators import EXPORT_CHANGE_FLOOR
+from ..indicators import sector_arrays
 
 #: Volumes by commodity the sector indicators read (result name -> model path).
 _VOLUMES = {"exports": "trade.exports", "imports": "trade.imports",
@@ -109,12 +109,16 @@ class IndicatorPlan:
                                          for f, a in demand if f == self.labour], dtype=int)
         self.base = np.asarray(base, dtype=float)
         self._base_volumes = self._volume_table(self.base)
+        #: producers' base price of exports p^e_0c (one where a commodity is not exported)
+        self._export_price = np.ones(len(self.commodities))
+        if "trade.price_export" in layout.slices:
+            for key in layout.keys["trade.price_export"]:
+                self._export_price[row_of[key]] = self.base[at("trade.price_export", key)]
 
     # -- pieces ------------------------------------------------------------------------
     def _volume_table(self, x: np.ndarray) -> dict[str, np.ndarray]:
         v = (self._volumes @ x).reshape(len(_VOLUMES), -1)
         t = dict(zip(_VOLUMES, v, strict=True))
-        t["output"] = t["domestic_sales"] + t["exports"]
         t["final_demand"] = (t["household_consumption"] + t["government_consumption"]
                              + t["investment_demand"])
         return t
@@ -130,28 +134,18 @@ class IndicatorPlan:
         v0, v1 = self._base_volumes, self._volume_table(x1)
         C = self.commodities
         out: list[tuple] = []
-        d_exports = v1["exports"] - v0["exports"]
-        d_domestic = v1["domestic_sales"] - v0["domestic_sales"]
-        floor = EXPORT_CHANGE_FLOOR * max(1.0, float(v0["exports"].sum()))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(np.abs(d_exports) > floor, d_domestic / -d_exports, np.nan)
-        total_dx, total_dd = float(d_exports.sum()), float(d_domestic.sum())
-        total_ratio = total_dd / -total_dx if abs(total_dx) > floor else math.nan
-        out += [("absorption_ratio", c, None, None, _num(r)) for c, r in zip(C, ratio, strict=True)]
-        out.append(("absorption_ratio", "total", None, None, _num(total_ratio)))
-        out += [("export_change", c, None, None, _num(x)) for c, x in zip(C, d_exports, strict=True)]
-        out.append(("export_change", "total", None, None, _num(total_dx)))
-        imbalance, gap = [], []
-        for v in (v0, v1):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                imbalance.append(np.where(v["output"] != 0,
-                                          (v["exports"] - v["imports"]) / v["output"], np.nan))
-            gap.append(v["output"] / v["output"].sum()
-                       - v["final_demand"] / v["final_demand"].sum())
-        out += [("sectoral_imbalance", c, _num(b), _num(x), None)
-                for c, b, x in zip(C, *imbalance, strict=True)]
-        out += [("structural_gap", c, _num(b), _num(x), None)
-                for c, b, x in zip(C, *gap, strict=True)]
+        s = sector_arrays(v0, v1, self._export_price)
+        out += [("absorption_ratio", c, None, None, _num(r))
+                for c, r in zip(C, s["absorption_ratio"][:-1], strict=True)]
+        out.append(("absorption_ratio", "total", None, None, _num(s["absorption_ratio"][-1])))
+        out += [("export_change", c, None, None, _num(x))
+                for c, x in zip(C, s["exports_change"][:-1], strict=True)]
+        out.append(("export_change", "total", None, None, _num(s["exports_change"][-1])))
+        out += [("sectoral_imbalance", c, _num(b), _num(x), None) for c, b, x in zip(
+            C, s["imbalance_base"][:-1], s["imbalance_counterfactual"][:-1], strict=True)]
+        out += [("structural_gap", c, _num(b), _num(x), None) for c, b, x in zip(
+            C, s["structural_gap_base"][:-1], s["structural_gap_counterfactual"][:-1],
+            strict=True)]
         gdp = [float((v["final_demand"] + v["exports"] - v["imports"]).sum()) for v in (v0, v1)]
         out.append(("real_gdp", "_", None, None, _pct(*gdp)))
         out.append(("gdp", "_", _num(gdp[0]), _num(gdp[1]), None))
