@@ -270,14 +270,14 @@ class ModelRunner:
         stats = self._solve_stats()
         if not stats.ok:
             raise SolveError(f"{base_path}: the benchmark does not solve ({stats.message})")
-        self.base_solution = model.solve(solver="persistent")
         self.base_vector = self._levels()
         #: ``(variable, index, base)`` of every reported level: one object, pickled once a chunk
         self._reported = tuple(zip(names, labels, self.base_vector[self._report_at].tolist(),
                                    strict=True))
         self.benchmark_state = self.state()
         self._plans: dict[str, object] = {}
-        self._les = bool(model._data.les)
+        options = model.calibration.options
+        self._les = options is not None and options.household_demand == "les"
 
     # -- the runner interface -------------------------------------------------------
     def apply(self, shocks, elasticities, closure) -> None:
@@ -330,13 +330,14 @@ class ModelRunner:
         spec = SHOCK_PARAMETERS[parameter]
         var = self.model.component(spec.component)
         scale = self.model.scale if spec.quantity else 1.0
-        position = {id(v): i for i, v in enumerate(self.variables)}
-        bench = self.benchmark_state
+        positions = self.model.variable_index.positions
         if index is not None:
             key = tuple(p.strip() for p in index.split(",")) if "," in index else index
-            return bench[position[id(var[key])]] * scale
-        return {(None if k is None else index_key(k)): bench[position[id(v)]] * scale
-                for k, v in var.items()}
+            return float(self.benchmark_state[positions([var[key]])[0]]) * scale
+        keys = list(var.keys())
+        values = self.benchmark_state[positions(var[k] for k in keys)] * scale
+        return {(None if k is None else index_key(k)): float(x)
+                for k, x in zip(keys, values, strict=True)}
 
     def state(self) -> np.ndarray:
         return np.fromiter((v.value for v in self.variables), float, len(self.variables))
