@@ -289,6 +289,20 @@ def test_a_store_refuses_another_base_unless_appended(tmp_path, capsys):
     assert main(["batch-report", str(store), "--base-digest", a.base_digest]) == 0
 
 
+def test_json_summary_never_overwrites_the_batch_file_without_force(tmp_path, capsys):
+    from cge.cli import main
+
+    path = _write(tmp_path, GRID)
+    text = path.read_text()
+    run = ["--store", str(tmp_path / "store"), "--workers", "1", "--no-progress",
+           "--runner", RUNNER]
+    assert main(["batch", str(path), *run, "--json", str(path)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert path.read_text() == text and not (tmp_path / "store").exists()
+    assert main(["batch", str(path), *run, "--json", str(tmp_path / "out" / "s.json")]) == 0
+    assert json.loads((tmp_path / "out" / "s.json").read_text())["solved"] == 20
+
+
 def test_an_infeasible_scenario_fails_alone_and_a_far_one_succeeds_in_steps(tmp_path):
     batch = read_batch(_write(tmp_path, {"grid": [
         {"parameter": "p", "index": "B", "multiply": [-1.0, 0.9, 1.1, 20.0]}]}))

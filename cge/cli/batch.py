@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--chunk-size", type=int, metavar="K",
                    help="scenarios per task (default: chosen from the batch size)")
     p.add_argument("--json", metavar="SUMMARY.json", help="also write the summary as JSON")
+    p.add_argument("--force", action="store_true",
+                   help="let --json overwrite an input file (the batch file)")
     p.add_argument("--append", action="store_true",
                    help="add to a --store holding another base scenario's batch (kept apart "
                         "by base digest) instead of refusing")
@@ -46,10 +48,13 @@ def run_batch_command(args: argparse.Namespace) -> int:
     from ..batch import read_batch, run_batch
     from ..batch.worker import MODEL_RUNNER
     from ..errors import ConfigError
+    from ._paths import output_path
 
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers {args.workers}: give at least one worker")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    json_path = (output_path(args.json, [args.batch], "--json", args.force)
+                 if args.json else None)   # refused before anything runs
     batch = read_batch(args.batch)
     summary = run_batch(batch, args.store, workers=args.workers, scheduler=args.scheduler,
                         runner=args.runner or MODEL_RUNNER, chunk_size=args.chunk_size,
@@ -62,8 +67,8 @@ def run_batch_command(args: argparse.Namespace) -> int:
         print("first failures (all in the store's scenarios table, column reason):")
         for name, reason in summary.failures:
             print(f"  {name}: {reason}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    if json_path is not None:
+        json_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return 0 if data["failed"] == 0 else 1
 
 
