@@ -446,15 +446,14 @@ def _flow_rules(acc: Accounts) -> list[tuple[tuple[str, ...], tuple[str, ...], s
 def _cell_flows(sam: SAM, acc: Accounts) -> pd.DataFrame:
     """Each non-zero cell with its flow; cells the model cannot represent are errors."""
     m = sam.matrix
-    flow = pd.DataFrame("", index=m.index, columns=m.columns, dtype=object)
-    for receivers, payers, name in _flow_rules(acc):
+    flow = np.full(m.shape, "", dtype=object)
+    for receivers, payers, name in _flow_rules(acc):  # later rules win, as listed
         if receivers and payers:
-            flow.loc[list(receivers), list(payers)] = name
+            flow[np.ix_(m.index.get_indexer(receivers), m.columns.get_indexer(payers))] = name
     values = m.to_numpy()
     rows, cols = np.nonzero(values)
     table = pd.DataFrame({"receiver": m.index[rows], "payer": m.columns[cols],
-                          "value": values[rows, cols],
-                          "flow": flow.to_numpy()[rows, cols]})
+                          "value": values[rows, cols], "flow": flow[rows, cols]})
     bad = table[table["flow"] == ""]
     if not bad.empty:
         raise ConfigError(
