@@ -56,15 +56,19 @@ EXPORT_CHANGE_FLOOR = 1e-9
 
 
 # -- building blocks ----------------------------------------------------------------------
-def _by_commodity(sol, name: str, commodities: pd.Index) -> pd.Series:
-    """A commodity-indexed variable, zero where the SAM has no such flow."""
+def _by_commodity(sol, name: str, commodities: pd.Index) -> np.ndarray:
+    """A commodity-indexed variable in the order of ``commodities``, zero where the SAM
+    has no such flow (household consumption summed over households)."""
     try:
-        s = sol.table(name)
+        s = sol._levels(name)
     except KeyError:
-        return pd.Series(0.0, index=commodities)
+        return np.zeros(len(commodities))
+    values = s.to_numpy(dtype=float)
     if s.index.nlevels == 2:  # household consumption (c, h)
-        s = s.groupby(level=0).sum()
-    return s.reindex(commodities, fill_value=0.0).astype(float)
+        at = commodities.get_indexer(s.index.get_level_values(0))
+        return np.bincount(at[at >= 0], weights=values[at >= 0], minlength=len(commodities))
+    at = s.index.get_indexer(commodities)
+    return np.where(at >= 0, values[at], 0.0)
 
 
 def volumes(sol, export_price: pd.Series | None = None) -> pd.DataFrame:
@@ -74,16 +78,17 @@ def volumes(sol, export_price: pd.Series | None = None) -> pd.DataFrame:
     with ``export_price`` :math:`p^e_c` (default: the solution's own producer export
     price, :math:`1 - t^e_c` in the benchmark).
     """
-    commodities = pd.Index(sol.table("composite_supply").index, name="commodity")
-    t = pd.DataFrame({name: _by_commodity(sol, name, commodities) for name in (
+    commodities = pd.Index(sol._levels("composite_supply").index, name="commodity")
+    t = {name: _by_commodity(sol, name, commodities) for name in (
         "exports", "imports", "domestic_sales", "household_consumption",
-        "government_consumption", "investment_demand")})
+        "government_consumption", "investment_demand")}
     if export_price is None:
         export_price = producer_export_price(sol)
-    t["output"] = t["domestic_sales"] + export_price.reindex(commodities) * t["exports"]
-    t["final_demand"] = t[["household_consumption", "government_consumption",
-                           "investment_demand"]].sum(axis=1)
-    return t
+    pe = export_price.reindex(commodities).to_numpy(dtype=float)
+    t["output"] = t["domestic_sales"] + pe * t["exports"]
+    t["final_demand"] = (t["household_consumption"] + t["government_consumption"]
+                         + t["investment_demand"])
+    return pd.DataFrame(t, index=commodities)
 
 
 def producer_export_price(sol) -> pd.Series:
@@ -91,7 +96,7 @@ def producer_export_price(sol) -> pd.Series:
 
     One where the commodity is not exported (the flow is zero, so the price does not matter).
     """
-    commodities = pd.Index(sol.table("composite_supply").index, name="commodity")
+    commodities = pd.Index(sol._levels("composite_supply").index, name="commodity")
     try:
         price = sol.table("price_export")
     except KeyError:
@@ -101,8 +106,7 @@ def producer_export_price(sol) -> pd.Series:
 
 def real_gdp(sol) -> float:
     """GDP at base prices (expenditure side): final demand plus exports minus imports."""
-    v = volumes(sol)
-    return float((v["final_demand"] + v["exports"] - v["imports"]).sum())
+    return _gdp(volumes(sol))
 
 
 def _trade_balance(sol) -> float:
@@ -195,25 +199,34 @@ def sector_indicators(base, cf) -> pd.DataFrame:
     :math:`X_c = D_c + p^e_{0c} E_c`.
     """
     pe = producer_export_price(base)
-    v0, v1 = volumes(base, pe), volumes(cf, pe)
+    return _sector_table(volumes(base, pe), volumes(cf, pe), pe)
+
+
+def _sector_table(v0: pd.DataFrame, v1: pd.DataFrame, pe: pd.Series) -> pd.DataFrame:
     columns = sector_arrays(v0, v1, pe.to_numpy())
     return pd.DataFrame(columns, index=pd.Index([*v0.index, "total"], name="commodity"))
 
 
-def macro_indicators(base, cf, model=None, ev: pd.Series | None = None) -> pd.DataFrame:
+def _gdp(v: pd.DataFrame) -> float:
+    return float((v["final_demand"] + v["exports"] - v["imports"]).sum())
+
+
+def macro_indicators(base, cf, model=None, ev: pd.Series | None = None,
+                     gdp: tuple[float, float] | None = None) -> pd.DataFrame:
     """Economy-wide indicators: ``base``, ``counterfactual``, ``change`` and ``percent``.
 
     Rows: ``real_gdp``, ``real_household_consumption`` (total and ``[h]`` by household),
     ``equivalent_variation`` (total and by household; base 0), ``real_wage``,
     ``real_exchange_rate``, ``trade_balance``, ``government_saving``, ``unemployment``
     and ``unemployment_rate`` (percent of the labour force) where labour can be unemployed.
-    ``ev`` is the equivalent variation by household when already computed
+    ``ev`` is the equivalent variation by household and ``gdp`` the base and
+    counterfactual real GDP (:func:`real_gdp`), when already computed
     (:func:`cge.results.equivalent_variation`).
     """
     from .results import equivalent_variation
 
     rows: dict[str, tuple[float, float]] = {}
-    rows["real_gdp"] = (real_gdp(base), real_gdp(cf))
+    rows["real_gdp"] = gdp if gdp is not None else (real_gdp(base), real_gdp(cf))
     c0 = base.table("household_consumption").groupby(level=1).sum()
     c1 = cf.table("household_consumption").groupby(level=1).sum()
     rows["real_household_consumption"] = (float(c0.sum()), float(c1.sum()))
@@ -293,8 +306,10 @@ def indicators(base, cf, model=None, ev: pd.Series | None = None) -> dict[str, A
         (total, SAM units) and ``equivalent_variation_by_household``; ``trade_balance``
         and ``government_saving`` ``{"base": x, "counterfactual": y}``; ``gdp`` (levels).
     """
-    sectors = sector_indicators(base, cf)
-    macro = macro_indicators(base, cf, model, ev)
+    pe = producer_export_price(base)
+    v0, v1 = volumes(base, pe), volumes(cf, pe)   # real GDP does not depend on pe
+    sectors = _sector_table(v0, v1, pe)
+    macro = macro_indicators(base, cf, model, ev, gdp=(_gdp(v0), _gdp(v1)))
     out: dict[str, Any] = {
         "absorption_ratio": {str(c): _num(r) for c, r in sectors["absorption_ratio"].items()},
         "export_change": {str(c): _num(x) for c, x in sectors["exports_change"].items()},

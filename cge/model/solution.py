@@ -87,16 +87,20 @@ class Solution:
 
     def table(self, name: str) -> pd.Series:
         """One variable by result name (``"output"``) or Pyomo path (``"trade.imports"``)."""
+        return self._levels(name).rename(name)
+
+    def value(self, name: str, index: Any = "_") -> float:
+        """One level, e.g. ``solution.value("output", "BRD")``."""
+        return float(self._levels(name)[index])
+
+    def _levels(self, name: str) -> pd.Series:
+        """The stored table of a variable (shared, not to be modified)."""
         path = RESULT_VARIABLES.get(name, name)
         if path not in self.values:
             known = [k for k, p in RESULT_VARIABLES.items() if p in self.values]
             raise KeyError(f"no variable {name!r} in this solution; result names: "
                            f"{', '.join(known)} (or a Pyomo path such as 'trade.imports')")
-        return self.values[path].rename(name)
-
-    def value(self, name: str, index: Any = "_") -> float:
-        """One level, e.g. ``solution.value("output", "BRD")``."""
-        return float(self.table(name)[index])
+        return self.values[path]
 
     def to_frame(self) -> pd.DataFrame:
         """Every result variable in long format: ``variable``, ``index``, ``value``."""
