@@ -190,6 +190,12 @@ def test_recalibrating_in_place_equals_the_calibration_tables(tmp_path, elastici
     assert a.layout.paths == b.layout.paths
     assert a.values() == pytest.approx(b.values(), rel=1e-12, nan_ok=True)
     assert (a.pinned() == b.pinned()).all()
+    # the benchmark a scenario's unshocked parameters return to follows the recalibration
+    for path in a.layout.paths:
+        assert moved.benchmark_levels[path] == pytest.approx(
+            fresh.benchmark_levels[path], rel=1e-12, nan_ok=True), path
+    with pytest.raises(ValueError, match="read-only"):
+        moved.benchmark_levels["trade.armington_scale"][0] = 1.0
     assert moved.calibration.parameters["armington_scale"].to_numpy() == pytest.approx(
         fresh.calibration.parameters["armington_scale"].to_numpy(), rel=1e-12)
 
@@ -211,3 +217,17 @@ def test_homotopy_steps_of_a_two_index_parameter_reach_the_model():
         assert payout[tuple(label.split(","))].value == pytest.approx(b / 2)
     ok, reason, *_ = runner.solve()
     assert ok, reason
+
+
+def test_solve_stats_records_the_last_solve_without_raising():
+    """The batch's fast solve: statistics kept on the model, failures reported, not raised."""
+    from cge.scenario import Scenario
+
+    model = Scenario.from_yaml(TARIFF).build()
+    assert model.options.household_demand == "cobb_douglas"
+    stats = model.solve_stats()
+    assert stats.ok and stats.solver == "persistent" and model.last_stats is stats
+    model.apply_shocks([{"parameter": "import_tariff_rate", "set": 0}])
+    failed = model.solve_stats(max_iter=1)
+    assert not failed.ok and model.last_stats is failed
+    assert model.solve_stats().ok

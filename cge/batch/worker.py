@@ -267,7 +267,7 @@ class ModelRunner:
         self._report_at = np.array(positions, dtype=np.intp)
         self._shocked: set[str] = set()   # variables the last scenario's shocks moved
         self._free_at: list[int] | None = None
-        stats = self._solve_stats()
+        stats = model.solve_stats("persistent")
         if not stats.ok:
             raise SolveError(f"{base_path}: the benchmark does not solve ({stats.message})")
         self.base_vector = self._levels()
@@ -276,8 +276,7 @@ class ModelRunner:
                                    strict=True))
         self.benchmark_state = self.state()
         self._plans: dict[str, object] = {}
-        options = model.calibration.options
-        self._les = options is not None and options.household_demand == "les"
+        self._les = model.options.household_demand == "les"
 
     # -- the runner interface -------------------------------------------------------
     def apply(self, shocks, elasticities, closure) -> None:
@@ -305,7 +304,7 @@ class ModelRunner:
         self.load_state(self.benchmark_state)
 
     def solve(self):
-        stats = self._solve_stats()
+        stats = self.model.solve_stats("persistent")
         reason = "" if stats.ok else (
             f"{stats.message} after {stats.iterations} iterations, largest scaled residual "
             f"{stats.max_residual:.3g}"
@@ -355,21 +354,13 @@ class ModelRunner:
         """Pinned variables of ``paths`` back to their benchmark values."""
         from ..model.blocks._common import pin
 
-        model = self.model
-        bench = model._benchmark  # noqa: SLF001 (the model's own benchmark snapshot)
-        layout = model.variable_index.layout
+        bench = self.model.benchmark_levels   # follows recalibrated elasticities
+        layout = self.model.variable_index.layout
         for path in paths:
             for v, x in zip(self.variables[layout.slices[path]], bench[path].tolist(),
                             strict=True):
                 if self._is_pinned(v):
                     pin(v, x)
-
-    def _solve_stats(self):
-        from ..solve import solve_model
-
-        stats = solve_model(self.model, solver="persistent", raise_on_failure=False)
-        self.model.last_stats = stats
-        return stats
 
     def _levels(self) -> np.ndarray:
         """Every variable in SAM units."""

@@ -20,17 +20,20 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..calibration import Calibration, calibrate, ces_exponent, cet_output
+from ..calibration import Calibration, Options, calibrate, ces_exponent, cet_output
 from ..errors import ConfigError, Problem
 from ..sam.core import SAM
 from .closures import Closure
 from .config import GAMS_NAMES, get_specification  # noqa: F401 (GAMS_NAMES re-exported)
 from .shocks import SHOCK_PARAMETERS, ShockParameter  # noqa: F401 (re-exported)
 from .solution import RESULT_VARIABLES, Solution  # noqa: F401 (RESULT_VARIABLES re-exported)
+
+if TYPE_CHECKING:
+    from ..solve import SolveStats
 
 log = logging.getLogger("cge")
 
@@ -420,6 +423,21 @@ class CGEModel:
         self._restore(self._benchmark)
 
     @property
+    def benchmark_levels(self) -> Mapping[str, np.ndarray]:
+        """Benchmark level of every variable, by dotted path (model units, read-only).
+
+        Arrays are in the order of ``variable_index.layout.keys[path]``. Pinned
+        parameters recalibrated by :meth:`set_elasticities` read their new values here,
+        as :meth:`reset` restores them.
+        """
+        return BenchmarkLevels(self._benchmark)
+
+    @property
+    def options(self) -> Options:
+        """The functional forms the model was built with (e.g. LES household demand)."""
+        return self._calibration.options or Options()
+
+    @property
     def calibration(self) -> Calibration:
         """The calibration, at the elasticities last set (recomputed when first read)."""
         if self._pending_elasticities is not None:
@@ -572,11 +590,24 @@ class CGEModel:
         Returns a :class:`~cge.model.solution.Solution`; raises :class:`cge.errors.SolveError`
         when IPOPT does not converge to the tolerances.
         """
+        options.setdefault("raise_on_failure", True)
+        stats = self.solve_stats(solver, **options)
+        return Solution.from_model(self, stats)
+
+    def solve_stats(self, solver: str = "persistent", *, raise_on_failure: bool = False,
+                    **options) -> SolveStats:
+        """Solve as :meth:`solve` does, but return only the solver's statistics.
+
+        The fast path for many re-solves: no :class:`~cge.model.solution.Solution` is
+        built, and by default a failure is reported in the statistics (``ok`` false)
+        instead of raised. The statistics are kept as :attr:`last_stats` either way.
+        ``options`` are those of :func:`cge.solve.solve_model`.
+        """
         from ..solve import solve_model
 
-        stats = solve_model(self, solver=solver, **options)
+        stats = solve_model(self, solver=solver, raise_on_failure=raise_on_failure, **options)
         self.last_stats = stats
-        return Solution.from_model(self, stats)
+        return stats
 
     def __repr__(self) -> str:
         c = self.counts()
@@ -698,6 +729,28 @@ class Recalibration:
         if self.va_share_at is not None:
             out["production.va_share"] = delta[self.va_share_at[:, 0], self.va_share_at[:, 1]]
         return out
+
+
+class BenchmarkLevels(Mapping):
+    """Read-only view of a model's benchmark snapshot: dotted path -> levels.
+
+    Follows the snapshot (recalibrated elasticities included); each array is handed
+    out as a read-only view, so the benchmark cannot be changed through it.
+    """
+
+    def __init__(self, snapshot: Mapping[str, np.ndarray]):
+        self._snapshot = snapshot
+
+    def __getitem__(self, path: str) -> np.ndarray:
+        levels = self._snapshot[path].view()
+        levels.flags.writeable = False
+        return levels
+
+    def __iter__(self):
+        return iter(self._snapshot)
+
+    def __len__(self) -> int:
+        return len(self._snapshot)
 
 
 @dataclass(frozen=True)
