@@ -95,6 +95,13 @@ class ToyRunner:
         self.x = dict(state)
 
 
+class UnbuildableRunner(ToyRunner):
+    """A runner whose model does not build, as with a broken base scenario."""
+
+    def __init__(self, base_path, base):
+        raise ConfigError(f"{Path(base_path).name}: closure.labor: unknown closure key")
+
+
 def _write(tmp_path: Path, batch: dict, base: dict | None = None) -> Path:
     base = base or {"name": "toy", "elasticities": {"sigma": 2.0},
                     "shocks": [{"parameter": "p", "index": "A", "multiply": 1.1}]}
@@ -344,6 +351,33 @@ def test_a_worker_that_dies_has_its_scenarios_retried(tmp_path):
     assert (tmp_path / "crashed").exists()
     assert (summary.solved, summary.failed) == (31, 0)
     assert sorted(i for i, _ in _stored(tmp_path / "store")) == sorted(s["id"] for s in batch)
+
+
+def test_a_model_that_does_not_build_stops_the_batch_with_its_cause(tmp_path):
+    """No rounds of 'worker process died': exit 2 at once, naming the build error."""
+    path = _write(tmp_path, GRID)
+    start = time.perf_counter()
+    done = subprocess.run([str(Path(sys.executable).parent / "cge"), "batch", str(path),
+                           "--store", str(tmp_path / "store"), "--workers", "2",
+                           "--chunk-size", "2", "--no-progress",
+                           "--runner", "test_batch_machinery:UnbuildableRunner"],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(HERE)})
+    assert done.returncode == 2, done.stderr
+    assert "base.yaml: closure.labor: unknown closure key" in done.stderr
+    assert "does not build" in done.stderr
+    assert "Traceback" not in done.stderr and "died" not in done.stderr
+    assert _stored(tmp_path / "store") == []   # nothing recorded as failed
+    assert time.perf_counter() - start < 30
+
+
+def test_run_batch_raises_the_build_error_of_the_workers(tmp_path):
+    from cge.batch.worker import WorkerStartError
+
+    batch = read_batch(_write(tmp_path, GRID))
+    with pytest.raises(WorkerStartError, match="closure.labor: unknown closure key"):
+        run_batch(batch, tmp_path / "store", workers=1,
+                  runner="test_batch_machinery:UnbuildableRunner", progress=False)
 
 
 @pytest.mark.slow

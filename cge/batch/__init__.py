@@ -10,6 +10,7 @@ from __future__ import annotations
 from .execute import Summary, run_batch
 from .spec import Batch, expand_batch, read_batch, read_scenario_sheet, scenario_id
 from .store import ResultStore, load_results
+from .worker import WorkerStartError
 
-__all__ = ["Batch", "ResultStore", "Summary", "expand_batch", "load_results", "read_batch",
-           "read_scenario_sheet", "run_batch", "scenario_id"]
+__all__ = ["Batch", "ResultStore", "Summary", "WorkerStartError", "expand_batch", "load_results",
+           "read_batch", "read_scenario_sheet", "run_batch", "scenario_id"]

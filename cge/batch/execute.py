@@ -24,7 +24,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from .spec import Batch, order_for_warm_start
 from .store import FAILED, SOLVED, ResultStore
-from .worker import MODEL_RUNNER, init_process, load_runner, run_chunk
+from .worker import MODEL_RUNNER, WorkerStartError, init_process, load_runner, run_chunk
 
 log = logging.getLogger("cge")
 
@@ -89,6 +89,12 @@ def run_batch(batch: Batch, store_dir: str | Path, workers: int | None = None,
         Add the batch to a store holding another base scenario's batch (otherwise a
         :class:`ConfigError`); :func:`cge.batch.load_results` separates them by
         ``base_digest``.
+
+    Raises
+    ------
+    WorkerStartError
+        A worker could not build the model of the base scenario; its message names the
+        cause. Scenarios already solved stay in the store.
     """
     start = time.perf_counter()
     check = getattr(load_runner(runner), "check_batch", None)
@@ -158,7 +164,9 @@ def _local(job: Mapping, chunks: list[list[Mapping]], workers: int
 
     A worker that dies breaks the pool; the pool is restarted and the unfinished chunks
     resubmitted. A chunk that keeps killing its worker is split into single scenarios,
-    and a single scenario that does is recorded as failed.
+    and a single scenario that does is recorded as failed. A worker that cannot build
+    the model (the pool initializer failed) stops the batch with
+    :class:`~cge.batch.worker.WorkerStartError`, which names the cause.
     """
     pending = {i: (chunk, 0) for i, chunk in enumerate(chunks)}
     # One solver thread per worker process: with N processes on N cores, threaded linear
@@ -186,6 +194,9 @@ def _local(job: Mapping, chunks: list[list[Mapping]], workers: int
                     except BrokenProcessPool:
                         broken = True
                         continue
+                    except WorkerStartError:
+                        broken = True   # do not wait for the other workers' chunks
+                        raise
                     del pending[key]
                     yield result
                 if broken:
@@ -253,6 +264,8 @@ def _dask_results(client, job: Mapping, chunks: list[list[Mapping]]):
             chunk = futures.pop(future)
             try:
                 result = future.result()
+            except WorkerStartError:
+                raise
             except Exception as exc:  # KilledWorker, or the task itself raised
                 reason = f"{type(exc).__name__}: {exc}"
                 result = [(s["id"], {**_died(s, 1), "reason": reason}) for s in chunk]

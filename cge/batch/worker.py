@@ -6,6 +6,8 @@ the coordinator ships to a worker (a local process or a Dask worker): it finds o
 the runner of the base scenario in a per-process cache and solves a chunk of scenarios,
 each warm-started from the nearest point this worker has already solved; a scenario that
 fails is retried once as a homotopy from the benchmark, its shocks applied in steps.
+A runner that cannot be built raises :class:`WorkerStartError` from the chunk, which
+stops the batch with the cause.
 
 A runner is any class built as ``Runner(base_path, base)`` with the methods
 
@@ -46,6 +48,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import CGEError
+
 log = logging.getLogger("cge")
 
 #: The runner of the real model, as ``module:attribute``.
@@ -72,23 +76,57 @@ def run_chunk(job: Mapping) -> list[tuple[str, dict]]:
     return [(s["id"], worker.run(s)) for s in job["scenarios"]]
 
 
+class WorkerStartError(CGEError):
+    """A worker could not build the runner (the model of the base scenario): nothing can run."""
+
+
 def init_process(job: Mapping) -> None:
-    """Process-pool initializer: build the model once, before the first chunk arrives."""
-    _runner_for(job)
+    """Process-pool initializer: build the model once, before the first chunk arrives.
+
+    A failure does not escape (the pool would only see its processes die): it is kept
+    and raised, as :class:`WorkerStartError`, by the process's first chunk, so that the
+    coordinator learns its cause.
+    """
+    try:
+        _runner_for(job)
+    except WorkerStartError as exc:
+        _start_errors()[_key(job)] = exc
 
 
 def _runner_for(job: Mapping) -> _Worker:
     cache = getattr(_local, "cache", None)
     if cache is None:
         cache = _local.cache = {}
-    key = (job["runner"], job["base_digest"])
+    key = _key(job)
     if key not in cache:
+        failed = _start_errors().pop(key, None)
+        if failed is not None:
+            raise failed
         start = time.perf_counter()
-        factory = load_runner(job["runner"])
-        cache[key] = _Worker(factory(Path(job["base_path"]), dict(job["base"])))
+        try:
+            factory = load_runner(job["runner"])
+            runner = factory(Path(job["base_path"]), dict(job["base"]))
+        except Exception as exc:
+            log.debug("building the model of %s failed", job["base_path"], exc_info=True)
+            cause = str(exc) if isinstance(exc, CGEError) else f"{type(exc).__name__}: {exc}"
+            raise WorkerStartError(f"the batch cannot start: the model of the base scenario "
+                                   f"{job['base_path']} does not build: {cause}") from None
+        cache[key] = _Worker(runner)
         log.info("built the model of %s in %.2f s (process %d)", job["base_path"],
                  time.perf_counter() - start, os.getpid())
     return cache[key]
+
+
+def _key(job: Mapping) -> tuple[str, str]:
+    return job["runner"], job["base_digest"]
+
+
+def _start_errors() -> dict:
+    """This process's failed builds, from the pool initializer to the first chunk."""
+    errors = getattr(_local, "start_errors", None)
+    if errors is None:
+        errors = _local.start_errors = {}
+    return errors
 
 
 def load_runner(spec: str):
