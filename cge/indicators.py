@@ -60,7 +60,7 @@ def _by_commodity(sol, name: str, commodities: pd.Index) -> np.ndarray:
     """A commodity-indexed variable in the order of ``commodities``, zero where the SAM
     has no such flow (household consumption summed over households)."""
     try:
-        s = sol._levels(name)
+        s = sol.levels(name)
     except KeyError:
         return np.zeros(len(commodities))
     values = s.to_numpy(dtype=float)
@@ -78,7 +78,7 @@ def volumes(sol, export_price: pd.Series | None = None) -> pd.DataFrame:
     with ``export_price`` :math:`p^e_c` (default: the solution's own producer export
     price, :math:`1 - t^e_c` in the benchmark).
     """
-    commodities = pd.Index(sol._levels("composite_supply").index, name="commodity")
+    commodities = pd.Index(sol.levels("composite_supply").index, name="commodity")
     t = {name: _by_commodity(sol, name, commodities) for name in (
         "exports", "imports", "domestic_sales", "household_consumption",
         "government_consumption", "investment_demand")}
@@ -96,9 +96,9 @@ def producer_export_price(sol) -> pd.Series:
 
     One where the commodity is not exported (the flow is zero, so the price does not matter).
     """
-    commodities = pd.Index(sol._levels("composite_supply").index, name="commodity")
+    commodities = pd.Index(sol.levels("composite_supply").index, name="commodity")
     try:
-        price = sol.table("price_export")
+        price = sol.levels("price_export")
     except KeyError:
         return pd.Series(1.0, index=commodities)
     return price.reindex(commodities, fill_value=1.0).astype(float)
@@ -111,10 +111,10 @@ def real_gdp(sol) -> float:
 
 def _trade_balance(sol) -> float:
     eps = sol.value("exchange_rate")
-    pwe = sol.table("trade.world_export_price")
-    pwm = sol.table("trade.world_import_price")
-    exports = (pwe * sol.table("exports").reindex(pwe.index)).sum()
-    imports = (pwm * sol.table("imports").reindex(pwm.index)).sum()
+    pwe = sol.levels("trade.world_export_price")
+    pwm = sol.levels("trade.world_import_price")
+    exports = (pwe * sol.levels("exports").reindex(pwe.index)).sum()
+    imports = (pwm * sol.levels("imports").reindex(pwm.index)).sum()
     return float(eps * (exports - imports))
 
 
@@ -123,7 +123,7 @@ def _labour(sol, model) -> str | None:
         return model.accounts.labour
     from .sam.roles import is_labour
 
-    factors = sol.table("factor_price").index
+    factors = sol.levels("factor_price").index
     return next((str(f) for f in factors if is_labour(str(f))), None)
 
 
@@ -227,8 +227,8 @@ def macro_indicators(base, cf, model=None, ev: pd.Series | None = None,
 
     rows: dict[str, tuple[float, float]] = {}
     rows["real_gdp"] = gdp if gdp is not None else (real_gdp(base), real_gdp(cf))
-    c0 = base.table("household_consumption").groupby(level=1).sum()
-    c1 = cf.table("household_consumption").groupby(level=1).sum()
+    c0 = base.levels("household_consumption").groupby(level=1).sum()
+    c1 = cf.levels("household_consumption").groupby(level=1).sum()
     rows["real_household_consumption"] = (float(c0.sum()), float(c1.sum()))
     for h in c0.index:
         rows[f"real_household_consumption[{h}]"] = (float(c0[h]), float(c1[h]))
@@ -269,7 +269,7 @@ def _has_unemployment(base, cf, labour: str) -> bool:
 def employment(base, cf, model=None) -> pd.DataFrame:
     """Labour employed by activity: ``base``, ``counterfactual``, ``percent``."""
     labour = _labour(base, model)
-    f0, f1 = base.table("factor_demand"), cf.table("factor_demand")
+    f0, f1 = base.levels("factor_demand"), cf.levels("factor_demand")
     if labour is None:
         return pd.DataFrame(columns=["base", "counterfactual", "percent"])
     b, c = f0.xs(labour, level=0), f1.xs(labour, level=0)

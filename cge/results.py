@@ -24,13 +24,18 @@ def compare(base: Solution, counterfactual: Solution, names: list[str] | None = 
     Returns a table indexed by (``variable``, ``index``).
     """
     names = names or [n for n, p in RESULT_VARIABLES.items() if p in base.values]
-    frames = []
+    variables, keys, levels = [], [], {"base": [], "counterfactual": []}
     for n in names:
-        b, c = base.table(n), counterfactual.table(n)
-        idx = [index_key(k) for k in b.index]
-        frames.append(pd.DataFrame({"variable": n, "index": idx, "base": b.to_numpy(),
-                                    "counterfactual": c.to_numpy()}))
-    out = pd.concat(frames, ignore_index=True).set_index(["variable", "index"])
+        b, c = base.levels(n), counterfactual.levels(n)
+        if len(b) != len(c):
+            raise ValueError(f"{n}: {len(b)} base levels but {len(c)} counterfactual ones")
+        variables += [n] * len(b)
+        keys += [index_key(k) for k in b.index]
+        levels["base"].append(b.to_numpy(dtype=float))
+        levels["counterfactual"].append(c.to_numpy(dtype=float))
+    index = pd.MultiIndex.from_arrays([variables, keys], names=["variable", "index"])
+    out = pd.DataFrame({k: np.concatenate(v) if v else np.empty(0) for k, v in levels.items()},
+                       index=index)
     out["change"] = out["counterfactual"] - out["base"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["percent"] = 100.0 * out["change"] / out["base"].abs()
@@ -49,8 +54,8 @@ def equivalent_variation(base: Solution, counterfactual: Solution) -> pd.Series:
 
     Cobb-Douglas is the case :math:`\\gamma = 0`, :math:`\\beta = \\alpha`.
     """
-    u0, u1 = base.table("utility"), counterfactual.table("utility")
-    pq0 = base.table("price_composite")
+    u0, u1 = base.levels("utility"), counterfactual.levels("utility")
+    pq0 = base.levels("price_composite")
     alpha = base.consumption_shares
     ev = {}
     for h in u0.index:

@@ -61,13 +61,13 @@ class RunResult:
         from .model.build import RESULT_VARIABLES
         from .results import index_key
 
-        households = list(self.base.table("utility").index)
+        households = list(self.base.levels("utility").index)
         one_household = households[0] if len(households) == 1 else None
         results: dict[str, Any] = {}
         for name in JSON_VARIABLES:
             if RESULT_VARIABLES[name] not in self.base.values:
                 continue
-            b, c = self.base.table(name), self.counterfactual.table(name)
+            b, c = self.base.levels(name), self.counterfactual.levels(name)
             keys = [_drop(k, one_household) for k in b.index]
             results[name] = {index_key(k): {"base": float(x), "counterfactual": float(y)}
                              for k, x, y in zip(keys, b.to_numpy(), c.to_numpy(), strict=True)}

@@ -87,14 +87,15 @@ class Solution:
 
     def table(self, name: str) -> pd.Series:
         """One variable by result name (``"output"``) or Pyomo path (``"trade.imports"``)."""
-        return self._levels(name).rename(name)
+        return self.levels(name).rename(name)
 
     def value(self, name: str, index: Any = "_") -> float:
         """One level, e.g. ``solution.value("output", "BRD")``."""
-        return float(self._levels(name)[index])
+        return float(self.levels(name)[index])
 
-    def _levels(self, name: str) -> pd.Series:
-        """The stored table of a variable (shared, not to be modified)."""
+    def levels(self, name: str) -> pd.Series:
+        """One variable as stored, without the copy :meth:`table` makes: read it, do not
+        modify it (it is shared with every later call)."""
         path = RESULT_VARIABLES.get(name, name)
         if path not in self.values:
             known = [k for k, p in RESULT_VARIABLES.items() if p in self.values]
