@@ -491,11 +491,14 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
     E0, Te0 = m.loc[C, row], tax("export_tax", C)
     Ts0 = tax("sales_tax", C)
     problems = []
-    for c in C:
-        for what, flow, base in (("import tariff", Tm0, M0), ("export tax", Te0, E0)):
-            if flow[c] != 0 and base[c] == 0:
+    untaxable = {what: ((flow != 0) & (base == 0)).to_numpy()
+                 for what, flow, base in (("import tariff", Tm0, M0), ("export tax", Te0, E0))}
+    for i in np.flatnonzero(untaxable["import tariff"] | untaxable["export tax"]):
+        c = C[i]
+        for what, flow in (("import tariff", Tm0), ("export tax", Te0)):
+            if untaxable[what][i]:
                 problems.append(Problem("tax_without_base", f"column {c}",
-                                        f"a {what} of {flow[c]:,.6g} on a zero flow",
+                                        f"a {what} of {flow.iloc[i]:,.6g} on a zero flow",
                                         f"remove the {what} or add the flow"))
     tm = (Tm0 / M0.where(M0 != 0)).fillna(0.0)
     te = (Te0 / E0.where(E0 != 0)).fillna(0.0)
@@ -508,14 +511,12 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
     D0 = output_value - (1 - te) * E0
     ts = Ts0 / (D0 + (1 + tm) * M0)
     Q0 = D0 + (1 + tm) * M0 + Ts0
-    for c in C:
-        if output_value[c] == 0 and E0[c] == 0 and M0[c] > 0:
-            continue  # imported only
-        if not D0[c] > 0:
-            problems.append(Problem("no_domestic_sales", f"commodity {c}",
-                                    f"domestic sales {D0[c]:,.6g} are not positive",
-                                    "the model needs domestic sales of every produced good "
-                                    "(a commodity nobody makes needs imports and no exports)"))
+    imported_only = (output_value == 0) & (E0 == 0) & (M0 > 0)
+    for c in D0.index[(~imported_only & ~(D0 > 0)).to_numpy()]:
+        problems.append(Problem("no_domestic_sales", f"commodity {c}",
+                                f"domestic sales {D0[c]:,.6g} are not positive",
+                                "the model needs domestic sales of every produced good "
+                                "(a commodity nobody makes needs imports and no exports)"))
     if problems:
         raise ConfigError(f"{sam.name}: the SAM does not fit the CGE model", problems)
     # institutions
