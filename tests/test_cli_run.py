@@ -70,3 +70,13 @@ def test_json_never_overwrites_an_input_file(tmp_path, capsys, target):
     err = capsys.readouterr().err
     assert "refusing to overwrite the input file" in err and "--force" in err
     assert victim.read_bytes() == before
+
+
+@pytest.mark.solver
+def test_cli_called_in_process_leaves_the_garbage_collector_alone():
+    """Only the `cge` program freezes its imports for the collector; a caller of main() keeps its own."""
+    import gc
+
+    before = gc.get_freeze_count()
+    assert main(["run", str(TARIFF), "--quiet"]) == 0
+    assert gc.get_freeze_count() == before

@@ -39,6 +39,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: True when the command line runs as a program of its own (see :func:`console`).
+STANDALONE = False
+
+
+def console() -> int:
+    """Entry point of the ``cge`` program: :func:`main` in a process of its own."""
+    global STANDALONE
+    STANDALONE = True
+    return main()
+
+
+def imports_done() -> None:
+    """Called by a command once its heavy modules are imported.
+
+    A command runs once and exits, and the objects its imports create (Pyomo,
+    pandas, scipy) live until the end: freezing them keeps the cyclic garbage
+    collector from traversing them again at every collection and at exit. Only
+    in a program of its own; a caller of :func:`main` keeps its collector as is.
+    """
+    if STANDALONE:
+        import gc
+
+        gc.freeze()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -31,8 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import solve  # noqa: F401  (the solver stack: Pyomo, PyNumero, cyipopt)
+    from ..model import build  # noqa: F401
     from ..runs import run_scenario
     from ..scenario import Scenario
+    from . import imports_done
+
+    imports_done()
 
     scenario = Scenario.from_yaml(args.scenario)
     inputs = [args.scenario] + ([scenario.sam] if isinstance(scenario.sam, (str, Path)) else [])
