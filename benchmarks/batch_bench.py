@@ -151,7 +151,7 @@ def main() -> None:
                 if base.exists():
                     runs.setdefault(label, []).append(throughput(base, n, workers, folder))
         figures = {}
-        for label, base, workers, target in cases:
+        for label, base, _workers, target in cases:
             if label not in runs:
                 print(f"{label:<42}  skipped: {base.name} not found")
                 continue
