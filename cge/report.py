@@ -252,8 +252,13 @@ def _charts(wb, summary: pd.DataFrame, sectors: pd.DataFrame) -> None:
 
 
 # -- figures ------------------------------------------------------------------------------
-def write_figures(runs: Mapping[str, dict], out_dir: str | Path) -> list[Path]:
-    """PNG figures: absorption by sector and closure, output and price changes, welfare."""
+def write_figures(runs: Mapping[str, dict], out_dir: str | Path,
+                  bounds: Mapping[str, float] | None = None) -> list[Path]:
+    """PNG figures: absorption by sector and closure, output and price changes, welfare.
+
+    ``bounds``: fixed-price absorption bounds by commodity (and ``"total"``), drawn on the
+    absorption figure (see :func:`absorption_figure`).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -262,8 +267,8 @@ def write_figures(runs: Mapping[str, dict], out_dir: str | Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, draw in (("absorption", absorption_figure), ("output_prices", output_figure),
-                       ("welfare", welfare_figure)):
+    for name, draw in (("absorption", lambda r: absorption_figure(r, bounds)),
+                       ("output_prices", output_figure), ("welfare", welfare_figure)):
         fig = draw(runs)
         path = out_dir / f"{name}.png"
         fig.savefig(path, dpi=120, bbox_inches="tight")
@@ -278,9 +283,11 @@ def _label(name: str, data: dict) -> str:
     return f"{name}\n({run})"
 
 
-def absorption_figure(runs: Mapping[str, dict]):
+def absorption_figure(runs: Mapping[str, dict], bounds: Mapping[str, float] | None = None):
     """Grouped bars of the absorption ratio by sector whose exports fall, and in total,
-    one group per run, with the line of full absorption (AR = 1)."""
+    one group per run, with the line of full absorption (AR = 1) and, when given, the
+    fixed-price (demand-driven) bounds by commodity and ``"total"`` as dotted lines in the
+    colour of their bars."""
     import matplotlib.pyplot as plt
 
     sectors = sector_frame(runs)
@@ -291,6 +298,12 @@ def absorption_figure(runs: Mapping[str, dict]):
     fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(ar)), 4))
     ar.index = [_label(n, runs[n]) for n in ar.index]
     ar.plot.bar(ax=ax, rot=0)
+    colours = {c: bars.patches[0].get_facecolor()
+               for c, bars in zip(ar.columns, ax.containers, strict=True)}
+    for key, value in (bounds or {}).items():
+        if key in colours:
+            ax.axhline(value, color=colours[key], lw=1.2, ls=":",
+                       label=f"fixed-price bound ({key})")
     ax.axhline(1.0, color="k", lw=0.8, ls="--", label="full absorption")
     ax.axhline(0.0, color="k", lw=0.5)
     ax.set_ylabel("domestic sales change / -export change")

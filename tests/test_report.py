@@ -65,6 +65,20 @@ def test_figures_are_written(run_folder, tmp_path):
     assert all(p.stat().st_size > 5000 for p in paths)
 
 
+@pytest.mark.solver
+def test_absorption_figure_draws_the_fixed_price_bounds_it_is_given(run_folder):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from cge.report import absorption_figure
+
+    fig = absorption_figure(load_runs([run_folder]), {"C_SEC": -1.6, "total": -2.6, "X": 9})
+    lines = {line.get_label(): line.get_ydata()[0] for line in fig.axes[0].get_lines()}
+    assert lines["fixed-price bound (C_SEC)"] == -1.6
+    assert lines["fixed-price bound (total)"] == -2.6
+    assert "fixed-price bound (X)" not in lines  # no bars, no bound
+
+
 def _fake_run(name: str, gdp: float) -> dict:
     return {"scenario": name, "status": "optimal", "closure": {},
             "results": {"cpi": {"_": {"base": 1.0, "counterfactual": 1.01}}},

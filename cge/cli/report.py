@@ -93,7 +93,9 @@ def headline(args: argparse.Namespace) -> int:
     print(table.to_string(float_format=lambda x: f"{x:,.3f}"))
     headline_runs = {n: runs[n] for n in HEADLINE}
     print(f"wrote {write_workbook(runs, out / 'report.xlsx')}")
-    for path in write_figures(headline_runs, out / "figures"):
+    bounds = {"C_SEC": table.at["fixed-price bound C_SEC", "long run"],
+              "total": table.at["fixed-price bound, all sectors", "long run"]}
+    for path in write_figures(headline_runs, out / "figures", bounds):
         print(f"wrote {path}")
     if args.library:
         with pd.option_context("display.width", 200, "display.max_columns", 20):
