@@ -16,9 +16,7 @@ that needs them is first used, so ``import cge`` stays light.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from ._lazy import lazy_attributes
 from .errors import CGEError, ConfigError, Problem, SAMError, SolveError
 from .sam.roles import ROLES
 
@@ -49,15 +47,4 @@ _LAZY: dict[str, str] = {
 __all__ = ["ROLES", "Problem", "CGEError", "SAMError", "ConfigError", "SolveError",
            "__version__", *_LAZY]
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'cge' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())

@@ -6,9 +6,7 @@ Names load on first use (PEP 562), so ``import cge`` and the light commands
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from .._lazy import lazy_attributes
 from .roles import ROLES
 
 #: Public names of the SAM layer: name -> module (imported on first use).
@@ -22,15 +20,4 @@ _LAZY: dict[str, str] = {
 
 __all__ = ["SAM", "ROLES", "read_sam", "write_sam", "check_sam", "CheckReport"]
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'cge.sam' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
