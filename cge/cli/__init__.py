@@ -1,7 +1,7 @@
 """The ``cge`` command line.
 
 Each concern registers its own sub-commands from a module of this package
-(``sam``, ``run``, ``io``, ``batch``, ``report``, ``doctor``). Modules import the heavy
+(``sam``, ``run``, ``io``, ``batch``, ``report``, ``examples``, ``doctor``). Modules import the heavy
 stack (Pyomo, cyipopt, openpyxl) only inside their handlers, so ``cge sam check``
 does not pay for the solver.
 
@@ -19,7 +19,7 @@ import sys
 from ..errors import CGEError
 
 #: Modules of this package that register sub-commands, in help order.
-COMMAND_MODULES = ("sam", "run", "io", "batch", "report", "doctor")
+COMMAND_MODULES = ("sam", "run", "io", "batch", "report", "examples", "doctor")
 
 
 def build_parser() -> argparse.ArgumentParser:
