@@ -4,8 +4,8 @@ solve), every module of the package, and the bundled examples."""
 from __future__ import annotations
 
 import importlib
-import platform
 import pkgutil
+import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
