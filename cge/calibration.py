@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, Problem, SAMError, unknown_keys
+from .flows import flow_cells
 from .sam.core import SAM
 from .sam.roles import TAX_ROLES, is_labour
 
@@ -416,38 +417,11 @@ def make_pairs_index(made: np.ndarray) -> list[tuple[int, int]]:
 
 
 # --------------------------------------------------------------------------- cells
-def _flow_rules(acc: Accounts) -> list[tuple[tuple[str, ...], tuple[str, ...], str]]:
-    """(receivers, payers, flow) for every kind of SAM cell the model represents."""
-    A, C, F = acc.activities, acc.commodities, acc.factors
-    H, E, G, SI, ROW = acc.households, acc.enterprises, (acc.government,), \
-        (acc.savings_investment,), (acc.rest_of_world,)
-    T = acc.taxes
-    every_tax = sum(T.values(), ())
-    rules = [
-        (C, A, "intermediate_input"), (F, A, "factor_payment"),
-        (T["production_tax"], A, "production_tax"),
-        (ROW, C, "imports"), (T["import_tariff"], C, "import_tariff"),
-        (T["sales_tax"], C, "sales_tax"), (T["export_tax"], C, "export_tax"),
-        (C, H, "household_consumption"), (C, G, "government_consumption"),
-        (C, SI, "investment_demand"), (C, ROW, "exports"),
-        (H + E + G + ROW, F, "factor_income"),
-        (T["direct_tax"] + G, H + E, "direct_tax"),
-        (SI, H, "household_saving"), (SI, E, "enterprise_saving"), (H, E, "enterprise_payout"),
-        (H + E, G, "government_transfers"), (ROW, G, "government_transfers_abroad"),
-        (SI, G, "government_saving"), (G, every_tax, "tax_revenue"),
-        (H + G, ROW, "transfers_from_abroad"), (SI, ROW, "foreign_saving"),
-        (ROW, SI, "foreign_saving"),
-    ]
-    if acc.layout == "activity_commodity":
-        rules.append((A, C, "domestic_output"))
-    return rules
-
-
 def _cell_flows(sam: SAM, acc: Accounts) -> pd.DataFrame:
     """Each non-zero cell with its flow; cells the model cannot represent are errors."""
     m = sam.matrix
     flow = np.full(m.shape, "", dtype=object)
-    for receivers, payers, name in _flow_rules(acc):  # later rules win, as listed
+    for receivers, payers, name in flow_cells(acc):  # later rows win, as listed
         if receivers and payers:
             flow[np.ix_(m.index.get_indexer(receivers), m.columns.get_indexer(payers))] = name
     values = m.to_numpy()

@@ -121,30 +121,17 @@ def walras(model, tol: float = CHECK_TOL, solver: str = "cyipopt") -> Check:
 
 
 def gdp_accounts(model) -> pd.Series:
-    """GDP at market prices from the income and the expenditure side (SAM units)."""
-    import pyomo.environ as pyo
+    """GDP at market prices from the income and the expenditure side (SAM units).
 
-    from .model.blocks.institutions import indirect_taxes
+    Read off the SAM the current solution implies (:func:`cge.results.solution_sam`),
+    summing the cells of each flow by its GDP side (:attr:`cge.flows.Flow.gdp`): factor
+    income and net indirect taxes; household and government consumption, investment,
+    exports and imports.
+    """
+    from .flows import gdp_sides
+    from .results import solution_sam
 
-    m, d, v = model.pyomo, model._data, pyo.value
-    trade, mk = m.trade, m.markets
-    eps = v(mk.exchange_rate)
-    pq = {c: v(mk.price_composite[c]) for c in d.C}
-    factor_income = sum(v(mk.factor_income[f]) for f in d.F)
-    taxes = sum(v(t) for terms in indirect_taxes(m).values() for t in terms)
-    consumption = sum(pq[c] * v(m.households.consumption[c, h]) for c, h in d.XP)
-    government = sum(pq[c] * v(m.government.consumption[c]) for c in d.CG)
-    investment = sum(pq[c] * v(m.investment.demand[c]) for c in d.CV)
-    exports = sum(eps * v(trade.world_export_price[c]) * v(trade.exports[c]) for c in d.CE)
-    imports = sum(eps * v(trade.world_import_price[c]) * v(trade.imports[c]) for c in d.CM)
-    s = model.scale
-    return pd.Series({
-        "factor_income": factor_income * s, "net_indirect_taxes": taxes * s,
-        "income_side": (factor_income + taxes) * s,
-        "household_consumption": consumption * s, "government_consumption": government * s,
-        "investment": investment * s, "exports": exports * s, "imports": imports * s,
-        "expenditure_side": (consumption + government + investment + exports - imports) * s,
-    }, name="gdp")
+    return pd.Series(gdp_sides(solution_sam(model), model.accounts), name="gdp")
 
 
 @_keep_state

@@ -13,18 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .flows import RESULTS, UNITS
 from .scenario import Scenario
 
-#: Variables written to the JSON result, in order (the contract's names).
-JSON_VARIABLES = (
-    "output", "exports", "imports", "domestic_sales", "composite_supply",
-    "household_consumption", "government_consumption", "investment_demand", "price_output",
-    "price_composite", "price_export", "price_import", "price_domestic", "factor_price",
-    "exchange_rate", "household_savings", "government_savings", "direct_tax", "utility",
-    "value_added", "household_income", "government_revenue", "foreign_savings", "cpi",
-    "unemployment", "total_savings",
-)
-
+#: Variables written to the JSON result, in order (the contract's names): every reported
+#: variable of :data:`cge.flows.RESULTS`.
+JSON_VARIABLES = tuple(RESULTS)
 
 @dataclass(frozen=True)
 class RunResult:
@@ -36,6 +30,7 @@ class RunResult:
     closure: Mapping[str, str]
     equivalent_variation: Any
     indicators: Mapping[str, Any] | None = None   # see :func:`cge.indicators.indicators`
+    sam: Mapping[str, str] | None = None          # ``{"name": ..., "unit": ...}`` of the SAM
 
     @property
     def status(self) -> str:
@@ -58,15 +53,19 @@ class RunResult:
         The equivalent variation is written from :attr:`equivalent_variation` at the top
         level and in ``indicators`` (both computed once, in :func:`run_scenario`).
         """
-        from .model.build import RESULT_VARIABLES
         from .results import index_key
 
         households = list(self.base.levels("utility").index)
         one_household = households[0] if len(households) == 1 else None
         results: dict[str, Any] = {}
+        sam = dict(self.sam or {})
+        units: dict[str, str] = {}
+        present = set(self.base.names)
         for name in JSON_VARIABLES:
-            if RESULT_VARIABLES[name] not in self.base.values:
+            if name not in present:
                 continue
+            units[name] = UNITS[RESULTS[name].unit].format(
+                sam_unit=sam.get("unit") or "SAM units")
             b, c = self.base.levels(name), self.counterfactual.levels(name)
             keys = [_drop(k, one_household) for k in b.index]
             results[name] = {index_key(k): {"base": float(x), "counterfactual": float(y)}
@@ -80,6 +79,8 @@ class RunResult:
             "shocks": [s.to_dict() for s in self.scenario.shocks],
             "solver": {"base": _stats(self.base.stats), "counterfactual":
                        _stats(self.counterfactual.stats)},
+            "sam": sam,
+            "units": units,
             "results": results,
             "equivalent_variation": float(ev.sum()),
             "equivalent_variation_by_household": {str(k): float(v) for k, v in ev.items()},
@@ -135,4 +136,5 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
     cf = model.solve(solver=solver)
     ev = equivalent_variation(base, cf)
     return RunResult(scenario, base, cf, model.closure.to_dict(), ev,
-                     indicators(base, cf, model, ev=ev))
+                     indicators(base, cf, model),
+                     {"name": model.sam.name, "unit": model.sam.unit})
