@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, Problem, SAMError, unknown_keys
-from .flows import flow_cells
+from .flows import flow_block, flow_cells
 from .sam.core import SAM
 from .sam.roles import TAX_ROLES, is_labour
 
@@ -446,24 +446,29 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
     A, C, F, H, E = (list(acc.activities), list(acc.commodities), list(acc.factors),
                      list(acc.households), list(acc.enterprises))
     gov, si, row = acc.government, acc.savings_investment, acc.rest_of_world
-    T = {k: list(v) for k, v in acc.taxes.items()}
     c_of = pd.Series(acc.commodity_of)
     a_of = pd.Series(acc.activity_of)
 
-    def tax(role: str, payers: list[str]) -> pd.Series:
-        return m.loc[T[role], payers].sum(axis=0) if T[role] else pd.Series(0.0, index=payers)
+    def flow(name: str) -> pd.DataFrame:
+        """The benchmark SAM block of a flow of the registry (:data:`cge.flows.FLOWS`)."""
+        return flow_block(m, acc, name)
+
+    def paid(name: str) -> pd.Series:
+        """What each payer pays of a flow, summed over its receivers (e.g. a tax over its
+        accounts; zero without any)."""
+        return flow(name).sum(axis=0)
 
     # production
-    X0 = m.loc[C, A]
-    F0 = m.loc[F, A]
+    X0 = flow("intermediate_input")
+    F0 = flow("factor_payment")
     Y0 = F0.sum(axis=0)
     Z0 = Y0 + X0.sum(axis=0)
-    Tz0 = tax("production_tax", A)
+    Tz0 = paid("production_tax")
     tauz = Tz0 / Z0
     # trade
-    M0, Tm0 = m.loc[row, C], tax("import_tariff", C)
-    E0, Te0 = m.loc[C, row], tax("export_tax", C)
-    Ts0 = tax("sales_tax", C)
+    M0, Tm0 = paid("imports"), paid("import_tariff")
+    E0, Te0 = flow("exports").sum(axis=1), paid("export_tax")
+    Ts0 = paid("sales_tax")
     problems = []
     untaxable = {what: ((flow != 0) & (base == 0)).to_numpy()
                  for what, flow, base in (("import tariff", Tm0, M0), ("export tax", Te0, E0))}
@@ -495,22 +500,22 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
         raise ConfigError(f"{sam.name}: the SAM does not fit the CGE model", problems)
     # institutions
     FF0 = F0.sum(axis=1)
-    receivers = H + E + [gov, row]
-    factor_share = m.loc[receivers, F].div(FF0, axis=1)
-    Xp0 = m.loc[C, H]
-    Xg0 = m.loc[C, gov]
-    Xv0 = m.loc[C, si]
+    factor_share = flow("factor_income").div(FF0, axis=1)
+    Xp0 = flow("household_consumption")
+    Xg0 = flow("government_consumption")[gov]
+    Xv0 = flow("investment_demand")[si]
     inst = H + E
     income0 = m.loc[inst, :].sum(axis=1)
-    Td0 = m.loc[T["direct_tax"] + [gov], inst].sum(axis=0)
-    Sp0 = m.loc[si, H]
-    Se0 = m.loc[si, E] if E else pd.Series(dtype=float)
-    payout = m.loc[H, E].div(income0[E], axis=1) if E else pd.DataFrame(index=H, columns=E)
-    transfers = m.loc[inst, gov]
-    from_abroad = m.loc[H + [gov], row]
-    to_abroad = float(m.at[row, gov])
-    Sg0 = float(m.at[si, gov])
-    Sf0 = float(m.at[si, row] - m.at[row, si])
+    Td0 = paid("direct_tax")
+    Sp0 = flow("household_saving").loc[si]
+    Se0 = flow("enterprise_saving").loc[si] if E else pd.Series(dtype=float)
+    payout = (flow("enterprise_payout").div(income0[E], axis=1) if E
+              else pd.DataFrame(index=H, columns=E))
+    transfers = flow("government_transfers")[gov]
+    from_abroad = flow("transfers_from_abroad")[row]
+    to_abroad = float(paid("government_transfers_abroad").sum())
+    Sg0 = float(paid("government_saving").sum())
+    Sf0 = float(m.at[si, row] - m.at[row, si])   # both foreign_saving cells, net
     revenue0 = float(Tz0.sum() + Tm0.sum() + Ts0.sum() + Te0.sum() + Td0.sum()
                      + m.loc[gov, F].sum() + m.at[gov, row])
     consumption_budget = Xp0.sum(axis=0)

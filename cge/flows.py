@@ -405,6 +405,14 @@ def gdp_sides(cells, acc):
     return out
 
 
+def flow_block(matrix, acc, name: str):
+    """The SAM block of flow ``name`` (its receivers x payers; the first row of that name),
+    e.g. the benchmark intermediate inputs commodity x activity."""
+    flow = next(f for f in FLOWS if f.name == name)
+    receivers, payers = flow.accounts(acc)
+    return matrix.loc[list(receivers), list(payers)]
+
+
 def flow_cells(acc) -> list[tuple[tuple[str, ...], tuple[str, ...], str]]:
     """(receivers, payers, flow name) of every flow a SAM of accounts ``acc`` can have."""
     return [(*f.accounts(acc), f.name) for f in FLOWS if f.applies_to(acc)]
