@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -139,3 +141,15 @@ def test_hand_made_workbook_with_user_totals_and_other_sheets(tmp_path, toy_sam)
 def test_unknown_suffix_is_refused_on_writing(tmp_path, toy_sam):
     with pytest.raises(SAMError, match=".xlsx or .csv"):
         write_sam(toy_sam, tmp_path / "toy.ods")
+
+
+def test_csv_unit_round_trips_through_the_notes_file(tmp_path):
+    from cge.sam.io import notes_file
+
+    sam = read_sam(Path(__file__).resolve().parents[1] / "sam_data" / "stdcge.xlsx")
+    path = tmp_path / "toy.csv"
+    write_sam(sam, path)
+    assert notes_file(path).exists()
+    assert read_sam(path).unit == sam.unit != ""
+    notes_file(path).unlink()
+    assert read_sam(path).unit == ""            # optional: no notes, no unit
