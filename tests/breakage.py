@@ -85,6 +85,12 @@ def budget_shares_swapped(model, household: str, good: str, other: str) -> str:
                             [(good, household), (other, household)])
 
 
+def market_dropped(model, commodity: str) -> str:
+    """The goods market of ``commodity`` deactivated: one equation short of square."""
+    model.component("markets.goods_market")[commodity].deactivate()
+    return f"markets.goods_market[{commodity}]"
+
+
 def negative_endowment(model, factor: str) -> str:
     """A factor market asking for minus the endowment: no solution exists."""
     return replace_equation(model, "markets.factor_market",
