@@ -41,6 +41,8 @@ REPLICATION_MAX_ITERATIONS = 2
 BALANCE_OF_PAYMENTS = "rest_of_world.balance_of_payments"
 #: Unbalanced accounts of the implied SAM named in a failed check's detail, at most.
 NAMED_ACCOUNTS = 3
+#: Smallest denominator of a relative deviation (an all-zero SAM or a zero GDP).
+_TINY = 1e-300
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def benchmark_replication(model, iterations: int, tol: float = CHECK_TOL) -> Che
     implied = solution_sam(model)
     sam = model.sam.matrix
     diff = (implied - sam).abs().to_numpy()
-    largest = max(float(np.abs(sam.to_numpy()).max()), 1e-300)
+    largest = max(float(np.abs(sam.to_numpy()).max()), _TINY)
     r, c = np.unravel_index(int(np.argmax(diff)), diff.shape)  # a NaN counts as largest
     dev = float(diff[r, c]) / largest
     passed = bool(dev <= tol) and iterations <= REPLICATION_MAX_ITERATIONS
@@ -285,7 +287,7 @@ def gdp_identity(model, tol: float = CHECK_TOL, solver: str = "cyipopt") -> Chec
         _solve(model, solver)
     g = gdp_accounts(model)
     gap = g["income_side"] - g["expenditure_side"]
-    dev = float(abs(gap) / max(abs(g["income_side"]), 1e-300))
+    dev = float(abs(gap) / max(abs(g["income_side"]), _TINY))
     passed = bool(dev <= tol)                     # NaN fails
     detail = (f"income side {g['income_side']:,.8g}, expenditure side "
               f"{g['expenditure_side']:,.8g}, difference {gap:,.3g}")
