@@ -89,6 +89,7 @@ def test_cli_called_in_process_leaves_the_garbage_collector_alone():
 def test_run_stops_when_the_benchmark_does_not_replicate(monkeypatch, capsys):
     """A model broken on purpose (household budget shares swapped): exit 2, the cell named."""
     from breakage import budget_shares_swapped
+
     from cge.scenario import Scenario
 
     build = Scenario.build

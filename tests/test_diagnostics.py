@@ -6,9 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from breakage import (
     budget_shares_swapped,
     factor_income_lost,
@@ -18,6 +15,9 @@ from breakage import (
     negative_endowment,
     tariff_revenue_lost,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from cge.diagnostics import (
     CHECK_TOL,
     gdp_accounts,

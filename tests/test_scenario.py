@@ -94,7 +94,7 @@ def test_a_wrong_shock_label_is_found_before_any_solve(tmp_path, monkeypatch):
 def test_run_reuses_a_built_model_and_resets_it():
     first = run_scenario(SCENARIOS / "stdcge_tariff_abolition.yaml", solver="persistent")
     model = Scenario.from_yaml(SCENARIOS / "stdcge_production_tax_cut.yaml").build()
-    other = run_scenario(SCENARIOS / "stdcge_production_tax_cut.yaml", model=model)
+    run_scenario(SCENARIOS / "stdcge_production_tax_cut.yaml", model=model)  # moves the model
     again = run_scenario(SCENARIOS / "stdcge_tariff_abolition.yaml", model=model)
     assert again.counterfactual.value("utility", "HOH") == pytest.approx(
         first.counterfactual.value("utility", "HOH"), rel=1e-10)
@@ -153,6 +153,7 @@ def test_run_refuses_a_benchmark_that_does_not_replicate_the_sam():
     """Household demand broken on purpose (budget shares of two goods swapped): every
     budget adds up and the benchmark solves, but it is not the SAM, and the run stops."""
     from breakage import budget_shares_swapped
+
     from cge.errors import SolveError
 
     scenario = Scenario.from_yaml(SCENARIOS / "stdcge_tariff_abolition.yaml")
