@@ -1,6 +1,7 @@
 """Runs of scenarios: benchmark, shocks, counterfactual, and their indicators.
 
-:func:`run_scenario` solves the benchmark (checking that it replicates the SAM),
+:func:`run_scenario` solves the benchmark and checks that it replicates the SAM cell by
+cell (:func:`cge.diagnostics.benchmark_replication`, on the benchmark solve itself),
 applies the shocks and solves the counterfactual warm-started from the benchmark;
 the :class:`RunResult` holds both solutions, the equivalent variation and the
 indicators, and writes the JSON layout of ``cge run`` (:meth:`RunResult.to_json_dict`).
@@ -30,6 +31,7 @@ class RunResult:
     closure: Mapping[str, str]
     equivalent_variation: Any
     indicators: Mapping[str, Any] | None = None   # see :func:`cge.indicators.indicators`
+    checks: Mapping[str, Any] | None = None       # {"replication": Check} of the benchmark
     sam: Mapping[str, str] | None = None          # ``{"name": ..., "unit": ...}`` of the SAM
 
     @property
@@ -44,7 +46,8 @@ class RunResult:
 
     def to_json_dict(self) -> dict[str, Any]:
         """The contract layout (docs/scenarios.md): scenario, model, status, closure, shocks,
-        solver, results, equivalent_variation, indicators (:func:`cge.indicators.indicators`).
+        solver, results, equivalent_variation, indicators (:func:`cge.indicators.indicators`),
+        checks (the benchmark's replication: passed, deviation, where, detail).
 
         Index keys are account labels (:func:`cge.results.index_key`): scalars ``"_"``,
         two-dimensional variables ``"C,HH"``. A one-household model (stdcge) drops the
@@ -85,6 +88,9 @@ class RunResult:
             "equivalent_variation": float(ev.sum()),
             "equivalent_variation_by_household": {str(k): float(v) for k, v in ev.items()},
             "indicators": dict(self.indicators or {}),
+            "checks": {name: {"passed": bool(c.passed), "deviation": float(c.deviation),
+                              "where": c.where, "detail": c.detail}
+                       for name, c in (self.checks or {}).items()},
         }
 
 
@@ -120,6 +126,9 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
     ConfigError
         Before any solve, naming the scenario file, with every problem of the scenario
         (:meth:`Scenario.build`, :meth:`Scenario.check`).
+    SolveError
+        When a solve fails, or the benchmark does not replicate the SAM (naming the cell
+        furthest off and the equation that does not hold at the SAM's values).
     """
     from .indicators import indicators
     from .results import equivalent_variation
@@ -132,9 +141,27 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
         model.reset()
         scenario.check(model)
     base = model.solve(solver=solver)
+    replicated = _require_replication(model, base.stats.iterations)
     model.apply_shocks(scenario.shocks)
     cf = model.solve(solver=solver)
     ev = equivalent_variation(base, cf)
     return RunResult(scenario, base, cf, model.closure.to_dict(), ev,
-                     indicators(base, cf, model),
+                     indicators(base, cf, model), {"replication": replicated},
                      {"name": model.sam.name, "unit": model.sam.unit})
+
+
+def _require_replication(model, iterations: int):
+    """The replication check of the benchmark just solved; :class:`SolveError` if it fails."""
+    from .diagnostics import CHECK_TOL, REPLICATION_MAX_ITERATIONS, benchmark_replication
+    from .errors import Problem, SolveError
+
+    check = benchmark_replication(model, iterations)
+    if not check:
+        raise SolveError(
+            "the benchmark does not replicate the SAM",
+            [Problem("replication", check.where, check.detail,
+                     f"the benchmark must reproduce every cell to {CHECK_TOL:g} of the largest "
+                     f"cell within {REPLICATION_MAX_ITERATIONS} iterations; otherwise an "
+                     "equation or a calibrated parameter disagrees with the SAM: check the "
+                     "equation named")])
+    return check
