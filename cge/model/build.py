@@ -77,7 +77,6 @@ def build_pyomo(cal: Calibration):
 
     data = model_data(cal)
     m = pyo.ConcreteModel(name=f"{cal.spec} CGE model of {cal.sam.name}")
-    m._unit_kind = {}
     build_blocks(m, data)
     # Walras' law: with a numeraire fixed, one market equation is implied by the others.
     m.rest_of_world.balance_of_payments.deactivate()

@@ -117,5 +117,6 @@ class _StepView:
 def build_blocks(model, data, steps: tuple[BuildStep, ...] = BUILD_STEPS) -> None:
     """Add every block to the Pyomo ``model`` in the order of ``steps`` (checked first)."""
     check_build_order(steps)
+    model._unit_kind = {}   # dotted variable path -> unit kind (see _common.add_var)
     for step in steps:
         step.add(_StepView(model, step), data)
