@@ -194,3 +194,15 @@ def test_no_warning_is_logged_building_and_solving(path, spec, solver, caplog):
     assert not warnings, [r.getMessage() for r in warnings]
     # and no filter on the problem writer's log hides what it would say
     assert not logging.getLogger("pyomo.repn.plugins.nl_writer").filters
+
+
+def test_the_documented_build_order_is_the_one_built():
+    """docs/model.md shows BUILD_STEPS: step, block and reads, in build order."""
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    table = text.split("## Blocks and build order", 1)[1].split("\n\n")[2]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")]
+            for line in table.splitlines()[2:]]
+    documented = [(step.strip("`"), block.strip("`"),
+                   tuple(r.strip("` ") for r in reads.split(",") if r.strip() != "—"))
+                  for step, block, reads, _ in rows]
+    assert documented == [(s.name, s.block, s.reads) for s in BUILD_STEPS]

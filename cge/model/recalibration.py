@@ -49,7 +49,8 @@ class ElasticityParameter:
 
 #: Every elasticity-dependent parameter (the fast recalibration, the full one through
 #: the tables and the block data all follow this table).
-ELASTICITY_PARAMETERS: tuple[ElasticityParameter, ...] = tuple(ElasticityParameter(*row) for row in (
+ELASTICITY_PARAMETERS: tuple[ElasticityParameter, ...] = tuple(
+    ElasticityParameter(*row) for row in (
     ("trade.armington_exponent", "armington_exponent", "armington_exponent", "commodity",
      ("armington",), "eta"),
     ("trade.armington_import_share", "armington_import_share", "armington_import_share",

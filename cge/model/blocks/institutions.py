@@ -76,13 +76,15 @@ def add_rest_of_world(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
     d = data.rest_of_world
     b = pyo.Block(doc="rest of the world: foreign savings, transfers, balance of payments")
     m.rest_of_world = b
-    add_var(b, "foreign_savings", None, d.foreign_savings, "foreign savings S^f in foreign currency "
-            "(SAM: savings-investment row minus column of the rest of the world)",
+    add_var(b, "foreign_savings", None, d.foreign_savings, "foreign savings S^f in foreign "
+            "currency (SAM: savings-investment row minus column of the rest of the world)",
             exogenous=True)
-    add_var(b, "transfers_to", list(d.transfers_to), d.transfers_to, "transfers from abroad to households and "
-            "government, foreign currency (SAM: rest-of-world column)", exogenous=True)
-    add_var(b, "transfers_from_government", None, d.transfers_from_government, "government transfers abroad, "
-            "foreign currency (SAM: rest-of-world row, government column)", exogenous=True)
+    add_var(b, "transfers_to", list(d.transfers_to), d.transfers_to, "transfers from abroad to "
+            "households and government, foreign currency (SAM: rest-of-world column)",
+            exogenous=True)
+    add_var(b, "transfers_from_government", None, d.transfers_from_government, "government "
+            "transfers abroad, foreign currency (SAM: rest-of-world row, government column)",
+            exogenous=True)
     return b
 
 
@@ -98,11 +100,11 @@ def add_households(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
             kind="value")
     add_var(b, "savings", H, d.savings, "household saving S^p_h (SAM: savings-investment row)",
             kind="value")
-    add_var(b, "consumption", XP, d.consumption, "household consumption X^p_ch (SAM: commodity row, "
-            "household column)")
+    add_var(b, "consumption", XP, d.consumption, "household consumption X^p_ch (SAM: commodity "
+            "row, household column)")
     add_var(b, "utility", H, d.utility, "Cobb-Douglas utility UU_h")
-    add_var(b, "saving_rate", H, d.saving_rate, "saving rate mu_h out of income (SAM: saving / income; "
-            "shock parameter 'household_saving_rate')", kind="rate", exogenous=True)
+    add_var(b, "saving_rate", H, d.saving_rate, "saving rate mu_h out of income (SAM: saving / "
+            "income; shock parameter 'household_saving_rate')", kind="rate", exogenous=True)
     add_var(b, "saving_rate_scaler", None, 1.0, "uniform scaler lambda^s of saving rates "
             "(free when investment drives savings)", kind="rate", exogenous=True)
     YF, pq = m.markets.factor_income, m.markets.price_composite
@@ -138,9 +140,9 @@ def add_households(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
                 b.consumption[c, h] ** d.budget_share[c, h] for c in d.consumed_by[h]),
             doc="Cobb-Douglas utility of consumption")
         return b
-    add_param(b, "marginal_budget_share", XP, d.marginal_budget_share, "LES marginal budget share beta_ch: "
-              "budget share (SAM: commodity row of the household column over its consumption) "
-              "times the normalised income elasticity")
+    add_param(b, "marginal_budget_share", XP, d.marginal_budget_share, "LES marginal budget share "
+              "beta_ch: budget share (SAM: commodity row of the household column over its "
+              "consumption) times the normalised income elasticity")
     add_param(b, "subsistence", XP, d.subsistence, "LES subsistence quantity gamma_ch = "
               "C0 + beta EH0 / (p frisch) (SAM: household consumption cell, Frisch parameter)")
     beta, gamma = b.marginal_budget_share, b.subsistence
@@ -153,8 +155,8 @@ def add_households(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         XP, rule=lambda b, c, h: pq[c] * b.consumption[c, h] == pq[c] * gamma[c, h]
         + beta[c, h] * supernumerary(b, h),
         doc="LES demand: subsistence spending plus a marginal budget share of supernumerary "
-        "income, i.e. income net of tax, saving and subsistence spending (SAM: commodity rows "
-        "of the household column)")
+        "income, i.e. income net of tax, saving and subsistence spending (SAM: commodity rows of "
+        "the household column)")
     b.utility_definition = pyo.Constraint(
         H, rule=lambda b, h: b.utility[h] == pyo.prod(
             (b.consumption[c, h] - gamma[c, h]) ** beta[c, h] for c in d.consumed_by[h]),
@@ -174,8 +176,8 @@ def add_enterprises(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block | None:
             kind="value")
     add_var(b, "savings", E, d.savings, "enterprise saving (SAM: savings-investment row)",
             kind="value")
-    add_var(b, "payout_rate", list(d.payout_rate), d.payout_rate, "share of enterprise income paid to each "
-            "household (SAM: household row, enterprise column / enterprise income; shock "
+    add_var(b, "payout_rate", list(d.payout_rate), d.payout_rate, "share of enterprise income paid "
+            "to each household (SAM: household row, enterprise column / enterprise income; shock "
             "'enterprise_payout_rate')", kind="rate", exogenous=True)
     YF, cpi = m.markets.factor_income, m.markets.cpi
     Td = m.government.direct_tax
@@ -206,7 +208,7 @@ def add_government(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
     b = pyo.Block(doc="government: taxes, consumption, transfers, saving")
     m.government = b
     d, sets = data.government, data.sets
-    I, IT = sets.institutions, list(data.government.transfers)
+    institutions, recipients = sets.institutions, list(d.transfers)
     add_var(b, "revenue", None, d.revenue, "government revenue GR: every tax, factor income, "
             "transfers from abroad (SAM: government row total)", kind="value")
     add_var(b, "savings", None, d.savings, "government saving S^g (SAM: savings-investment row, "
@@ -214,17 +216,17 @@ def add_government(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
     add_var(b, "saving_rate", None, d.saving_rate, "government saving as a share of revenue "
             "(shock parameter 'government_saving_rate')", kind="rate",
             exogenous=d.demand == "budget_shares")
-    add_var(b, "consumption", d.goods, d.consumption, "government consumption X^g_c (SAM: commodity row, "
-            "government column)")
+    add_var(b, "consumption", d.goods, d.consumption, "government consumption X^g_c (SAM: "
+            "commodity row, government column)")
     add_var(b, "real_savings", None, d.savings, "government saving deflated by the CPI, S^g/CPI "
-            "(SAM: savings-investment row, government column; held under the tax_scaler "
-            "closure, shock 'government_savings')")
-    add_var(b, "direct_tax", I, d.direct_tax, "direct tax paid by the institution T^d_i (SAM: direct "
-            "tax or government row, institution column)", kind="value")
-    add_var(b, "direct_tax_rate", I, d.direct_tax_rate, "direct tax rate tau^d_i on income (shock "
-            "parameter 'direct_tax_rate')", kind="rate", exogenous=True)
-    add_var(b, "transfers", IT, d.transfers, "transfers to households and enterprises in real "
-            "terms, paid as transfers times the CPI (SAM: institution row, government column; "
+            "(SAM: savings-investment row, government column; held under the tax_scaler closure, "
+            "shock 'government_savings')")
+    add_var(b, "direct_tax", institutions, d.direct_tax, "direct tax paid by the institution T^d_i "
+            "(SAM: direct tax or government row, institution column)", kind="value")
+    add_var(b, "direct_tax_rate", institutions, d.direct_tax_rate, "direct tax rate tau^d_i on "
+            "income (shock parameter 'direct_tax_rate')", kind="rate", exogenous=True)
+    add_var(b, "transfers", recipients, d.transfers, "transfers to households and enterprises in "
+            "real terms, paid as transfers times the CPI (SAM: institution row, government column; "
             "shock 'household_transfers')", exogenous=True)
     add_var(b, "tax_scaler", None, 1.0, "uniform scaler kappa of direct tax rates (free under "
             "the tax_scaler government closure)", kind="rate", exogenous=True)
@@ -236,7 +238,7 @@ def add_government(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
     # The direct tax is declared here, its base (income) in the household and
     # enterprise blocks, which are built after this block (see add_direct_taxes).
     def revenue(b):
-        r = sum(b.direct_tax[i] for i in I)
+        r = sum(b.direct_tax[i] for i in institutions)
         r += sum(t for terms in indirect_taxes(m).values() for t in terms)
         r += sum(share[f] * YF[f] for f in sets.factors if share[f])
         if sets.government in data.rest_of_world.transfers_to:
@@ -246,7 +248,7 @@ def add_government(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
     b.revenue_definition = pyo.Constraint(rule=revenue, doc="government revenue: taxes, factor "
                                           "income, transfers from abroad (SAM: government row)")
     def transfers_paid():
-        return sum(b.transfers[i] for i in IT) * cpi + eps * row.transfers_from_government
+        return sum(b.transfers[i] for i in recipients) * cpi + eps * row.transfers_from_government
 
     b.saving_rule = pyo.Constraint(
         expr=b.savings == b.saving_rate * b.revenue,
@@ -262,8 +264,8 @@ def add_government(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
             doc="government consumption: fixed budget shares of revenue net of saving and "
             "transfers (SAM: commodity rows of the government column)")
     else:
-        add_var(b, "composition", d.goods, d.consumption, "real government consumption by commodity at "
-                "scaler one (SAM: commodity row, government column; shock "
+        add_var(b, "composition", d.goods, d.consumption, "real government consumption by "
+                "commodity at scaler one (SAM: commodity row, government column; shock "
                 "'government_consumption')", exogenous=True)
         add_var(b, "scaler", None, 1.0, "uniform scaler of real government consumption (free "
                 "under the balanced savings-investment closure)", kind="rate", exogenous=True)

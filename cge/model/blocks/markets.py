@@ -25,21 +25,22 @@ def add_prices(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
     b = pyo.Block(doc="markets: prices, market clearing, factor income, price index")
     m.markets = b
     sets, d = data.sets, data.markets
-    add_var(b, "price_composite", sets.commodities, 1.0, "purchaser price of the composite good p^q_c "
-            "(including sales tax)", kind="price")
+    add_var(b, "price_composite", sets.commodities, 1.0, "purchaser price of the composite good "
+            "p^q_c (including sales tax)", kind="price")
     add_var(b, "price_domestic", sets.produced, 1.0, "price of domestic output sold at home p^d_c",
             kind="price")
-    add_var(b, "factor_price", sets.factors, 1.0, "economy-wide price of factor f, p^f_f", kind="price")
+    add_var(b, "factor_price", sets.factors, 1.0, "economy-wide price of factor f, p^f_f",
+            kind="price")
     add_var(b, "exchange_rate", None, 1.0, "exchange rate epsilon (domestic currency per unit "
             "of foreign currency)", kind="price")
     add_var(b, "cpi", None, 1.0, "consumer price index (base-year household budget weights)",
             kind="price")
-    add_var(b, "factor_income", sets.factors, d.factor_endowment, "income of factor f, YF_f (SAM: factor row total)",
-            kind="value")
-    add_var(b, "factor_endowment", sets.factors, d.factor_endowment, "supply of factor f (SAM: factor row total; "
-            "shock parameter 'factor_endowment')", exogenous=True)
-    add_var(b, "unemployment", sets.factors, 0.0, "unemployed quantity of factor f (zero and pinned "
-            "under full employment)", exogenous=True)
+    add_var(b, "factor_income", sets.factors, d.factor_endowment, "income of factor f, YF_f (SAM: "
+            "factor row total)", kind="value")
+    add_var(b, "factor_endowment", sets.factors, d.factor_endowment, "supply of factor f (SAM: "
+            "factor row total; shock parameter 'factor_endowment')", exogenous=True)
+    add_var(b, "unemployment", sets.factors, 0.0, "unemployed quantity of factor f (zero and "
+            "pinned under full employment)", exogenous=True)
     if sets.labour:
         add_var(b, "real_wage", None, 1.0, "wage of labour deflated by the CPI "
                 "(shock parameter 'real_wage' under fixed_real_wage)", kind="rate")
@@ -70,8 +71,8 @@ def add_market_clearing(m: pyo.ConcreteModel, data: ModelData) -> None:
         return Q[c] == demand + sum(X[c, a] for a, _ in users[c])
 
     b.goods_market = pyo.Constraint(
-        sets.commodities, rule=goods_market, doc="composite supply equals household, government, investment "
-        "and intermediate demand (SAM: commodity row)")
+        sets.commodities, rule=goods_market, doc="composite supply equals household, "
+        "government, investment and intermediate demand (SAM: commodity row)")
     b.factor_market = pyo.Constraint(
         sets.factors, rule=lambda b, f: sum(F[f, a] for a in production.employers_of[f])
         == b.factor_endowment[f] - b.unemployment[f],

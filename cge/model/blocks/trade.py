@@ -51,11 +51,11 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
     m.trade = b
     d = data.trade
     C, CM, CE = data.sets.commodities, d.imported, d.exported
-    add_var(b, "composite_supply", C, d.composite_supply, "Armington composite good Q_c (SAM: commodity row "
-            "total minus exports)")
+    add_var(b, "composite_supply", C, d.composite_supply, "Armington composite good Q_c (SAM: "
+            "commodity row total minus exports)")
     CP = data.sets.produced
-    add_var(b, "domestic_sales", CP, d.domestic_sales, "domestic output sold at home D_c (SAM: output value "
-            "minus exports net of export tax)")
+    add_var(b, "domestic_sales", CP, d.domestic_sales, "domestic output sold at home D_c (SAM: "
+            "output value minus exports net of export tax)")
     add_var(b, "imports", CM, d.imports, "imports M_c (SAM: rest-of-world row, commodity column)")
     add_var(b, "exports", CE, d.exports, "exports E_c (SAM: commodity row, rest-of-world column)")
     add_var(b, "price_import", CM, 1.0, "domestic price of imports before tariff p^m_c",
@@ -66,12 +66,12 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
             "currency (shock parameter 'world_import_price')", kind="rate", exogenous=True)
     add_var(b, "world_export_price", CE, 1.0, "world (FOB) price of exports in foreign "
             "currency (shock parameter 'world_export_price')", kind="rate", exogenous=True)
-    add_var(b, "import_tariff_rate", CM, d.import_tariff_rate, "import tariff rate tau^m_c (SAM: tariff / "
-            "imports)", kind="rate", exogenous=True)
-    add_var(b, "export_tax_rate", CE, d.export_tax_rate, "export tax rate tau^e_c (SAM: export tax / "
-            "exports)", kind="rate", exogenous=True)
-    add_var(b, "sales_tax_rate", C, d.sales_tax_rate, "sales tax rate tau^s_c on the composite good "
-            "(SAM: sales tax / composite value before tax)", kind="rate", exogenous=True)
+    add_var(b, "import_tariff_rate", CM, d.import_tariff_rate, "import tariff rate tau^m_c (SAM: "
+            "tariff / imports)", kind="rate", exogenous=True)
+    add_var(b, "export_tax_rate", CE, d.export_tax_rate, "export tax rate tau^e_c (SAM: export tax "
+            "/ exports)", kind="rate", exogenous=True)
+    add_var(b, "sales_tax_rate", C, d.sales_tax_rate, "sales tax rate tau^s_c on the composite "
+            "good (SAM: sales tax / composite value before tax)", kind="rate", exogenous=True)
     # every trade tax is collected, with or without a SAM account for it (zero revenue
     # then), so that a scenario introducing the tax raises revenue for the government
     for name, index, init, doc in (
@@ -81,14 +81,17 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         add_var(b, name, index, init, doc + f" (SAM: {name} row, commodity column; zero "
                 "without such an account)", kind="value")
     add_param(b, "armington_exponent", CM, d.armington_exponent, "eta_c = (sigma_c - 1)/sigma_c")
-    add_param(b, "armington_import_share", CM, d.armington_import_share, "Armington share of imports delta^m_c")
+    add_param(b, "armington_import_share", CM, d.armington_import_share, "Armington share of "
+              "imports delta^m_c")
     add_param(b, "armington_domestic_share", CM,
               d.armington_domestic_share, "Armington share of domestic goods "
               "delta^d_c")
-    add_param(b, "armington_scale", C, d.armington_scale, "Armington scale gamma_c (Q/D without imports)")
+    add_param(b, "armington_scale", C, d.armington_scale, "Armington scale gamma_c (Q/D without "
+              "imports)")
     add_param(b, "cet_exponent", CE, d.cet_exponent, "phi_c = (psi_c + 1)/psi_c")
     add_param(b, "cet_export_share", CE, d.cet_export_share, "CET share of exports xi^e_c")
-    add_param(b, "cet_domestic_share", CE, d.cet_domestic_share, "CET share of domestic sales xi^d_c")
+    add_param(b, "cet_domestic_share", CE, d.cet_domestic_share, "CET share of domestic sales "
+              "xi^d_c")
     add_param(b, "cet_scale", C, d.cet_scale, "CET scale theta_c (D/Z without exports)")
 
     Q, D, M, E = b.composite_supply, b.domestic_sales, b.imports, b.exports
@@ -219,8 +222,8 @@ def _add_joint_production(b: pyo.Block, m: pyo.ConcreteModel, data: ModelData) -
     Z, pz = m.production.output, m.production.price_output
     tauz = m.production.production_tax_rate
     theta = d.make_share
-    add_var(b, "commodity_output", d.joint, d.commodity_output, "domestic output X_c of a commodity made "
-            "jointly or by several activities (SAM: make-matrix column total)")
+    add_var(b, "commodity_output", d.joint, d.commodity_output, "domestic output X_c of a "
+            "commodity made jointly or by several activities (SAM: make-matrix column total)")
     add_var(b, "price_commodity_output", d.joint, 1.0, "producer price p^x_c of such a commodity, "
             "one for every activity making it", kind="price")
     b.commodity_supply = pyo.Constraint(
