@@ -289,7 +289,7 @@ class PersistentProblem:
     reused while the set of free variables, their bounds and the options stay the
     same; the Pyomo model is never written again, not even for a new closure (which
     only moves bounds). Values and bounds are read through
-    the model's :class:`~cge.model.build.VariableIndex` as arrays. Elasticity-dependent
+    the model's :class:`~cge.model.variables.VariableIndex` as arrays. Elasticity-dependent
     shares and scales are pinned variables too, so new elasticities keep the NLP.
 
     The Hessian of the Lagrangian :math:`\\sigma \\nabla^2 f + \\sum_i \\lambda_i

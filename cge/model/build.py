@@ -28,7 +28,7 @@ from ..errors import ConfigError, Problem
 from ..sam.core import SAM
 from .closures import Closure, capital_stock_shocks, check_closure, pin_closure
 from .config import GAMS_NAMES, get_specification  # noqa: F401 (GAMS_NAMES re-exported)
-from .data import ModelData, model_data
+from .data import ModelData, model_data  # noqa: F401 (model_data re-exported)
 from .recalibration import (  # noqa: F401 (re-exported)
     ELASTICITY_PARAMETERS,
     EXPORT_DEMAND_SWITCH,
@@ -45,10 +45,6 @@ if TYPE_CHECKING:
     from ..solve import SolveStats
 
 log = logging.getLogger("cge")
-
-__all__ = ["CGEModel", "build_model", "build_pyomo", "model_data", "ModelData", "Recalibration",
-           "VariableIndex", "VariableLayout", "BenchmarkLevels", "ELASTICITY_PARAMETERS"]
-
 
 def _check_calibration(cal: Calibration, spec: str, elasticities, options) -> None:
     """A calibration reused for a model must be of its specification and stand alone."""
