@@ -98,14 +98,27 @@ def test_a_step_may_not_add_another_block():
         build_blocks(pyo.ConcreteModel(), None, steps)
 
 
-def test_no_block_gains_components_outside_its_steps():
-    """Every block's components come from the steps naming that block: investment adds
-    nothing to the government (its share of absorption belongs to the government)."""
+def test_a_step_may_not_add_variables_to_a_block_it_reads():
+    """Investment reads the government but adds nothing to it: the government's share of
+    absorption belongs to the government's own steps."""
+    import pyomo.environ as pyo
+
+    from cge.model.blocks import build_blocks
+
     model, _ = build_pyomo(CGEModel(synthetic_sam(3, 2), "standard").calibration)
     assert model.government.share_of_absorption.local_name == "share_of_absorption"
-    blocks = {s.block for s in BUILD_STEPS}
-    assert {b.local_name for b in model.component_objects(
-        __import__("pyomo.environ").environ.Block, descend_into=False)} <= blocks
+
+    def add_government(m, data):
+        m.government = pyo.Block()
+
+    def add_investment(m, data):
+        m.investment = pyo.Block()
+        m.government.share_of_absorption = pyo.Var()
+
+    steps = (BuildStep("government", "government", (), add_government),
+             BuildStep("investment", "investment", ("government",), add_investment))
+    with pytest.raises(BuildOrderError, match="'investment' adds components to government"):
+        build_blocks(pyo.ConcreteModel(), None, steps)
 
 
 # --------------------------------------------------------------------------- elasticities

@@ -4,8 +4,8 @@ Each build step adds one Pyomo block (or adds equations to a block built before)
 and declares the blocks whose variables it reads. :func:`build_blocks` runs the
 steps of :data:`BUILD_STEPS` in order, checks that every block a step reads was
 built by an earlier one, and hands each step a view of the model on which only
-its own block and the blocks it declares can be read: an undeclared read fails
-at once with :class:`BuildOrderError`.
+its own block and the blocks it declares can be read: an undeclared read, or a
+component added to another block, fails at once with :class:`BuildOrderError`.
 
 Some blocks are built in two steps, because their equations read blocks that
 read them: the ``markets`` prices come first and market clearing last; the
@@ -119,4 +119,18 @@ def build_blocks(model, data, steps: tuple[BuildStep, ...] = BUILD_STEPS) -> Non
     check_build_order(steps)
     model._unit_kind = {}   # dotted variable path -> unit kind (see _common.add_var)
     for step in steps:
+        before = _sizes(model)
         step.add(_StepView(model, step), data)
+        grown = [name for name, n in _sizes(model).items()
+                 if name != step.block and n != before.get(name, n)]
+        if grown:
+            raise BuildOrderError(f"build step {step.name!r} adds components to "
+                                  f"{', '.join(grown)}; it may add only to {step.block!r}")
+
+
+def _sizes(model) -> dict[str, int]:
+    """Number of components of each block of ``model``."""
+    import pyomo.environ as pyo
+
+    return {b.local_name: sum(1 for _ in b.component_objects(descend_into=False))
+            for b in model.component_objects(pyo.Block, descend_into=False)}
