@@ -164,6 +164,23 @@ def test_fast_recalibration_and_the_tables_agree_on_every_parameter(ces_model):
                                     "top": {"A001": 0.5, "A002": 1.0}, "export_demand": 3.0})
 
 
+def test_les_recalibration_through_the_tables_equals_a_fresh_build():
+    """Under LES demand every table parameter, the household ones included, is recalibrated."""
+    sam = synthetic_sam(3, 4, households=2)
+    options = {"household_demand": "les"}
+    new = {"income": {"C001": 0.6, "default": 1.2}, "frisch": -2.5, "armington": 3.0,
+           "value_added": 0.8}
+    moved = CGEModel(sam, "standard", options=options, elasticities={"value_added": 0.5})
+    fresh = CGEModel(sam, "standard", options=options, elasticities=new)
+    moved.set_elasticities(new)
+    for p in ELASTICITY_PARAMETERS:
+        if fresh.variable_index.layout.keys.get(p.path):
+            np.testing.assert_allclose(moved.benchmark_levels[p.path],
+                                       fresh.benchmark_levels[p.path], rtol=1e-12,
+                                       err_msg=p.path)
+    assert moved.data.households.subsistence == pytest.approx(fresh.data.households.subsistence)
+
+
 # --------------------------------------------------------------------------- only what is used
 def test_a_cobb_douglas_model_has_no_ces_exponent_or_elasticity(stdcge):
     for path in ("production.va_rho", "production.va_sigma", "production.top_rho",
