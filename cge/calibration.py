@@ -626,8 +626,8 @@ def trade_share_arrays(m0, e0, d0, q0, z0, tm, te, sigma, psi) -> dict[str, np.n
             "xie": xie, "xid": xid, "theta": theta}
 
 
-#: The CES exponent stored for a Cobb-Douglas nest (elasticity one), where no equation
-#: reads it: any value away from zero would do.
+#: A placeholder exponent where the elasticity is one (Cobb-Douglas), so the array formulas
+#: stay finite: the model builds no CES exponent for such a nest; any value away from zero does.
 UNUSED_RHO = 0.5
 
 

@@ -104,7 +104,6 @@ def set_scaling(model) -> None:
     """
     import pyomo.environ as pyo
 
-    _quiet_unused_scaling()
     m = model.pyomo
     if hasattr(m, "scaling_factor"):
         return
@@ -115,25 +114,6 @@ def set_scaling(model) -> None:
     for c in m.component_data_objects(pyo.Constraint, active=True):
         lhs, rhs = c.expr.args
         sf[c] = 1.0 / max(abs(pyo.value(lhs)), abs(pyo.value(rhs)), SCALE_FLOOR)
-
-
-class _UnusedScalingFilter(logging.Filter):
-    """Drop the NL writer's warning about scaled variables that no equation uses.
-
-    Every variable gets a scaling factor, including parameters no equation of the
-    chosen functional forms reads (e.g. the CES exponent of a Cobb-Douglas activity).
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return not (message.startswith("model contains export suffix 'scaling_factor'")
-                    and "component keys that are not exported" in message)
-
-
-def _quiet_unused_scaling() -> None:
-    writer = logging.getLogger("pyomo.repn.plugins.nl_writer")
-    if not any(isinstance(f, _UnusedScalingFilter) for f in writer.filters):
-        writer.addFilter(_UnusedScalingFilter())
 
 
 def walras_residual(model) -> float:
@@ -316,7 +296,7 @@ class PersistentProblem:
     reused while the set of free variables, their bounds and the options stay the
     same; the Pyomo model is never written again, not even for a new closure (which
     only moves bounds). Values and bounds are read through
-    the model's :class:`~cge.model.build.VariableIndex` as arrays. Elasticity-dependent
+    the model's :class:`~cge.model.variables.VariableIndex` as arrays. Elasticity-dependent
     shares and scales are pinned variables too, so new elasticities keep the NLP.
 
     The Hessian of the Lagrangian :math:`\\sigma \\nabla^2 f + \\sum_i \\lambda_i
