@@ -205,7 +205,7 @@ def walras(model, tol: float = CHECK_TOL, solver: str = "cyipopt") -> Check:
         _solve(model, solver)
     r = float(walras_residual(model))
     passed = bool(r <= tol)                       # NaN fails
-    row = model._data.row
+    row = model.accounts.rest_of_world
     detail = f"balance of payments ({BALANCE_OF_PAYMENTS}, account {row}): scaled residual {r:.3g}"
     if not passed:
         detail += "; " + _leaks(model, tol)[1]

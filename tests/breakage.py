@@ -51,9 +51,10 @@ def tariff_revenue_lost(model) -> str:
 
 def factor_income_lost(model, household: str, factor: str) -> str:
     """A household that no longer receives its share of a factor's income."""
-    m, d = model.pyomo, model._data
+    m = model.pyomo
+    share = float(model.calibration.parameters["factor_income_share"].at[household, factor])
     return drop_flow(model, "households.income_definition",
-                     lambda k: d.factor_share[household, factor] * m.markets.factor_income[factor],
+                     lambda k: share * m.markets.factor_income[factor],
                      [household])
 
 
@@ -77,8 +78,8 @@ def money_illusion(model) -> str:
 def budget_shares_swapped(model, household: str, good: str, other: str) -> str:
     """Household demand with the budget shares of two goods swapped: budgets still add
     up (Walras' law holds), the benchmark no longer reproduces the SAM."""
-    d = model._data
-    a, b = d.alpha[good, household], d.alpha[other, household]
+    shares = model.calibration.parameters["consumption_share"]
+    a, b = float(shares.at[good, household]), float(shares.at[other, household])
     swap = {good: b / a, other: a / b}
     return replace_equation(model, "households.demand",
                             lambda k, lhs, rhs: lhs == swap[k[0]] * rhs,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -78,23 +77,6 @@ def build_pyomo(cal: Calibration):
     m.rest_of_world.balance_of_payments.deactivate()
     m.objective = pyo.Objective(expr=0.0, doc="none: the model is a square system of equations")
     return m, data
-
-
-def _results_view(data: ModelData) -> SimpleNamespace:
-    """The block data under the short names :mod:`cge.results` and :mod:`cge.diagnostics`
-    still read (through ``model._data``) until they read :attr:`CGEModel.data`."""
-    sets, production, trade = data.sets, data.production, data.trade
-    hh, ent, gov, row = data.households, data.enterprises, data.government, data.rest_of_world
-    factor_share = {**hh.factor_income_share, **ent.factor_income_share,
-                    **{(sets.government, f): v for f, v in gov.factor_income_share.items()},
-                    **{(sets.rest_of_world, f): v for f, v in row.factor_income_share.items()}}
-    return SimpleNamespace(
-        A=sets.activities, C=sets.commodities, F=sets.factors, H=sets.households,
-        E=sets.enterprises, I=sets.institutions, gov=sets.government, row=sets.rest_of_world,
-        inputs_of=production.inputs_of, factors_of=production.factors_of, make=trade.make,
-        CM=trade.imported, CE=trade.exported, XP=list(hh.consumption), CG=gov.goods,
-        CV=data.investment.goods, factor_share=factor_share, payout=ent.payout_rate,
-        IT=list(gov.transfers), RT=list(row.transfers_to))
 
 
 class CGEModel:
@@ -265,11 +247,6 @@ class CGEModel:
     @data.setter
     def data(self, value: ModelData) -> None:
         self._model_data, self._data_stale = value, False
-
-    @property
-    def _data(self) -> SimpleNamespace:
-        """The block data under the short names results and diagnostics read."""
-        return _results_view(self.data)
 
     def set_elasticities(self, elasticities: Mapping[str, Any]) -> None:
         """Recalibrate elasticity-dependent parameters in place (no rebuild).
