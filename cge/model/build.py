@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..calibration import Calibration, Options, calibrate, ces_exponent, cet_output
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError, Problem, choose_from
 from ..sam.core import SAM
 from .closures import Closure
 from .config import GAMS_NAMES, get_specification  # noqa: F401 (GAMS_NAMES re-exported)
@@ -327,7 +327,7 @@ class CGEModel:
         if cl.numeraire not in allowed_numeraires:
             problems.append(Problem("bad_closure", "closure.numeraire",
                                     f"unknown numeraire {cl.numeraire!r}",
-                                    f"allowed: {', '.join(allowed_numeraires)}"))
+                                    choose_from(cl.numeraire, allowed_numeraires)))
         if d.investment_demand == "value_shares" and cl.savings_investment != "savings_driven":
             problems.append(Problem(
                 "bad_closure", "closure.savings_investment",
@@ -339,9 +339,13 @@ class CGEModel:
                 f"the {self.spec} government spends fixed budget shares, so nothing is left for "
                 "a tax scaler to target", "use flexible_saving or model standard"))
         if cl.labour == "fixed_real_wage" and not d.labour:
-            problems.append(Problem("bad_closure", "closure.labour",
-                                    "no labour factor (a factor labelled LAB*)",
-                                    "use full_employment"))
+            problems.append(Problem(
+                "bad_closure", "closure.labour",
+                f"fixed_real_wage needs the labour factor, and no factor ({', '.join(d.F)}) "
+                "is labour by its label (LAB..., ..._LAB) or its description",
+                "declare it: write 'labour' in the description of the labour factor in the "
+                "accounts table (sheet accounts or <sam>.accounts.csv); or use "
+                "full_employment"))
         if cl.capital == "sector_specific":
             if not d.capital:
                 problems.append(Problem("bad_closure", "closure.capital", "no capital factor",

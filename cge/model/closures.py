@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..errors import ConfigError, Problem, unknown_keys
+from ..errors import ConfigError, Problem, choose_from, unknown_keys
 
 #: Allowed options of each closure key (the numeraire also accepts a factor label).
 CLOSURE_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -75,8 +75,7 @@ class Closure:
                 continue
             if value not in allowed:
                 problems.append(Problem("bad_closure", f"closure.{key}",
-                                        f"unknown option {value!r}",
-                                        f"allowed: {', '.join(allowed)}"))
+                                        f"unknown option {value!r}", choose_from(value, allowed)))
         if self.numeraire == "exchange_rate" and self.external == "fixed_exchange_rate":
             problems.append(Problem(
                 "bad_closure", "closure.numeraire",
@@ -88,15 +87,23 @@ class Closure:
     @classmethod
     def from_user(cls, value: Mapping[str, Any] | Closure | None,
                   defaults: Mapping[str, str] | None = None) -> Closure:
-        """A closure from a mapping (missing keys take ``defaults``); unknown keys are errors."""
+        """A closure from a mapping (missing keys take ``defaults``).
+
+        Unknown keys and unknown options are errors, all reported at once.
+        """
         if isinstance(value, Closure):
             return value
         value = dict(value or {})
-        unknown = unknown_keys(value, CLOSURE_OPTIONS, "closure", "closure key")
-        if unknown:
-            raise ConfigError("invalid closure", unknown)
-        merged = {**dict(defaults or {}), **{k: str(v) for k, v in value.items()}}
-        return cls(**merged)
+        problems = unknown_keys(value, CLOSURE_OPTIONS, "closure", "closure key")
+        merged = {**dict(defaults or {}), **{k: str(v) for k, v in value.items()
+                                             if k in CLOSURE_OPTIONS}}
+        try:
+            closure = cls(**merged)
+        except ConfigError as exc:
+            problems += exc.problems
+        if problems:
+            raise ConfigError("invalid closure", problems)
+        return closure
 
     def to_dict(self) -> dict[str, str]:
         """The closure as a plain mapping (as printed with every result)."""
