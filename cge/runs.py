@@ -168,10 +168,11 @@ def use_model(model, scenario: Scenario) -> None:
     if model.options != options:
         problems.append(Problem("other_model", f"{where}: options", f"the model given has "
                                 f"{model.options}, the scenario {options}", fix))
-    built = dict(model.calibration.elasticities.values)
-    if built != dict(scenario.elasticities):
+    built = _effective(model.spec, model.calibration.elasticities.values)
+    if built != _effective(model.spec, scenario.elasticities):
         problems.append(Problem("other_model", f"{where}: elasticities", f"the model given has "
-                                f"{built}, the scenario {dict(scenario.elasticities)}", fix))
+                                f"{dict(model.calibration.elasticities.values)}, the scenario "
+                                f"{dict(scenario.elasticities)}", fix))
     if problems:
         raise ConfigError(f"{where}: the model given is not this scenario's model", problems)
     model.reset()
@@ -182,6 +183,13 @@ def use_model(model, scenario: Scenario) -> None:
             Problem(p.kind, f"{where}: {p.where}", p.message, p.fix)
             for p in exc.problems]) from None
     scenario.check(model)
+
+
+def _effective(spec: str, elasticities: Mapping) -> dict:
+    """The elasticities with the defaults of those not given (``{}`` is the defaults)."""
+    from .calibration import ELASTICITIES, ELASTICITY_KEYS
+
+    return {k: elasticities.get(k, ELASTICITIES[k][1]) for k in ELASTICITY_KEYS.get(spec, ())}
 
 
 def _same_sam(sam, scenario: Scenario) -> bool:

@@ -212,8 +212,8 @@ def _model_problems(batch: Batch, spec, unknown: set[str]) -> list[Problem]:
             try:
                 model.apply_closure({**base_closure, **scenarios[0]["closure"]})
             except ConfigError as exc:
-                problems += [Problem(p.kind, f"{place}: {p.where}", p.message, p.fix)
-                             for p in exc.problems]
+                problems += [Problem(p.kind, place + p.where.removeprefix("closure"),
+                                     p.message, p.fix) for p in exc.problems]
                 continue
         seen = set()
         for s in scenarios:
