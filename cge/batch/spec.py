@@ -215,17 +215,19 @@ def _model_problems(batch: Batch, spec, unknown: set[str]) -> list[Problem]:
                 problems += [Problem(p.kind, place + p.where.removeprefix("closure"),
                                      p.message, p.fix) for p in exc.problems]
                 continue
-        seen = set()
+        # one check per entry, at its smallest value (the one that may not stay positive)
+        lowest: dict[tuple, dict] = {}
         for s in scenarios:
             for shock in s["shocks"]:
-                key = (shock["parameter"], shock["op"], shock["index"], shock["value"])
-                place = batch.entries.get(("shock", *key[:3]))
-                if key in seen or place is None or place in unknown:
-                    continue
-                seen.add(key)
-                problems += [Problem(p.kind, place + p.where.partition("[0]")[2], p.message,
-                                     p.fix)
-                             for p in check_shocks(model, [_as_mapping(shock)], "")]
+                key = (shock["parameter"], shock["op"], shock["index"])
+                if key not in lowest or shock["value"] < lowest[key]["value"]:
+                    lowest[key] = shock
+        for key, shock in lowest.items():
+            place = batch.entries.get(("shock", *key))
+            if place is None or place in unknown:
+                continue
+            problems += [Problem(p.kind, place + p.where.partition("[0]")[2], p.message, p.fix)
+                         for p in check_shocks(model, [_as_mapping(shock)], "")]
     model.apply_closure(base_closure)
     # elasticity labels: one calibration per labelled entry, with the base elasticities
     sam = model.sam
