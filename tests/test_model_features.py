@@ -75,7 +75,7 @@ def test_government_saving_is_a_shock_under_the_tax_scaler_only(sam):
     assert cf.value("government_savings") / cf.value("cpi") == pytest.approx(
         base.value("government_savings") + 1.0, rel=1e-8)
     assert cf.value("government.tax_scaler") > 1.0
-    with pytest.raises(ConfigError, match="endogenous under the closure"):
+    with pytest.raises(ConfigError, match="endogenous under government: flexible_saving"):
         CGEModel(sam, "standard").apply_shocks([{"parameter": "government_savings", "add": 1}])
 
 
