@@ -166,13 +166,14 @@ class Shock:
         allowed_keys = ("parameter", "index", *OPERATIONS)
         problems = unknown_keys(raw, allowed_keys, where)
         name = raw.get("parameter")
-        if parameters is not None and name not in parameters:
+        if not isinstance(name, str) or not name:
+            problems.append(Problem("missing_key", f"{where}.parameter",
+                                    f"the parameter to shock is missing (got {name!r})",
+                                    choose_from(name, parameters) if parameters is not None
+                                    else "e.g. parameter: import_tariff_rate"))
+        elif parameters is not None and name not in parameters:
             problems.append(Problem("unknown_parameter", f"{where}.parameter",
                                     f"unknown parameter {name!r}", choose_from(name, parameters)))
-        elif not isinstance(name, str) or not name:
-            problems.append(Problem("missing_key", f"{where}.parameter",
-                                    "the parameter to shock is missing", "e.g. parameter: "
-                                    "import_tariff_rate"))
         ops = [k for k in OPERATIONS if k in raw]
         if len(ops) != 1:
             problems.append(Problem("operation", where,
