@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, Problem, SAMError, unknown_keys
+from .errors import ConfigError, Problem, SAMError, choose_from, unknown_keys
 from .flows import flow_block, flow_cells
 from .sam.core import SAM
 from .sam.roles import TAX_ROLES, is_labour
@@ -237,7 +237,7 @@ class Options:
 
     def __post_init__(self) -> None:
         problems = [Problem("bad_option", f"options.{key}", f"unknown option "
-                            f"{getattr(self, key)!r}", f"allowed: {', '.join(allowed)}")
+                            f"{getattr(self, key)!r}", choose_from(getattr(self, key), allowed))
                     for key, allowed in OPTIONS.items() if getattr(self, key) not in allowed]
         if problems:
             raise ConfigError("invalid model options", problems)
@@ -248,10 +248,14 @@ class Options:
         if isinstance(value, Options):
             return value
         value = dict(value or {})
-        unknown = unknown_keys(value, OPTIONS, "options", "option key")
-        if unknown:
-            raise ConfigError("invalid model options", unknown)
-        return cls(**{k: str(v) for k, v in value.items()})
+        problems = unknown_keys(value, OPTIONS, "options", "option key")
+        try:
+            options = cls(**{k: str(v) for k, v in value.items() if k in OPTIONS})
+        except ConfigError as exc:
+            problems += exc.problems
+        if problems:
+            raise ConfigError("invalid model options", problems)
+        return options
 
 
 @dataclass(frozen=True)
@@ -280,7 +284,7 @@ class Elasticities:
                 problems.append(Problem(
                     "unknown_elasticity", f"elasticities.{key}",
                     f"not an elasticity of the {spec} model",
-                    f"allowed: {', '.join(ELASTICITY_KEYS[spec])}"))
+                    choose_from(key, ELASTICITY_KEYS[spec])))
                 continue
             items = value.items() if isinstance(value, Mapping) else [("all", value)]
             for label, v in items:
@@ -304,7 +308,7 @@ class Elasticities:
                 f"elasticities.{key}: unknown account(s) {unknown}",
                 [Problem("unknown_label", f"elasticities.{key}",
                          f"labels {unknown} are not accounts this elasticity applies to",
-                         f"use one of: {', '.join(labels)} (or 'default')")])
+                         choose_from(unknown[0], [*labels, "default"], "use one of"))])
         fallback = value.get("default", default)
         return {a: _number(value.get(a, fallback)) for a in labels}
 

@@ -119,13 +119,16 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
     scenario : Scenario or path to a YAML file
     solver : {"cyipopt", "persistent"}
     model : CGEModel, optional
-        A built model to reuse (it is reset to the benchmark first).
+        A built model to reuse: it must be the model of the scenario's SAM,
+        specification, options and elasticities; it is reset to the benchmark and given
+        the scenario's closure first.
 
     Raises
     ------
     ConfigError
         Before any solve, naming the scenario file, with every problem of the scenario
-        (:meth:`Scenario.build`, :meth:`Scenario.check`).
+        (:meth:`Scenario.build`, :meth:`Scenario.check`), or when ``model`` is not the
+        scenario's model.
     SolveError
         When a solve fails, or the benchmark does not replicate the SAM (naming the cell
         furthest off and the equation that does not hold at the SAM's values).
@@ -138,8 +141,7 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
     if model is None:
         model = scenario.build()          # checks the shocks on the model too
     else:
-        model.reset()
-        scenario.check(model)
+        use_model(model, scenario)
     base = model.solve(solver=solver)
     replicated = _require_replication(model, base.stats.iterations)
     model.apply_shocks(scenario.shocks)
@@ -165,3 +167,69 @@ def _require_replication(model, iterations: int):
                      "equation or a calibrated parameter disagrees with the SAM: check the "
                      "equation named")])
     return check
+
+
+def use_model(model, scenario: Scenario) -> None:
+    """Make a built ``model`` the scenario's: back to the benchmark, under its closure.
+
+    Raises
+    ------
+    ConfigError
+        When ``model`` was built on another SAM, specification, options or elasticities
+        (naming each difference), or the scenario's closure or shocks do not fit it.
+    """
+    from .calibration import Options
+    from .errors import ConfigError, Problem
+
+    where = scenario.where
+    fix = "build the scenario's own model (scenario.build()) or run without model="
+    problems = []
+    if model.spec != scenario.model:
+        problems.append(Problem("other_model", f"{where}: model", f"the model given is "
+                                f"{model.spec!r}, the scenario's {scenario.model!r}", fix))
+    if not _same_sam(model.sam, scenario):
+        problems.append(Problem("other_model", f"{where}: sam", f"the model given was built on "
+                                f"SAM {model.sam.name!r}, not on {scenario.sam}", fix))
+    try:
+        options = Options.from_user(scenario.options)
+    except ConfigError:
+        options = None
+    if model.options != options:
+        problems.append(Problem("other_model", f"{where}: options", f"the model given has "
+                                f"{model.options}, the scenario {options}", fix))
+    built = _effective(model.spec, model.calibration.elasticities.values)
+    if built != _effective(model.spec, scenario.elasticities):
+        problems.append(Problem("other_model", f"{where}: elasticities", f"the model given has "
+                                f"{dict(model.calibration.elasticities.values)}, the scenario "
+                                f"{dict(scenario.elasticities)}", fix))
+    if problems:
+        raise ConfigError(f"{where}: the model given is not this scenario's model", problems)
+    model.reset()
+    try:
+        model.apply_closure(scenario.closure or {})
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: invalid scenario ({exc.args[0]})", [
+            Problem(p.kind, f"{where}: {p.where}", p.message, p.fix)
+            for p in exc.problems]) from None
+    scenario.check(model)
+
+
+def _effective(spec: str, elasticities: Mapping) -> dict:
+    """The elasticities with the defaults of those not given (``{}`` is the defaults)."""
+    from .calibration import ELASTICITIES, ELASTICITY_KEYS
+
+    return {k: elasticities.get(k, ELASTICITIES[k][1]) for k in ELASTICITY_KEYS.get(spec, ())}
+
+
+def _same_sam(sam, scenario: Scenario) -> bool:
+    """Whether ``sam`` (a model's) is the scenario's SAM: the same file, or equal contents."""
+    from .sam.core import SAM
+
+    if isinstance(scenario.sam, SAM):
+        other = scenario.sam
+    else:
+        source = sam.meta.get("source")
+        if source and Path(source).resolve() == Path(scenario.sam).resolve():
+            return True
+        other = scenario.load_sam()
+    return other is sam or other.equals(sam)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from cge.diagnostics import gdp_identity, walras
 from cge.model.blocks._common import is_pinned
 from cge.model.build import CGEModel
-from cge.model.shocks import SHOCK_PARAMETERS
+from cge.model.shocks import SHOCK_PARAMETERS, check_shocks
 from cge.sam.synthetic import synthetic_sam
 
 pytestmark = pytest.mark.solver
@@ -35,13 +35,14 @@ def _shock(name: str) -> dict:
 
 
 def _allowed(model) -> list[str]:
-    """Shock parameters the model has and its closure holds exogenous."""
+    """Shock parameters the model has and its closure holds exogenous (and uses)."""
     out = []
     for name, parameter in SHOCK_PARAMETERS.items():
         if not model.has_component(parameter.component):
             continue
         entries = list(model.component(parameter.component).values())
-        if entries and all(is_pinned(v) for v in entries):
+        if entries and all(is_pinned(v) for v in entries) and not check_shocks(
+                model, [_shock(name)]):
             out.append(name)
     return out
 

@@ -139,7 +139,7 @@ def test_a_tax_the_sam_has_no_account_for_raises_revenue(spec, path):
 
 def test_shocking_an_endogenous_variable_is_an_error(china):
     model = CGEModel(china, "standard")  # flexible exchange rate
-    with pytest.raises(ConfigError, match="endogenous under the closure"):
+    with pytest.raises(ConfigError, match="endogenous under external: flexible_exchange_rate"):
         model.apply_shocks([{"parameter": "exchange_rate", "set": 1.1}])
     with pytest.raises(ConfigError, match="allowed: C_PRI, C_SEC, C_TER"):
         model.apply_shocks([{"parameter": "import_tariff_rate", "index": "C_XXX", "set": 0}])

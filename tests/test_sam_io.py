@@ -153,3 +153,14 @@ def test_csv_unit_round_trips_through_the_notes_file(tmp_path):
     assert read_sam(path).unit == sam.unit != ""
     notes_file(path).unlink()
     assert read_sam(path).unit == ""            # optional: no notes, no unit
+
+
+def test_an_edited_copy_of_a_sam_is_named_after_its_file(tmp_path):
+    """The bundled workbook's notes sheet names it 'stdcge'; a copy is another SAM."""
+    import shutil
+
+    source = Path(__file__).resolve().parents[1] / "sam_data" / "stdcge.xlsx"
+    copy = tmp_path / "stdcge_more_capital.xlsx"
+    shutil.copy(source, copy)
+    assert read_sam(copy).name == "stdcge_more_capital"
+    assert read_sam(copy, name="mine").name == "mine"

@@ -173,3 +173,85 @@ def test_run_records_the_replication_of_the_benchmark():
     check = result.to_json_dict()["checks"]["replication"]
     assert check["passed"] and 0 <= check["deviation"] <= CHECK_TOL
     assert check["where"].startswith("SAM row ")
+
+
+def test_every_problem_of_a_scenario_file_in_one_report(tmp_path):
+    """An unknown key does not hide an unknown option; labels, the closure and shocks come
+    with them."""
+    p = tmp_path / "s.yaml"
+    p.write_text(f"name: x\nsam: {ROOT / 'sam_data' / 'china_2018_3sector.csv'}\n"
+                 "closure: {labour: fixed_real_wag, labor: x, numeraire: LABB}\n"
+                 "options: {household_demnd: les}\n"
+                 "elasticities: {armington: {C_SEX: 2}}\n"
+                 "shocks:\n- {parameter: productivity, index: A_SEX, multiply: 1.1}\n"
+                 "- {parameter: tarif, set: 0}\n")
+    with pytest.raises(ConfigError) as info:
+        Scenario.from_yaml(p)
+    text = str(info.value)
+    for expected in ("closure.labor: unknown closure key",
+                     "closure.labour: unknown option 'fixed_real_wag' (did you mean "
+                     "'fixed_real_wage'?",
+                     "closure.numeraire: unknown numeraire 'LABB' (did you mean 'LAB'?",
+                     "options.household_demnd: unknown option key (did you mean "
+                     "'household_demand'?",
+                     "elasticities.armington: labels ['C_SEX']",
+                     "shocks[0] (productivity).index: 'A_SEX' is not an index of productivity "
+                     "(did you mean 'A_SEC'?",
+                     "shocks[1].parameter: unknown parameter 'tarif'"):
+        assert expected in text, expected
+
+
+def test_a_shock_the_closure_ignores_is_reported_with_the_other_mistakes(tmp_path):
+    p = tmp_path / "s.yaml"
+    p.write_text(f"name: x\nsam: {ROOT / 'sam_data' / 'china_2018_3sector.csv'}\n"
+                 "closure: {savings_investment: savings_driven}\n"
+                 "elasticities: {cet: {C_SEX: 2}}\n"
+                 "shocks:\n- {parameter: investment, index: C_SEC, multiply: 1.1}\n")
+    scenario = Scenario.from_yaml(p)
+    with pytest.raises(ConfigError) as info:
+        scenario.build()
+    text = str(info.value)
+    assert "elasticities.cet: labels ['C_SEX']" in text
+    assert ("investment is endogenous under savings_investment: savings_driven" in text
+            and "use investment_driven" in text)
+
+
+def test_a_yaml_syntax_error_names_the_file_line_and_column(tmp_path):
+    p = write(tmp_path, "name: x\nsam: stdcge.csv\nshocks:\n"
+                        "  - {parameter: import_tariff_rate, set: 0\n")
+    with pytest.raises(ConfigError) as info:
+        Scenario.from_yaml(p)
+    text = str(info.value)
+    assert f"{p} line 5, column 1" in text
+    assert "<unicode string>" not in text
+
+
+def test_a_model_of_another_scenario_is_refused(tmp_path):
+    china = Scenario.from_yaml(SCENARIOS / "china_export_demand_20_long.yaml")
+    stdcge = Scenario.from_yaml(SCENARIOS / "stdcge_tariff_abolition.yaml").build()
+    with pytest.raises(ConfigError) as info:
+        run_scenario(china, model=stdcge)
+    text = str(info.value)
+    assert "not this scenario's model" in text
+    assert "model: the model given is 'stdcge'" in text and "sam: the model given" in text
+    les = Scenario.from_dict({**_raw(china), "options": {"household_demand": "les"}},
+                             where="les.yaml")
+    with pytest.raises(ConfigError, match="les.yaml: options: the model given has"):
+        run_scenario(les, model=china.build())
+
+
+def _raw(scenario: Scenario) -> dict:
+    return {"name": scenario.name, "sam": str(scenario.sam), "model": scenario.model,
+            "elasticities": dict(scenario.elasticities), "closure": scenario.closure,
+            "shocks": [s.to_dict() for s in scenario.shocks]}
+
+
+@pytest.mark.solver
+def test_a_reused_model_runs_under_the_scenario_closure():
+    long_run = Scenario.from_yaml(SCENARIOS / "china_export_demand_20_long.yaml")
+    short_run = Scenario.from_yaml(SCENARIOS / "china_export_demand_20_short.yaml")
+    alone = run_scenario(short_run, solver="persistent")
+    reused = run_scenario(short_run, solver="persistent", model=long_run.build())
+    assert reused.closure == alone.closure and reused.closure["labour"] == "fixed_real_wage"
+    assert reused.counterfactual.value("output", "A_SEC") == pytest.approx(
+        alone.counterfactual.value("output", "A_SEC"), rel=1e-8)

@@ -43,7 +43,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError, Problem, unknown_keys
+from ..errors import ConfigError, Problem, choose_from, unknown_keys
 
 if TYPE_CHECKING:
     from .build import CGEModel
@@ -83,8 +83,7 @@ class Closure:
                 continue
             if value not in allowed:
                 problems.append(Problem("bad_closure", f"closure.{key}",
-                                        f"unknown option {value!r}",
-                                        f"allowed: {', '.join(allowed)}"))
+                                        f"unknown option {value!r}", choose_from(value, allowed)))
         if self.numeraire == "exchange_rate" and self.external == "fixed_exchange_rate":
             problems.append(Problem(
                 "bad_closure", "closure.numeraire",
@@ -96,15 +95,23 @@ class Closure:
     @classmethod
     def from_user(cls, value: Mapping[str, Any] | Closure | None,
                   defaults: Mapping[str, str] | None = None) -> Closure:
-        """A closure from a mapping (missing keys take ``defaults``); unknown keys are errors."""
+        """A closure from a mapping (missing keys take ``defaults``).
+
+        Unknown keys and unknown options are errors, all reported at once.
+        """
         if isinstance(value, Closure):
             return value
         value = dict(value or {})
-        unknown = unknown_keys(value, CLOSURE_OPTIONS, "closure", "closure key")
-        if unknown:
-            raise ConfigError("invalid closure", unknown)
-        merged = {**dict(defaults or {}), **{k: str(v) for k, v in value.items()}}
-        return cls(**merged)
+        problems = unknown_keys(value, CLOSURE_OPTIONS, "closure", "closure key")
+        merged = {**dict(defaults or {}), **{k: str(v) for k, v in value.items()
+                                             if k in CLOSURE_OPTIONS}}
+        try:
+            closure = cls(**merged)
+        except ConfigError as exc:
+            problems += exc.problems
+        if problems:
+            raise ConfigError("invalid closure", problems)
+        return closure
 
     def to_dict(self) -> dict[str, str]:
         """The closure as a plain mapping (as printed with every result)."""
@@ -122,7 +129,7 @@ def check_closure(cl: Closure, data: ModelData, spec: str) -> None:
     if cl.numeraire not in allowed_numeraires:
         problems.append(Problem("bad_closure", "closure.numeraire",
                                 f"unknown numeraire {cl.numeraire!r}",
-                                f"allowed: {', '.join(allowed_numeraires)}"))
+                                choose_from(cl.numeraire, allowed_numeraires)))
     if data.investment.demand_rule == "value_shares" and cl.savings_investment != "savings_driven":
         problems.append(Problem(
             "bad_closure", "closure.savings_investment",
@@ -134,9 +141,13 @@ def check_closure(cl: Closure, data: ModelData, spec: str) -> None:
             f"the {spec} government spends fixed budget shares, so nothing is left for "
             "a tax scaler to target", "use flexible_saving or model standard"))
     if cl.labour == "fixed_real_wage" and not sets.labour:
-        problems.append(Problem("bad_closure", "closure.labour",
-                                "no labour factor (a factor labelled LAB*)",
-                                "use full_employment"))
+        problems.append(Problem(
+            "bad_closure", "closure.labour",
+            f"fixed_real_wage needs the labour factor, and no factor "
+            f"({', '.join(sets.factors)}) is labour by its label (LAB..., ..._LAB) or its "
+            "description",
+            "declare it: write 'labour' in the description of the labour factor in the "
+            "accounts table (sheet accounts or <sam>.accounts.csv); or use full_employment"))
     if cl.capital == "sector_specific":
         if not sets.capital:
             problems.append(Problem("bad_closure", "closure.capital", "no capital factor",

@@ -6,8 +6,11 @@ Workbook format
   and row 1 (payers, columns), cell A1 a corner label; payments by column,
   receipts by row; blank cells are zero; negative cells are legal;
 * sheet ``accounts``: header row ``account``, ``role`` and optionally ``description``;
-* other sheets (``notes``, ``sources``, ...) are ignored, except that rows ``name``
-  and ``unit`` of a ``notes`` sheet give the SAM its name and unit.
+* other sheets (``notes``, ``sources``, ...) are ignored, except that row ``unit`` of
+  a ``notes`` sheet gives the unit of the flows.
+
+A SAM read from a file is named after the file (its stem): a copied and edited
+workbook is another SAM, whatever its ``notes`` sheet still says.
 
 :func:`write_sam` adds live ``TOTAL`` formulas and a ``DIFFERENCE (row - column)``
 row and column that the reader skips, so a written workbook reads back as exactly
@@ -72,8 +75,8 @@ def read_sam(source: str | Path | pd.DataFrame, *, roles: Any = None, name: str 
         ``description``. Required for a DataFrame; for a file it replaces the
         accounts sheet or file.
     name, unit : str, optional
-        Override the name (default: the ``notes`` sheet, else the file stem) and
-        the unit of the flows.
+        Override the name (default: the file stem) and the unit of the flows
+        (default: the ``notes`` sheet's ``unit`` row).
 
     Returns
     -------
@@ -272,7 +275,7 @@ def _read_workbook(path: Path, roles: Any, name: str | None, unit: str | None):
         return None, problems
 
     notes = _notes(grids.get(NOTES_SHEET, []))
-    name = name or notes.get("name") or path.stem
+    name = name or path.stem   # the file's own name: a copied and edited SAM is another SAM
     unit = unit if unit is not None else notes.get("unit", "")
     locate = _excel_locator(MATRIX_SHEET)
     parsed = parse_matrix_grid(grids[MATRIX_SHEET], locate, numeric_text=False,
@@ -342,12 +345,12 @@ def _stream_contains(fh, needles: tuple[bytes, ...], chunk: int = 1 << 20) -> bo
 
 
 def _notes(grid: list[list[Any]]) -> dict[str, str]:
-    """``name`` and ``unit`` from the first two columns of a notes sheet."""
+    """``unit`` from the first two columns of a notes sheet."""
     out = {}
     for row in grid:
         if len(row) >= 2 and isinstance(row[0], str) and row[1] is not None:
             key = row[0].strip().lower()
-            if key in ("name", "unit") and key not in out:
+            if key == "unit" and key not in out:
                 out[key] = str(row[1])
     return out
 
