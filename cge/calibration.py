@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, Problem, SAMError, unknown_keys
+from .errors import ConfigError, Problem, SAMError, choose_from, unknown_keys
+from .flows import flow_block, flow_cells
 from .sam.core import SAM
 from .sam.roles import TAX_ROLES, is_labour
 
@@ -236,7 +237,7 @@ class Options:
 
     def __post_init__(self) -> None:
         problems = [Problem("bad_option", f"options.{key}", f"unknown option "
-                            f"{getattr(self, key)!r}", f"allowed: {', '.join(allowed)}")
+                            f"{getattr(self, key)!r}", choose_from(getattr(self, key), allowed))
                     for key, allowed in OPTIONS.items() if getattr(self, key) not in allowed]
         if problems:
             raise ConfigError("invalid model options", problems)
@@ -247,10 +248,14 @@ class Options:
         if isinstance(value, Options):
             return value
         value = dict(value or {})
-        unknown = unknown_keys(value, OPTIONS, "options", "option key")
-        if unknown:
-            raise ConfigError("invalid model options", unknown)
-        return cls(**{k: str(v) for k, v in value.items()})
+        problems = unknown_keys(value, OPTIONS, "options", "option key")
+        try:
+            options = cls(**{k: str(v) for k, v in value.items() if k in OPTIONS})
+        except ConfigError as exc:
+            problems += exc.problems
+        if problems:
+            raise ConfigError("invalid model options", problems)
+        return options
 
 
 @dataclass(frozen=True)
@@ -279,7 +284,7 @@ class Elasticities:
                 problems.append(Problem(
                     "unknown_elasticity", f"elasticities.{key}",
                     f"not an elasticity of the {spec} model",
-                    f"allowed: {', '.join(ELASTICITY_KEYS[spec])}"))
+                    choose_from(key, ELASTICITY_KEYS[spec])))
                 continue
             items = value.items() if isinstance(value, Mapping) else [("all", value)]
             for label, v in items:
@@ -303,7 +308,7 @@ class Elasticities:
                 f"elasticities.{key}: unknown account(s) {unknown}",
                 [Problem("unknown_label", f"elasticities.{key}",
                          f"labels {unknown} are not accounts this elasticity applies to",
-                         f"use one of: {', '.join(labels)} (or 'default')")])
+                         choose_from(unknown[0], [*labels, "default"], "use one of"))])
         fallback = value.get("default", default)
         return {a: _number(value.get(a, fallback)) for a in labels}
 
@@ -416,38 +421,11 @@ def make_pairs_index(made: np.ndarray) -> list[tuple[int, int]]:
 
 
 # --------------------------------------------------------------------------- cells
-def _flow_rules(acc: Accounts) -> list[tuple[tuple[str, ...], tuple[str, ...], str]]:
-    """(receivers, payers, flow) for every kind of SAM cell the model represents."""
-    A, C, F = acc.activities, acc.commodities, acc.factors
-    H, E, G, SI, ROW = acc.households, acc.enterprises, (acc.government,), \
-        (acc.savings_investment,), (acc.rest_of_world,)
-    T = acc.taxes
-    every_tax = sum(T.values(), ())
-    rules = [
-        (C, A, "intermediate_input"), (F, A, "factor_payment"),
-        (T["production_tax"], A, "production_tax"),
-        (ROW, C, "imports"), (T["import_tariff"], C, "import_tariff"),
-        (T["sales_tax"], C, "sales_tax"), (T["export_tax"], C, "export_tax"),
-        (C, H, "household_consumption"), (C, G, "government_consumption"),
-        (C, SI, "investment_demand"), (C, ROW, "exports"),
-        (H + E + G + ROW, F, "factor_income"),
-        (T["direct_tax"] + G, H + E, "direct_tax"),
-        (SI, H, "household_saving"), (SI, E, "enterprise_saving"), (H, E, "enterprise_payout"),
-        (H + E, G, "government_transfers"), (ROW, G, "government_transfers_abroad"),
-        (SI, G, "government_saving"), (G, every_tax, "tax_revenue"),
-        (H + G, ROW, "transfers_from_abroad"), (SI, ROW, "foreign_saving"),
-        (ROW, SI, "foreign_saving"),
-    ]
-    if acc.layout == "activity_commodity":
-        rules.append((A, C, "domestic_output"))
-    return rules
-
-
 def _cell_flows(sam: SAM, acc: Accounts) -> pd.DataFrame:
     """Each non-zero cell with its flow; cells the model cannot represent are errors."""
     m = sam.matrix
     flow = np.full(m.shape, "", dtype=object)
-    for receivers, payers, name in _flow_rules(acc):  # later rules win, as listed
+    for receivers, payers, name in flow_cells(acc):  # later rows win, as listed
         if receivers and payers:
             flow[np.ix_(m.index.get_indexer(receivers), m.columns.get_indexer(payers))] = name
     values = m.to_numpy()
@@ -472,24 +450,29 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
     A, C, F, H, E = (list(acc.activities), list(acc.commodities), list(acc.factors),
                      list(acc.households), list(acc.enterprises))
     gov, si, row = acc.government, acc.savings_investment, acc.rest_of_world
-    T = {k: list(v) for k, v in acc.taxes.items()}
     c_of = pd.Series(acc.commodity_of)
     a_of = pd.Series(acc.activity_of)
 
-    def tax(role: str, payers: list[str]) -> pd.Series:
-        return m.loc[T[role], payers].sum(axis=0) if T[role] else pd.Series(0.0, index=payers)
+    def flow(name: str) -> pd.DataFrame:
+        """The benchmark SAM block of a flow of the registry (:data:`cge.flows.FLOWS`)."""
+        return flow_block(m, acc, name)
+
+    def paid(name: str) -> pd.Series:
+        """What each payer pays of a flow, summed over its receivers (e.g. a tax over its
+        accounts; zero without any)."""
+        return flow(name).sum(axis=0)
 
     # production
-    X0 = m.loc[C, A]
-    F0 = m.loc[F, A]
+    X0 = flow("intermediate_input")
+    F0 = flow("factor_payment")
     Y0 = F0.sum(axis=0)
     Z0 = Y0 + X0.sum(axis=0)
-    Tz0 = tax("production_tax", A)
+    Tz0 = paid("production_tax")
     tauz = Tz0 / Z0
     # trade
-    M0, Tm0 = m.loc[row, C], tax("import_tariff", C)
-    E0, Te0 = m.loc[C, row], tax("export_tax", C)
-    Ts0 = tax("sales_tax", C)
+    M0, Tm0 = paid("imports"), paid("import_tariff")
+    E0, Te0 = flow("exports").sum(axis=1), paid("export_tax")
+    Ts0 = paid("sales_tax")
     problems = []
     untaxable = {what: ((flow != 0) & (base == 0)).to_numpy()
                  for what, flow, base in (("import tariff", Tm0, M0), ("export tax", Te0, E0))}
@@ -521,22 +504,22 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
         raise ConfigError(f"{sam.name}: the SAM does not fit the CGE model", problems)
     # institutions
     FF0 = F0.sum(axis=1)
-    receivers = H + E + [gov, row]
-    factor_share = m.loc[receivers, F].div(FF0, axis=1)
-    Xp0 = m.loc[C, H]
-    Xg0 = m.loc[C, gov]
-    Xv0 = m.loc[C, si]
+    factor_share = flow("factor_income").div(FF0, axis=1)
+    Xp0 = flow("household_consumption")
+    Xg0 = flow("government_consumption")[gov]
+    Xv0 = flow("investment_demand")[si]
     inst = H + E
     income0 = m.loc[inst, :].sum(axis=1)
-    Td0 = m.loc[T["direct_tax"] + [gov], inst].sum(axis=0)
-    Sp0 = m.loc[si, H]
-    Se0 = m.loc[si, E] if E else pd.Series(dtype=float)
-    payout = m.loc[H, E].div(income0[E], axis=1) if E else pd.DataFrame(index=H, columns=E)
-    transfers = m.loc[inst, gov]
-    from_abroad = m.loc[H + [gov], row]
-    to_abroad = float(m.at[row, gov])
-    Sg0 = float(m.at[si, gov])
-    Sf0 = float(m.at[si, row] - m.at[row, si])
+    Td0 = paid("direct_tax")
+    Sp0 = flow("household_saving").loc[si]
+    Se0 = flow("enterprise_saving").loc[si] if E else pd.Series(dtype=float)
+    payout = (flow("enterprise_payout").div(income0[E], axis=1) if E
+              else pd.DataFrame(index=H, columns=E))
+    transfers = flow("government_transfers")[gov]
+    from_abroad = flow("transfers_from_abroad")[row]
+    to_abroad = float(paid("government_transfers_abroad").sum())
+    Sg0 = float(paid("government_saving").sum())
+    Sf0 = float(m.at[si, row] - m.at[row, si])   # both foreign_saving cells, net
     revenue0 = float(Tz0.sum() + Tm0.sum() + Ts0.sum() + Te0.sum() + Td0.sum()
                      + m.loc[gov, F].sum() + m.at[gov, row])
     consumption_budget = Xp0.sum(axis=0)
@@ -647,8 +630,8 @@ def trade_share_arrays(m0, e0, d0, q0, z0, tm, te, sigma, psi) -> dict[str, np.n
             "xie": xie, "xid": xid, "theta": theta}
 
 
-#: The CES exponent stored for a Cobb-Douglas nest (elasticity one), where no equation
-#: reads it: any value away from zero would do.
+#: A placeholder exponent where the elasticity is one (Cobb-Douglas), so the array formulas
+#: stay finite: the model builds no CES exponent for such a nest; any value away from zero does.
 UNUSED_RHO = 0.5
 
 

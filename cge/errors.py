@@ -7,6 +7,8 @@ shows a Python traceback for bad input.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -62,11 +64,27 @@ class SolveError(CGEError):
     """The solver did not reach a solution that meets the tolerances."""
 
 
+def did_you_mean(name, allowed: Iterable) -> str | None:
+    """The allowed name closest to a misspelt ``name`` (case ignored), or ``None``."""
+    choices = {str(a).lower(): str(a) for a in allowed}
+    close = difflib.get_close_matches(str(name).lower(), list(choices), n=1, cutoff=0.6)
+    return choices[close[0]] if close else None
+
+
+def choose_from(name, allowed: Iterable, what: str = "allowed") -> str:
+    """The fix for an unknown ``name``: ``"did you mean 'x'? allowed: a, b, c"``."""
+    allowed = [str(a) for a in allowed]
+    near = did_you_mean(name, allowed)
+    hint = f"did you mean {near!r}? " if near is not None and near != str(name) else ""
+    return f"{hint}{what}: {', '.join(allowed)}"
+
+
 def unknown_keys(mapping, allowed, where: str, what: str = "key") -> list[Problem]:
-    """A problem for every key of ``mapping`` not in ``allowed``, listing the allowed keys.
+    """A problem for every key of ``mapping`` not in ``allowed``, with the nearest allowed
+    key and the list of them.
 
     ``where`` prefixes each key (``"closure"`` gives ``closure.labor``); ``what`` names
     the kind of key in the message (``"closure key"``).
     """
     return [Problem("unknown_key", f"{where}.{k}", f"unknown {what}",
-                    f"allowed keys: {', '.join(allowed)}") for k in mapping if k not in allowed]
+                    choose_from(k, allowed, "allowed keys")) for k in mapping if k not in allowed]

@@ -71,7 +71,8 @@ def _folder(folder: str | Path) -> Path:
 
 
 def run_scenarios(paths: Iterable[str | Path], solver: str = "persistent") -> dict:
-    """Solve scenario files, one model per (SAM, model, elasticities); ``{name: RunResult}``."""
+    """Solve scenario files, one model per (SAM, model, options, elasticities), each run
+    under its scenario's closure; ``{name: RunResult}``."""
     from .runs import run_scenario
     from .scenario import Scenario
 
@@ -80,13 +81,12 @@ def run_scenarios(paths: Iterable[str | Path], solver: str = "persistent") -> di
     for path in paths:
         scenario = Scenario.from_yaml(path)
         key = (str(Path(scenario.sam).resolve()) if isinstance(scenario.sam, (str, Path))
-               else id(scenario.sam), scenario.model, repr(sorted(scenario.elasticities.items())))
+               else id(scenario.sam), scenario.model,
+               repr(sorted((scenario.options or {}).items())),
+               repr(sorted(scenario.elasticities.items())))
         model = models.get(key)
         if model is None:
             model = models[key] = scenario.build()
-        else:
-            model.reset()
-            model.apply_closure(scenario.closure or {})
         log.info("solving %s", scenario.name)
         results[scenario.name] = run_scenario(scenario, solver=solver, model=model)
     return results

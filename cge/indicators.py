@@ -50,6 +50,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .flows import INDICATOR_VOLUMES, RESULT_PATHS
+
 #: Export falls smaller than this share of the commodity's base exports (of total base
 #: exports for the aggregate) give no absorption ratio.
 EXPORT_CHANGE_FLOOR = 1e-9
@@ -79,9 +81,7 @@ def volumes(sol, export_price: pd.Series | None = None) -> pd.DataFrame:
     price, :math:`1 - t^e_c` in the benchmark).
     """
     commodities = pd.Index(sol.levels("composite_supply").index, name="commodity")
-    t = {name: _by_commodity(sol, name, commodities) for name in (
-        "exports", "imports", "domestic_sales", "household_consumption",
-        "government_consumption", "investment_demand")}
+    t = {name: _by_commodity(sol, name, commodities) for name in INDICATOR_VOLUMES}
     if export_price is None:
         export_price = producer_export_price(sol)
     pe = export_price.reindex(commodities).to_numpy(dtype=float)
@@ -102,20 +102,6 @@ def producer_export_price(sol) -> pd.Series:
     except KeyError:
         return pd.Series(1.0, index=commodities)
     return price.reindex(commodities, fill_value=1.0).astype(float)
-
-
-def real_gdp(sol) -> float:
-    """GDP at base prices (expenditure side): final demand plus exports minus imports."""
-    return _gdp(volumes(sol))
-
-
-def _trade_balance(sol) -> float:
-    eps = sol.value("exchange_rate")
-    pwe = sol.levels("trade.world_export_price")
-    pwm = sol.levels("trade.world_import_price")
-    exports = (pwe * sol.levels("exports").reindex(pwe.index)).sum()
-    imports = (pwm * sol.levels("imports").reindex(pwm.index)).sum()
-    return float(eps * (exports - imports))
 
 
 def _labour(sol, model) -> str | None:
@@ -207,51 +193,230 @@ def _sector_table(v0: pd.DataFrame, v1: pd.DataFrame, pe: pd.Series) -> pd.DataF
     return pd.DataFrame(columns, index=pd.Index([*v0.index, "total"], name="commodity"))
 
 
-def _gdp(v: pd.DataFrame) -> float:
-    return float((v["final_demand"] + v["exports"] - v["imports"]).sum())
+# -- one implementation over variable vectors: cge run, reports and batches --------------
+class IndicatorPlan:
+    """Where the variables the indicators read sit in a model's flat variable vector.
+
+    Made once per model (and closure); the indicators of a counterfactual are then a
+    few numpy sums and products of its vector, fast enough for batches.
+    :func:`indicators` (``cge run``) and the batch worker both use it, so they cannot
+    drift apart.
+
+    Parameters
+    ----------
+    layout : VariableLayout
+        Where each variable sits (:attr:`cge.model.build.VariableIndex.layout`).
+    base : ndarray
+        The benchmark levels of every variable, in SAM units.
+    budget_shares : DataFrame
+        Marginal budget shares (commodity x household) that value the EV.
+    labour : str or None
+        The labour account.
+    fixed_real_wage : bool
+        Whether the closure lets labour be unemployed.
+    """
+
+    def __init__(self, layout, base: np.ndarray, budget_shares: pd.DataFrame,
+                 labour: str | None, fixed_real_wage: bool):
+        from scipy import sparse
+
+        from .results import ev_unit_cost
+
+        n = sum(s.stop - s.start for s in layout.slices.values())
+        self._layout = layout
+
+        def at(path, key="_"):
+            keys = layout.keys[path]
+            return layout.slices[path].start + keys.index(None if key == "_" else key)
+
+        prices = RESULT_PATHS["price_composite"]
+        self.commodities = [str(c) for c in layout.keys[prices]]
+        row_of = {c: i for i, c in enumerate(layout.keys[prices])}
+        rows, cols = [], []
+        for k, path in enumerate(INDICATOR_VOLUMES.values()):
+            if path not in layout.slices:
+                continue
+            start = layout.slices[path].start
+            for j, key in enumerate(layout.keys[path]):
+                rows.append(k * len(row_of) + row_of[key[0] if isinstance(key, tuple) else key])
+                cols.append(start + j)
+        #: (volume, commodity) x variables: volumes = (V @ x).reshape(volumes, commodities)
+        self._volumes = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
+                                          shape=(len(INDICATOR_VOLUMES) * len(row_of), n))
+        utility, consumption_path = RESULT_PATHS["utility"], \
+            RESULT_PATHS["household_consumption"]
+        self.households = [str(h) for h in layout.keys[utility]]
+        consumption = layout.keys[consumption_path]
+        start = layout.slices[consumption_path].start
+        self._consumption = sparse.csr_matrix(
+            (np.ones(len(consumption)),
+             ([self.households.index(str(h)) for _, h in consumption],
+              [start + j for j in range(len(consumption))])),
+            shape=(len(self.households), n))
+        # households in label order, as a groupby over the household level gives them
+        self._by_household = np.argsort(np.array(self.households, dtype=object), kind="stable")
+        self._utility = np.array([at(utility, h) for h in layout.keys[utility]])
+        price = dict(zip(layout.keys[prices], base[[at(prices, c) for c in layout.keys[prices]]],
+                         strict=True))
+        #: EV per unit of utility, by household (:func:`cge.results.ev_unit_cost`)
+        self._unit_cost = np.array([ev_unit_cost(price, budget_shares[h])
+                                    for h in layout.keys[utility]])
+        self._eps = at(RESULT_PATHS["exchange_rate"])
+        self._cpi = at(RESULT_PATHS["cpi"])
+        self._gov_saving = at(RESULT_PATHS["government_savings"])
+        self._trade = []   # (sign, world price positions, volume positions)
+        for sign, price_name, volume_name in ((1.0, "world_export_price", "exports"),
+                                              (-1.0, "world_import_price", "imports")):
+            price_path, volume_path = RESULT_PATHS[price_name], RESULT_PATHS[volume_name]
+            volume_keys = set(layout.keys[volume_path])
+            keys = [k for k in layout.keys[price_path] if k in volume_keys]
+            self._trade.append((sign, np.array([at(price_path, k) for k in keys], dtype=int),
+                                np.array([at(volume_path, k) for k in keys], dtype=int)))
+        self.labour = labour
+        self._fixed_real_wage = fixed_real_wage
+        if labour is not None:
+            self._wage = at(RESULT_PATHS["factor_price"], labour)
+            self._unemployed = at(RESULT_PATHS["unemployment"], labour)
+            self._force = at("markets.factor_endowment", labour)
+            demand_path = RESULT_PATHS["factor_demand"]
+            demand = layout.keys[demand_path]
+            self.employers = [str(a) for f, a in demand if f == labour]
+            self._employment = np.array([at(demand_path, (f, a)) for f, a in demand
+                                         if f == labour], dtype=int)
+        self.base = np.asarray(base, dtype=float)
+        self._base_volumes = self._volume_table(self.base)
+        #: producers' base price of exports p^e_0c (one where a commodity is not exported)
+        self._export_price = np.ones(len(self.commodities))
+        export_price = RESULT_PATHS["price_export"]
+        if export_price in layout.slices:
+            for key in layout.keys[export_price]:
+                self._export_price[row_of[key]] = self.base[at(export_price, key)]
+
+    @classmethod
+    def for_model(cls, model, base: np.ndarray) -> IndicatorPlan:
+        """The plan of a model at its current closure and calibration."""
+        return cls(model.variable_index.layout, base,
+                   model.calibration.parameters["marginal_budget_share"],
+                   model.accounts.labour,
+                   model.closure.to_dict().get("labour") == "fixed_real_wage")
+
+    @classmethod
+    def for_solutions(cls, base, cf, model=None) -> IndicatorPlan:
+        """The plan of a benchmark :class:`~cge.model.solution.Solution` (and the closure
+        of its counterfactual)."""
+        closure = cf.closure or base.closure or {}
+        return cls(base.values.layout, base.values.vector, base.consumption_shares,
+                   _labour(base, model), closure.get("labour") == "fixed_real_wage")
+
+    # -- pieces ------------------------------------------------------------------------
+    def _volume_table(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        v = (self._volumes @ x).reshape(len(INDICATOR_VOLUMES), -1)
+        t = dict(zip(INDICATOR_VOLUMES, v, strict=True))
+        t["final_demand"] = (t["household_consumption"] + t["government_consumption"]
+                             + t["investment_demand"])
+        return t
+
+    def _trade_balance(self, x: np.ndarray) -> float:
+        return float(x[self._eps] * sum(sign * float(np.dot(x[p], x[q]))
+                                        for sign, p, q in self._trade))
+
+    def macro(self, cf: np.ndarray) -> dict[str, tuple[float, float]]:
+        """Economy-wide indicators as (base, counterfactual) levels; see
+        :func:`macro_indicators`."""
+        x0, x1 = self.base, np.asarray(cf, dtype=float)
+        v0, v1 = self._base_volumes, self._volume_table(x1)
+        out: dict[str, tuple[float, float]] = {}
+        out["real_gdp"] = tuple(float((v["final_demand"] + v["exports"] - v["imports"]).sum())
+                                for v in (v0, v1))
+        c0, c1 = (self._consumption @ x for x in (x0, x1))
+        out["real_household_consumption"] = (float(c0.sum()), float(c1.sum()))
+        for i in self._by_household:
+            out[f"real_household_consumption[{self.households[i]}]"] = (float(c0[i]),
+                                                                         float(c1[i]))
+        ev = (x1[self._utility] - x0[self._utility]) * self._unit_cost
+        out["equivalent_variation"] = (0.0, float(ev.sum()))
+        for h, e in zip(self.households, ev.tolist(), strict=True):
+            out[f"equivalent_variation[{h}]"] = (0.0, e)
+        if self.labour is not None:
+            out["real_wage"] = tuple(float(x[self._wage] / x[self._cpi]) for x in (x0, x1))
+        out["real_exchange_rate"] = tuple(float(x[self._eps] / x[self._cpi]) for x in (x0, x1))
+        out["trade_balance"] = (self._trade_balance(x0), self._trade_balance(x1))
+        out["government_saving"] = (float(x0[self._gov_saving]), float(x1[self._gov_saving]))
+        if self.has_unemployment(x1):
+            u = (float(x0[self._unemployed]), float(x1[self._unemployed]))
+            out["unemployment"] = u
+            out["unemployment_rate"] = (100 * u[0] / float(x0[self._force]),
+                                        100 * u[1] / float(x1[self._force]))
+        return out
+
+    def has_unemployment(self, cf: np.ndarray) -> bool:
+        """Labour can be unemployed: a fixed real wage, or unemployment in either solution."""
+        if self.labour is None:
+            return False
+        return self._fixed_real_wage or bool(self.base[self._unemployed] != 0
+                                             or cf[self._unemployed] != 0)
+
+    def employment(self, cf: np.ndarray) -> dict[str, tuple[float, float]]:
+        """Labour employed by activity, (base, counterfactual)."""
+        if self.labour is None:
+            return {}
+        return {a: (float(b), float(c)) for a, b, c in zip(
+            self.employers, self.base[self._employment],
+            np.asarray(cf)[self._employment], strict=True)}
+
+    # -- the rows ----------------------------------------------------------------------
+    def rows(self, cf: np.ndarray) -> list[tuple]:
+        """``(indicator, index, base, counterfactual, value)`` of a counterfactual vector:
+        the long form of :func:`indicators` (:func:`indicator_frame`)."""
+        x1 = np.asarray(cf, dtype=float)
+        C = self.commodities
+        out: list[tuple] = []
+        s = sector_arrays(self._base_volumes, self._volume_table(x1), self._export_price)
+        for name, column in (("absorption_ratio", "absorption_ratio"),
+                             ("export_change", "exports_change")):
+            out += [(name, c, None, None, _num(r))
+                    for c, r in zip([*C, "total"], s[column], strict=True)]
+        for name in ("imbalance", "structural_gap"):
+            out += [("sectoral_imbalance" if name == "imbalance" else name, c, _num(b),
+                     _num(x), None) for c, b, x in zip(
+                C, s[f"{name}_base"][:-1], s[f"{name}_counterfactual"][:-1], strict=True)]
+        macro = self.macro(x1)
+        gdp = macro["real_gdp"]
+        out.append(("real_gdp", "_", None, None, _pct(*gdp)))
+        out.append(("gdp", "_", _num(gdp[0]), _num(gdp[1]), None))
+        out.append(("real_household_consumption", "_", None, None,
+                    _pct(*macro["real_household_consumption"])))
+        out += [("real_household_consumption_by_household", _inner(k), None, None, _pct(*v))
+                for k, v in macro.items() if k.startswith("real_household_consumption[")]
+        out.append(("equivalent_variation", "_", None, None,
+                    _num(macro["equivalent_variation"][1])))
+        out += [("equivalent_variation_by_household", _inner(k), None, None, _num(v[1]))
+                for k, v in macro.items() if k.startswith("equivalent_variation[")]
+        out.append(("real_exchange_rate", "_", None, None, _pct(*macro["real_exchange_rate"])))
+        for name in ("trade_balance", "government_saving"):
+            out.append((name, "_", _num(macro[name][0]), _num(macro[name][1]), None))
+        if self.labour is None:
+            return out
+        out.append(("real_wage", "_", None, None, _pct(*macro["real_wage"])))
+        if "unemployment" in macro:
+            out += [("employment", a, _num(b), _num(c), None)
+                    for a, (b, c) in self.employment(x1).items()]
+            for name in ("unemployment", "unemployment_rate"):
+                out.append((name, "_", _num(macro[name][0]), _num(macro[name][1]), None))
+        return out
 
 
-def macro_indicators(base, cf, model=None, ev: pd.Series | None = None,
-                     gdp: tuple[float, float] | None = None) -> pd.DataFrame:
+def macro_indicators(base, cf, model=None) -> pd.DataFrame:
     """Economy-wide indicators: ``base``, ``counterfactual``, ``change`` and ``percent``.
 
-    Rows: ``real_gdp``, ``real_household_consumption`` (total and ``[h]`` by household),
-    ``equivalent_variation`` (total and by household; base 0), ``real_wage``,
-    ``real_exchange_rate``, ``trade_balance``, ``government_saving``, ``unemployment``
-    and ``unemployment_rate`` (percent of the labour force) where labour can be unemployed.
-    ``ev`` is the equivalent variation by household and ``gdp`` the base and
-    counterfactual real GDP (:func:`real_gdp`), when already computed
-    (:func:`cge.results.equivalent_variation`).
+    Rows: ``real_gdp`` (GDP at base prices), ``real_household_consumption`` (total and
+    ``[h]`` by household), ``equivalent_variation`` (total and by household; base 0),
+    ``real_wage``, ``real_exchange_rate``, ``trade_balance``, ``government_saving``,
+    ``unemployment`` and ``unemployment_rate`` (percent of the labour force) where labour
+    can be unemployed (:meth:`IndicatorPlan.macro`).
     """
-    from .results import equivalent_variation
-
-    rows: dict[str, tuple[float, float]] = {}
-    rows["real_gdp"] = gdp if gdp is not None else (real_gdp(base), real_gdp(cf))
-    c0 = base.levels("household_consumption").groupby(level=1).sum()
-    c1 = cf.levels("household_consumption").groupby(level=1).sum()
-    rows["real_household_consumption"] = (float(c0.sum()), float(c1.sum()))
-    for h in c0.index:
-        rows[f"real_household_consumption[{h}]"] = (float(c0[h]), float(c1[h]))
-    if ev is None:
-        ev = equivalent_variation(base, cf)
-    rows["equivalent_variation"] = (0.0, float(ev.sum()))
-    for h, x in ev.items():
-        rows[f"equivalent_variation[{h}]"] = (0.0, float(x))
-    labour = _labour(base, model)
-    if labour is not None:
-        rows["real_wage"] = tuple(s.value("factor_price", labour) / s.value("cpi")
-                                  for s in (base, cf))
-    rows["real_exchange_rate"] = tuple(s.value("exchange_rate") / s.value("cpi")
-                                       for s in (base, cf))
-    rows["trade_balance"] = (_trade_balance(base), _trade_balance(cf))
-    rows["government_saving"] = (base.value("government_savings"),
-                                 cf.value("government_savings"))
-    if labour is not None and _has_unemployment(base, cf, labour):
-        u = tuple(s.value("unemployment", labour) for s in (base, cf))
-        force = tuple(s.value("markets.factor_endowment", labour) for s in (base, cf))
-        rows["unemployment"] = u
-        rows["unemployment_rate"] = (100 * u[0] / force[0], 100 * u[1] / force[1])
-    out = pd.DataFrame(rows, index=["base", "counterfactual"]).T
+    plan = IndicatorPlan.for_solutions(base, cf, model)
+    out = pd.DataFrame(plan.macro(cf.values.vector), index=["base", "counterfactual"]).T
     out.index.name = "indicator"
     out["change"] = out["counterfactual"] - out["base"]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -259,28 +424,25 @@ def macro_indicators(base, cf, model=None, ev: pd.Series | None = None,
     return out
 
 
-def _has_unemployment(base, cf, labour: str) -> bool:
-    closure = cf.closure or base.closure or {}
-    if closure.get("labour") == "fixed_real_wage":
-        return True
-    return any(s.value("unemployment", labour) != 0 for s in (base, cf))
+def real_gdp(sol) -> float:
+    """GDP at base prices (expenditure side): final demand plus exports minus imports."""
+    v = volumes(sol)
+    return float((v["final_demand"] + v["exports"] - v["imports"]).sum())
 
 
 def employment(base, cf, model=None) -> pd.DataFrame:
     """Labour employed by activity: ``base``, ``counterfactual``, ``percent``."""
-    labour = _labour(base, model)
-    f0, f1 = base.levels("factor_demand"), cf.levels("factor_demand")
-    if labour is None:
+    plan = IndicatorPlan.for_solutions(base, cf, model)
+    out = pd.DataFrame(plan.employment(cf.values.vector), index=["base", "counterfactual"]).T
+    if out.empty:
         return pd.DataFrame(columns=["base", "counterfactual", "percent"])
-    b, c = f0.xs(labour, level=0), f1.xs(labour, level=0)
-    out = pd.DataFrame({"base": b, "counterfactual": c})
     out.index.name = "activity"
     out["percent"] = 100 * (out["counterfactual"] - out["base"]) / out["base"]
     return out
 
 
 # -- the JSON section ---------------------------------------------------------------------
-def indicators(base, cf, model=None, ev: pd.Series | None = None) -> dict[str, Any]:
+def indicators(base, cf, model=None) -> dict[str, Any]:
     """All indicators of one run, JSON-ready and labelled by the SAM's accounts.
 
     Parameters
@@ -290,8 +452,6 @@ def indicators(base, cf, model=None, ev: pd.Series | None = None) -> dict[str, A
     model : CGEModel, optional
         Names the labour account (otherwise the first factor whose label
         :func:`cge.sam.roles.is_labour` reads as labour).
-    ev : Series, optional
-        Equivalent variation by household, when the caller has it (computed otherwise).
 
     Returns
     -------
@@ -305,56 +465,27 @@ def indicators(base, cf, model=None, ev: pd.Series | None = None) -> dict[str, A
         ``real_wage``, ``real_exchange_rate`` (percent changes); ``equivalent_variation``
         (total, SAM units) and ``equivalent_variation_by_household``; ``trade_balance``
         and ``government_saving`` ``{"base": x, "counterfactual": y}``; ``gdp`` (levels).
+        The same numbers as the batch store's (:meth:`IndicatorPlan.rows`).
     """
-    pe = producer_export_price(base)
-    v0, v1 = volumes(base, pe), volumes(cf, pe)   # real GDP does not depend on pe
-    sectors = _sector_table(v0, v1, pe)
-    macro = macro_indicators(base, cf, model, ev, gdp=(_gdp(v0), _gdp(v1)))
-    out: dict[str, Any] = {
-        "absorption_ratio": {str(c): _num(r) for c, r in sectors["absorption_ratio"].items()},
-        "export_change": {str(c): _num(x) for c, x in sectors["exports_change"].items()},
-        "sectoral_imbalance": _pairs(sectors.drop(index="total"), "imbalance"),
-        "structural_gap": _pairs(sectors.drop(index="total"), "structural_gap"),
-        "real_gdp": _num(macro.at["real_gdp", "percent"]),
-        "gdp": _levels(macro, "real_gdp"),
-        "real_household_consumption": _num(macro.at["real_household_consumption", "percent"]),
-        "real_household_consumption_by_household": {
-            _inner(k): _num(macro.at[k, "percent"]) for k in macro.index
-            if k.startswith("real_household_consumption[")},
-        "equivalent_variation": _num(macro.at["equivalent_variation", "counterfactual"]),
-        "equivalent_variation_by_household": {
-            _inner(k): _num(macro.at[k, "counterfactual"]) for k in macro.index
-            if k.startswith("equivalent_variation[")},
-        "real_exchange_rate": _num(macro.at["real_exchange_rate", "percent"]),
-        "trade_balance": _levels(macro, "trade_balance"),
-        "government_saving": _levels(macro, "government_saving"),
-    }
-    if "real_wage" in macro.index:
-        out["real_wage"] = _num(macro.at["real_wage", "percent"])
-    if "unemployment" in macro.index:
-        jobs = employment(base, cf, model)
-        out["employment"] = {str(a): {"base": _num(r["base"]),
-                                      "counterfactual": _num(r["counterfactual"])}
-                             for a, r in jobs.iterrows()}
-        out["unemployment"] = _levels(macro, "unemployment")
-        out["unemployment_rate"] = _levels(macro, "unemployment_rate")
-    return out
+    rows = IndicatorPlan.for_solutions(base, cf, model).rows(cf.values.vector)
+    return indicator_dict(rows)
 
+
+def indicator_dict(rows) -> dict[str, Any]:
+    """Indicator rows ``(indicator, index, base, counterfactual, value)`` as the JSON
+    section (the inverse of :func:`indicator_frame`)."""
+    out: dict[str, Any] = {}
+    for name, key, b, c, value in rows:
+        entry = value if (b is None and c is None) else {"base": b, "counterfactual": c}
+        if key == "_":
+            out[name] = entry
+        else:
+            out.setdefault(name, {})[key] = entry
+    return out
 
 def _num(x) -> float | None:
     x = float(x)
     return None if math.isnan(x) or math.isinf(x) else x
-
-
-def _levels(table: pd.DataFrame, row: str) -> dict[str, float | None]:
-    return {"base": _num(table.at[row, "base"]),
-            "counterfactual": _num(table.at[row, "counterfactual"])}
-
-
-def _pairs(table: pd.DataFrame, stem: str) -> dict[str, dict[str, float | None]]:
-    return {str(c): {"base": _num(r[f"{stem}_base"]),
-                     "counterfactual": _num(r[f"{stem}_counterfactual"])}
-            for c, r in table.iterrows()}
 
 
 def _inner(key: str) -> str:

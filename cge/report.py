@@ -19,21 +19,12 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ConfigError, Problem
+from .flows import sheets
 
 log = logging.getLogger("cge")
 
-#: Workbook sheets: block name -> result variables it holds.
-BLOCKS: dict[str, tuple[str, ...]] = {
-    "production": ("output", "value_added", "factor_demand", "price_output"),
-    "trade": ("exports", "imports", "domestic_sales", "composite_supply", "price_export",
-              "price_import", "price_domestic", "price_composite", "exchange_rate"),
-    "demand": ("household_consumption", "government_consumption", "investment_demand",
-               "utility"),
-    "factors": ("factor_price", "unemployment"),
-    "institutions": ("household_income", "household_savings", "government_revenue",
-                     "government_savings", "direct_tax", "foreign_savings", "total_savings",
-                     "cpi"),
-}
+#: Workbook sheets: block name -> result variables it holds (from :data:`cge.flows.RESULTS`).
+BLOCKS: dict[str, tuple[str, ...]] = sheets()
 
 #: Summary columns: label -> indicator key in the JSON ``indicators`` section.
 SUMMARY_COLUMNS = {

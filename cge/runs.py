@@ -1,6 +1,7 @@
 """Runs of scenarios: benchmark, shocks, counterfactual, and their indicators.
 
-:func:`run_scenario` solves the benchmark (checking that it replicates the SAM),
+:func:`run_scenario` solves the benchmark and checks that it replicates the SAM cell by
+cell (:func:`cge.diagnostics.benchmark_replication`, on the benchmark solve itself),
 applies the shocks and solves the counterfactual warm-started from the benchmark;
 the :class:`RunResult` holds both solutions, the equivalent variation and the
 indicators, and writes the JSON layout of ``cge run`` (:meth:`RunResult.to_json_dict`).
@@ -13,18 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .flows import RESULTS, UNITS
 from .scenario import Scenario
 
-#: Variables written to the JSON result, in order (the contract's names).
-JSON_VARIABLES = (
-    "output", "exports", "imports", "domestic_sales", "composite_supply",
-    "household_consumption", "government_consumption", "investment_demand", "price_output",
-    "price_composite", "price_export", "price_import", "price_domestic", "factor_price",
-    "exchange_rate", "household_savings", "government_savings", "direct_tax", "utility",
-    "value_added", "household_income", "government_revenue", "foreign_savings", "cpi",
-    "unemployment", "total_savings",
-)
-
+#: Variables written to the JSON result, in order (the contract's names): every reported
+#: variable of :data:`cge.flows.RESULTS`.
+JSON_VARIABLES = tuple(RESULTS)
 
 @dataclass(frozen=True)
 class RunResult:
@@ -36,6 +31,8 @@ class RunResult:
     closure: Mapping[str, str]
     equivalent_variation: Any
     indicators: Mapping[str, Any] | None = None   # see :func:`cge.indicators.indicators`
+    checks: Mapping[str, Any] | None = None       # {"replication": Check} of the benchmark
+    sam: Mapping[str, str] | None = None          # ``{"name": ..., "unit": ...}`` of the SAM
 
     @property
     def status(self) -> str:
@@ -49,7 +46,8 @@ class RunResult:
 
     def to_json_dict(self) -> dict[str, Any]:
         """The contract layout (docs/scenarios.md): scenario, model, status, closure, shocks,
-        solver, results, equivalent_variation, indicators (:func:`cge.indicators.indicators`).
+        solver, results, equivalent_variation, indicators (:func:`cge.indicators.indicators`),
+        checks (the benchmark's replication: passed, deviation, where, detail).
 
         Index keys are account labels (:func:`cge.results.index_key`): scalars ``"_"``,
         two-dimensional variables ``"C,HH"``. A one-household model (stdcge) drops the
@@ -58,15 +56,19 @@ class RunResult:
         The equivalent variation is written from :attr:`equivalent_variation` at the top
         level and in ``indicators`` (both computed once, in :func:`run_scenario`).
         """
-        from .model.build import RESULT_VARIABLES
         from .results import index_key
 
         households = list(self.base.levels("utility").index)
         one_household = households[0] if len(households) == 1 else None
         results: dict[str, Any] = {}
+        sam = dict(self.sam or {})
+        units: dict[str, str] = {}
+        present = set(self.base.names)
         for name in JSON_VARIABLES:
-            if RESULT_VARIABLES[name] not in self.base.values:
+            if name not in present:
                 continue
+            units[name] = UNITS[RESULTS[name].unit].format(
+                sam_unit=sam.get("unit") or "SAM units")
             b, c = self.base.levels(name), self.counterfactual.levels(name)
             keys = [_drop(k, one_household) for k in b.index]
             results[name] = {index_key(k): {"base": float(x), "counterfactual": float(y)}
@@ -80,10 +82,15 @@ class RunResult:
             "shocks": [s.to_dict() for s in self.scenario.shocks],
             "solver": {"base": _stats(self.base.stats), "counterfactual":
                        _stats(self.counterfactual.stats)},
+            "sam": sam,
+            "units": units,
             "results": results,
             "equivalent_variation": float(ev.sum()),
             "equivalent_variation_by_household": {str(k): float(v) for k, v in ev.items()},
             "indicators": dict(self.indicators or {}),
+            "checks": {name: {"passed": bool(c.passed), "deviation": float(c.deviation),
+                              "where": c.where, "detail": c.detail}
+                       for name, c in (self.checks or {}).items()},
         }
 
 
@@ -112,13 +119,19 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
     scenario : Scenario or path to a YAML file
     solver : {"cyipopt", "persistent"}
     model : CGEModel, optional
-        A built model to reuse (it is reset to the benchmark first).
+        A built model to reuse: it must be the model of the scenario's SAM,
+        specification, options and elasticities; it is reset to the benchmark and given
+        the scenario's closure first.
 
     Raises
     ------
     ConfigError
         Before any solve, naming the scenario file, with every problem of the scenario
-        (:meth:`Scenario.build`, :meth:`Scenario.check`).
+        (:meth:`Scenario.build`, :meth:`Scenario.check`), or when ``model`` is not the
+        scenario's model.
+    SolveError
+        When a solve fails, or the benchmark does not replicate the SAM (naming the cell
+        furthest off and the equation that does not hold at the SAM's values).
     """
     from .indicators import indicators
     from .results import equivalent_variation
@@ -128,11 +141,95 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
     if model is None:
         model = scenario.build()          # checks the shocks on the model too
     else:
-        model.reset()
-        scenario.check(model)
+        use_model(model, scenario)
     base = model.solve(solver=solver)
+    replicated = _require_replication(model, base.stats.iterations)
     model.apply_shocks(scenario.shocks)
     cf = model.solve(solver=solver)
     ev = equivalent_variation(base, cf)
     return RunResult(scenario, base, cf, model.closure.to_dict(), ev,
-                     indicators(base, cf, model, ev=ev))
+                     indicators(base, cf, model), {"replication": replicated},
+                     {"name": model.sam.name, "unit": model.sam.unit})
+
+
+def _require_replication(model, iterations: int):
+    """The replication check of the benchmark just solved; :class:`SolveError` if it fails."""
+    from .diagnostics import CHECK_TOL, REPLICATION_MAX_ITERATIONS, benchmark_replication
+    from .errors import Problem, SolveError
+
+    check = benchmark_replication(model, iterations)
+    if not check:
+        raise SolveError(
+            "the benchmark does not replicate the SAM",
+            [Problem("replication", check.where, check.detail,
+                     f"the benchmark must reproduce every cell to {CHECK_TOL:g} of the largest "
+                     f"cell within {REPLICATION_MAX_ITERATIONS} iterations; otherwise an "
+                     "equation or a calibrated parameter disagrees with the SAM: check the "
+                     "equation named")])
+    return check
+
+
+def use_model(model, scenario: Scenario) -> None:
+    """Make a built ``model`` the scenario's: back to the benchmark, under its closure.
+
+    Raises
+    ------
+    ConfigError
+        When ``model`` was built on another SAM, specification, options or elasticities
+        (naming each difference), or the scenario's closure or shocks do not fit it.
+    """
+    from .calibration import Options
+    from .errors import ConfigError, Problem
+
+    where = scenario.where
+    fix = "build the scenario's own model (scenario.build()) or run without model="
+    problems = []
+    if model.spec != scenario.model:
+        problems.append(Problem("other_model", f"{where}: model", f"the model given is "
+                                f"{model.spec!r}, the scenario's {scenario.model!r}", fix))
+    if not _same_sam(model.sam, scenario):
+        problems.append(Problem("other_model", f"{where}: sam", f"the model given was built on "
+                                f"SAM {model.sam.name!r}, not on {scenario.sam}", fix))
+    try:
+        options = Options.from_user(scenario.options)
+    except ConfigError:
+        options = None
+    if model.options != options:
+        problems.append(Problem("other_model", f"{where}: options", f"the model given has "
+                                f"{model.options}, the scenario {options}", fix))
+    built = _effective(model.spec, model.calibration.elasticities.values)
+    if built != _effective(model.spec, scenario.elasticities):
+        problems.append(Problem("other_model", f"{where}: elasticities", f"the model given has "
+                                f"{dict(model.calibration.elasticities.values)}, the scenario "
+                                f"{dict(scenario.elasticities)}", fix))
+    if problems:
+        raise ConfigError(f"{where}: the model given is not this scenario's model", problems)
+    model.reset()
+    try:
+        model.apply_closure(scenario.closure or {})
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: invalid scenario ({exc.args[0]})", [
+            Problem(p.kind, f"{where}: {p.where}", p.message, p.fix)
+            for p in exc.problems]) from None
+    scenario.check(model)
+
+
+def _effective(spec: str, elasticities: Mapping) -> dict:
+    """The elasticities with the defaults of those not given (``{}`` is the defaults)."""
+    from .calibration import ELASTICITIES, ELASTICITY_KEYS
+
+    return {k: elasticities.get(k, ELASTICITIES[k][1]) for k in ELASTICITY_KEYS.get(spec, ())}
+
+
+def _same_sam(sam, scenario: Scenario) -> bool:
+    """Whether ``sam`` (a model's) is the scenario's SAM: the same file, or equal contents."""
+    from .sam.core import SAM
+
+    if isinstance(scenario.sam, SAM):
+        other = scenario.sam
+    else:
+        source = sam.meta.get("source")
+        if source and Path(source).resolve() == Path(scenario.sam).resolve():
+            return True
+        other = scenario.load_sam()
+    return other is sam or other.equals(sam)

@@ -13,7 +13,9 @@ Walras' law already removed one equation). Afterwards IPOPT must report plain
 success ("solved to acceptable level" is a failure), and both the largest scaled
 residual and the residual of the dropped balance of payments (Walras' law: it
 holds when every other market clears and the accounts are consistent) must be
-below the acceptance threshold.
+below the acceptance threshold (the same threshold bounds the built-in checks of
+:mod:`cge.diagnostics`). A solve may leave Walras' law unenforced
+(``enforce_walras=False``): the Walras check then has something to find.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ IPOPT_OPTIONS = {
     "print_level": 0,
     "sb": "yes",
 }
-#: Largest scaled residual accepted after a solve (at least; see ``TOL_TO_RESIDUAL``).
+#: Largest scaled residual accepted after a solve (at least; see ``TOL_TO_RESIDUAL``), and
+#: the tolerance of the built-in checks (``cge.diagnostics.CHECK_TOL``), which is no looser.
 RESIDUAL_TOL = 1e-8
 #: The accepted residual as a multiple of IPOPT's ``tol``: IPOPT measures its tolerance on
 #: the scaled, unconstrained-variable optimality error, the residual of each equation may
@@ -101,7 +104,6 @@ def set_scaling(model) -> None:
     """
     import pyomo.environ as pyo
 
-    _quiet_unused_scaling()
     m = model.pyomo
     if hasattr(m, "scaling_factor"):
         return
@@ -112,25 +114,6 @@ def set_scaling(model) -> None:
     for c in m.component_data_objects(pyo.Constraint, active=True):
         lhs, rhs = c.expr.args
         sf[c] = 1.0 / max(abs(pyo.value(lhs)), abs(pyo.value(rhs)), SCALE_FLOOR)
-
-
-class _UnusedScalingFilter(logging.Filter):
-    """Drop the NL writer's warning about scaled variables that no equation uses.
-
-    Every variable gets a scaling factor, including parameters no equation of the
-    chosen functional forms reads (e.g. the CES exponent of a Cobb-Douglas activity).
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return not (message.startswith("model contains export suffix 'scaling_factor'")
-                    and "component keys that are not exported" in message)
-
-
-def _quiet_unused_scaling() -> None:
-    writer = logging.getLogger("pyomo.repn.plugins.nl_writer")
-    if not any(isinstance(f, _UnusedScalingFilter) for f in writer.filters):
-        writer.addFilter(_UnusedScalingFilter())
 
 
 def walras_residual(model) -> float:
@@ -150,7 +133,7 @@ def acceptance_threshold(opts: dict) -> float:
 
 def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
                 max_iter: int | None = None, options: dict | None = None,
-                raise_on_failure: bool = True) -> SolveStats:
+                raise_on_failure: bool = True, enforce_walras: bool = True) -> SolveStats:
     """Solve ``model`` at its current shocks, from its current point.
 
     Parameters
@@ -167,6 +150,10 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
     raise_on_failure : bool
         Raise :class:`SolveError` (naming the worst equations, or the balance of
         payments when Walras' law fails) on failure.
+    enforce_walras : bool
+        Count a balance of payments off by more than the threshold as a failure. With
+        ``False`` only the solved equations decide; the residual is still measured
+        (``walras_residual``) and :func:`cge.diagnostics.walras` judges it.
     """
     if solver not in ("cyipopt", "persistent"):
         raise SolveError(f"unknown solver {solver!r}; allowed: cyipopt, persistent")
@@ -197,7 +184,7 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
     walras = walras_residual(model)
     threshold = acceptance_threshold(opts)
     converged = status_code == 0 and max_res <= threshold
-    balanced = bool(walras <= threshold)   # False for NaN too
+    balanced = bool(walras <= threshold) or not enforce_walras   # NaN fails
     ok = converged and balanced
     stats = SolveStats("optimal" if ok else "failed", message, iterations, max_res, walras,
                        seconds, solver, n_free, n_eq, worst)
@@ -309,7 +296,7 @@ class PersistentProblem:
     reused while the set of free variables, their bounds and the options stay the
     same; the Pyomo model is never written again, not even for a new closure (which
     only moves bounds). Values and bounds are read through
-    the model's :class:`~cge.model.build.VariableIndex` as arrays. Elasticity-dependent
+    the model's :class:`~cge.model.variables.VariableIndex` as arrays. Elasticity-dependent
     shares and scales are pinned variables too, so new elasticities keep the NLP.
 
     The Hessian of the Lagrangian :math:`\\sigma \\nabla^2 f + \\sum_i \\lambda_i

@@ -198,7 +198,10 @@ def test_bad_entries_name_the_place_and_the_fix(tmp_path):
     ({"grid": [{"parameter": "p", "multiply": {"from": 0.5, "to": 1.5, "steps": "many"}}]},
      None, "grid[0].multiply.steps: 'many' is not a number"),
     ({"grid": [{"parameter": "p", "multiply": [1.1]}]}, "name: toy\nshocks: [{parameter: p",
-     "base.yaml: the base scenario is not valid YAML"),
+     "base.yaml line 2, column 23"),
+    ({"samples": 3, "seed": "x", "distributions": [{"elasticity": "sigma",
+                                                    "uniform": [1, 2]}]}, None,
+     "batch.yaml: seed: 'x' is not a non-negative whole number"),
 ])
 def test_bad_values_exit_2_with_the_place_and_no_traceback(tmp_path, batch, base, place):
     path = _write(tmp_path, batch)
@@ -207,10 +210,33 @@ def test_bad_values_exit_2_with_the_place_and_no_traceback(tmp_path, batch, base
     done = subprocess.run([str(Path(sys.executable).parent / "cge"), "batch", str(path),
                            "--store", str(tmp_path / "store"), "--runner", RUNNER],
                           capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PYTHONPATH": str(HERE)})
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                              [str(HERE), os.environ.get("PYTHONPATH", "")])})
     assert done.returncode == 2
     assert place in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_elasticities_valid_for_the_calibration_are_valid_in_a_batch(tmp_path):
+    """A Frisch parameter is negative and ``top: 0`` is Leontief: the batch takes both."""
+    batch = read_batch(_write(tmp_path, {"grid": [{"elasticity": "frisch", "value": [-2, -1]},
+                                                  {"elasticity": "top", "value": [0, 0.5]}]}))
+    assert len(batch) == 4
+    drawn = read_batch(_write(tmp_path, {"samples": 20, "seed": 3, "distributions": [
+        {"elasticity": "frisch", "normal": {"mean": -2, "sd": 0.5}}]}))
+    values = [s["elasticities"][0]["value"] for s in drawn]
+    assert len(set(values)) == 20 and all(v < 0 for v in values)
+    with pytest.raises(ConfigError, match="frisch = 2: a Frisch parameter"):
+        read_batch(_write(tmp_path, {"grid": [{"elasticity": "frisch", "value": [2]}]}))
+
+
+def test_a_batch_shock_goes_through_the_scenario_shock_parser(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        read_batch(_write(tmp_path, {"scenarios": [{"shocks": [
+            {"parameter": "p", "multipy": 2}, {"parameter": "p", "set": "x"}]}]}))
+    text = str(info.value)
+    assert "scenarios[0].shocks[0].multipy: unknown key (did you mean 'multiply'?" in text
+    assert "scenarios[0].shocks[1].set: 'x' is not a finite number" in text
 
 
 def test_homotopy_scales_each_kind_of_shock():
@@ -244,6 +270,27 @@ def test_misspelt_names_stop_the_batch_before_anything_runs(tmp_path, capsys):
     assert "allowed: import_tariff_rate, export_tax_rate" in err   # the model's own names
     assert "batch.yaml: grid[1]" in err and "'armingtn'" in err
     assert "allowed: armington, cet" in err
+    assert not (tmp_path / "store").exists()   # nothing ran
+
+
+@pytest.mark.skipif(not STDCGE_TARIFF.exists(), reason="stdcge scenario not bundled")
+def test_labels_values_and_closures_of_a_batch_are_checked_before_anything_runs(tmp_path,
+                                                                               capsys):
+    from cge.cli import main
+
+    path = tmp_path / "batch.yaml"
+    path.write_text(yaml.safe_dump({"base": str(STDCGE_TARIFF), "grid": [
+        {"parameter": "import_tariff_rate", "index": "BRX", "multiply": [0.5, 1.0]},
+        {"elasticity": "armington", "index": "RICE", "value": [1.5, 3.0]},
+        {"parameter": "factor_endowment", "index": "CAP", "multiply": [0, 1.1]},
+        {"parameter": "exchange_rate", "multiply": [1.1]}]}))
+    assert main(["batch", str(path), "--store", str(tmp_path / "store"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "grid[0] (import_tariff_rate).index: 'BRX'" in err and "did you mean 'BRD'?" in err
+    assert "grid[1].index: 'RICE'" in err
+    assert "grid[2].multiply: factor_endowment must stay positive" in err
+    assert "grid[3] (exchange_rate): exchange_rate is endogenous under external" in err
+    assert "Traceback" not in err
     assert not (tmp_path / "store").exists()   # nothing ran
 
 

@@ -81,16 +81,17 @@ def test_an_infeasible_scenario_is_recorded_failed_and_the_rest_solve(tmp_path):
     batch = read_batch(_batch(tmp_path, {"scenarios": [
         {"name": "ok 1", "shocks": [{"parameter": "factor_endowment", "index": "CAP",
                                      "multiply": 1.05}]},
-        {"name": "no labour", "shocks": [{"parameter": "factor_endowment", "index": "LAB",
-                                          "set": -10.0}]},
+        # a subsidy of 150 % of the import price: valid input, no equilibrium
+        {"name": "subsidy", "shocks": [{"parameter": "import_tariff_rate", "index": "BRD",
+                                          "set": -1.5}]},
         {"name": "ok 2", "shocks": [{"parameter": "factor_endowment", "index": "CAP",
                                      "multiply": 0.95}]}]}))
     summary = run_batch(batch, tmp_path / "store", workers=1, progress=False)
     assert (summary.solved, summary.failed) == (2, 1)
     scen = load_results(tmp_path / "store")["scenarios"].set_index("name")
-    assert scen.loc["no labour", "status"] == "failed"
-    assert scen.loc["no labour", "reason"]
-    assert scen.loc["no labour", "attempts"] == 2  # retried in steps before giving up
+    assert scen.loc["subsidy", "status"] == "failed"
+    assert scen.loc["subsidy", "reason"]
+    assert scen.loc["subsidy", "attempts"] == 2  # retried in steps before giving up
 
 
 CHINA_BASE = SCENARIOS / "china_2018_export_sensitivity_base.yaml"

@@ -23,6 +23,8 @@ def test_json_follows_the_contract(tmp_path, capsys, solver):
     data = json.loads(out.read_text())
     assert data["scenario"] == "stdcge_tariff_abolition"
     assert data["status"] == "optimal"
+    assert data["checks"]["replication"]["passed"]
+    assert data["checks"]["replication"]["deviation"] < 1e-12
     assert data["closure"]["numeraire"] == "LAB"
     r = data["results"]
     for name in ("output", "exports", "imports", "domestic_sales", "composite_supply",
@@ -46,6 +48,7 @@ def test_json_follows_the_contract(tmp_path, capsys, solver):
             == data["equivalent_variation_by_household"])
     printed = capsys.readouterr().out
     assert "closure: savings_investment=savings_driven" in printed
+    assert "replicates the SAM to" in printed
     assert "equivalent variation" in printed
 
 
@@ -113,3 +116,25 @@ def test_run_declares_its_heavy_imports():
 
     args = build_parser().parse_args(["run", "s.yaml"])
     assert "cge.model.build" in args.imports and "cge.solve" in args.imports
+
+
+@pytest.mark.solver
+def test_run_stops_when_the_benchmark_does_not_replicate(monkeypatch, capsys):
+    """A model broken on purpose (household budget shares swapped): exit 2, the cell named."""
+    from breakage import budget_shares_swapped
+
+    from cge.scenario import Scenario
+
+    build = Scenario.build
+
+    def broken_build(self):
+        model = build(self)
+        budget_shares_swapped(model, "HOH", "BRD", "MLK")
+        return model
+
+    monkeypatch.setattr(Scenario, "build", broken_build)
+    assert main(["run", str(TARIFF), "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert "the benchmark does not replicate the SAM" in captured.err
+    assert "SAM row BRD, column HOH" in captured.err and "Traceback" not in captured.err
+    assert "optimal" not in captured.out

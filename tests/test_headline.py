@@ -49,3 +49,24 @@ def test_headline_runs_from_a_copied_library(tmp_path, capsys):
     assert main(["headline", "--scenarios", str(folder), "--out", str(out)]) == 0
     assert {p.stem for p in (out / "runs").glob("*.json")} == set(HEADLINE)
     assert "absorption ratio C_SEC" in capsys.readouterr().out
+
+
+def test_scenarios_differing_only_in_options_get_their_own_model(tmp_path, monkeypatch):
+    """``run_scenarios`` reuses a model only for the same SAM, model, options and elasticities."""
+    import cge.runs
+    from cge.headline import run_scenarios
+
+    used = {}
+    monkeypatch.setattr(cge.runs, "run_scenario",
+                        lambda scenario, solver, model: used.setdefault(scenario.name, model))
+    sam = ROOT / "sam_data" / "china_2018_3sector.csv"
+    paths = []
+    for name, options in (("cd", "{}"), ("les", "{household_demand: les}"), ("cd2", "{}")):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(f"name: {name}\nsam: {sam}\noptions: {options}\n"
+                        "shocks: [{parameter: household_transfers, multiply: 1.1}]\n")
+        paths.append(path)
+    run_scenarios(paths)
+    assert used["les"].options.household_demand == "les"
+    assert used["cd"].options.household_demand == "cobb_douglas"
+    assert used["cd2"] is used["cd"]

@@ -75,7 +75,7 @@ def test_government_saving_is_a_shock_under_the_tax_scaler_only(sam):
     assert cf.value("government_savings") / cf.value("cpi") == pytest.approx(
         base.value("government_savings") + 1.0, rel=1e-8)
     assert cf.value("government.tax_scaler") > 1.0
-    with pytest.raises(ConfigError, match="endogenous under the closure"):
+    with pytest.raises(ConfigError, match="endogenous under government: flexible_saving"):
         CGEModel(sam, "standard").apply_shocks([{"parameter": "government_savings", "add": 1}])
 
 
@@ -365,3 +365,28 @@ def test_elasticities_that_change_a_functional_form_are_refused(options):
         model.set_elasticities({"value_added": 0.5})
     with pytest.raises(ConfigError, match="top nest"):
         model.set_elasticities({"top": 0.5})
+
+
+# --------------------------------------------------------------------------- the labour factor
+def _renamed_labour(description: str):
+    """The China SAM with its labour factor relabelled ``L`` and described ``description``."""
+    from pathlib import Path
+
+    from cge.sam.io import read_sam
+
+    sam = read_sam(Path(__file__).resolve().parents[1] / "sam_data" / "china_2018_3sector.csv")
+    matrix = sam.matrix.rename(index={"LAB": "L"}, columns={"LAB": "L"})
+    accounts = sam.accounts.rename(index={"LAB": "L"}).reset_index()
+    accounts.loc[accounts["account"] == "L", "description"] = description
+    return type(sam).from_frame(matrix, accounts, name="renamed")
+
+
+def test_a_labour_factor_of_any_label_is_found_by_its_description():
+    model = CGEModel(_renamed_labour("labour compensation"), "standard",
+                     {"labour": "fixed_real_wage"})
+    assert model.accounts.labour == "L"
+    with pytest.raises(ConfigError) as info:
+        CGEModel(_renamed_labour(""), "standard", {"labour": "fixed_real_wage"})
+    problem = info.value.problems[0]
+    assert problem.where == "closure.labour" and "(L, CAP)" in problem.message
+    assert "write 'labour' in the description of the labour factor" in problem.fix

@@ -37,10 +37,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError, Problem, choose_from
+from ..model.shocks import OPERATIONS, Shock, number
 
-#: Operations a shock may apply to a parameter.
-SHOCK_OPS = ("set", "multiply", "add")
+#: Keys a batch file may have.
+BATCH_KEYS = ("base", "grid", "samples", "distributions", "seed", "scenarios", "name",
+              "description")
 #: Monte Carlo distributions and their parameters.
 DISTRIBUTIONS = {"uniform": ("low", "high"), "normal": ("mean", "sd"),
                  "triangular": ("low", "mode", "high")}
@@ -67,9 +69,10 @@ class Batch:
     source : str
         The batch file, for the store's records.
     entries : dict
-        Where each input first appears, ``{(kind, name, op): place}`` with ``kind``
-        ``"shock"`` or ``"elasticity"`` (``op`` ``"value"``), for checking the names
-        once per entry instead of once per scenario (:func:`check_model_names`).
+        Where each input first appears, ``{(kind, name, op, index): place}`` with ``kind``
+        ``"shock"``, ``"elasticity"`` (``op`` ``"value"``) or ``"closure"`` (``name`` the
+        closure as text), for checking the names and labels once per entry instead of
+        once per scenario (:func:`check_model_names`).
     """
 
     base_path: Path
@@ -95,12 +98,9 @@ def read_batch(path: str | Path) -> Batch:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         settings, rows = _read_batch_workbook(path)
         return expand_batch({**settings, "scenarios": rows}, path.parent, source=str(path))
-    import yaml
+    from ..scenario import load_yaml
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    data = load_yaml(path, "batch file")
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: a batch file is a mapping with keys base, grid, samples, "
                           "distributions, seed, scenarios")
@@ -114,13 +114,12 @@ def expand_batch(data: Mapping, root: str | Path = ".", source: str = "") -> Bat
     """
     root = Path(root)
     where = source or "batch"
-    unknown = set(data) - {"base", "grid", "samples", "distributions", "seed", "scenarios",
-                           "name", "description"}
+    unknown = [k for k in data if k not in BATCH_KEYS]
     if unknown:
-        raise ConfigError(f"{where}: unknown keys {sorted(unknown)}",
-                          [Problem("unknown_key", where, f"key {k!r}",
-                                   "allowed: base, grid, samples, distributions, seed, scenarios")
-                           for k in sorted(unknown)])
+        raise ConfigError(f"{where}: unknown keys {sorted(map(str, unknown))}",
+                          [Problem("unknown_key", f"{where}: {k}", "unknown key",
+                                   choose_from(k, BATCH_KEYS, "allowed keys"))
+                           for k in unknown])
     if "base" not in data:
         raise ConfigError(f"{where}: no 'base' scenario",
                           [Problem("missing", where, "the key 'base' is missing",
@@ -140,12 +139,15 @@ def expand_batch(data: Mapping, root: str | Path = ".", source: str = "") -> Bat
     if explicit is not None:
         if isinstance(explicit, str):
             explicit = read_scenario_sheet(root / explicit)
+        if not isinstance(explicit, Sequence):
+            raise ConfigError(f"{where}: scenarios", [Problem(
+                "bad_value", f"{where}: scenarios", f"{explicit!r} is not a list",
+                "give a list [{name, shocks, elasticities, closure}] or a workbook path")])
         extra = [_explicit(s, f"{where}: scenarios[{i}]", entries)
                  for i, s in enumerate(explicit)]
         variants = extra if not (data.get("grid") or data.get("samples")) else variants + extra
 
-    base_shocks = [_shock(s, f"{base_path}: shocks[{i}]")
-                   for i, s in enumerate(base.get("shocks") or [])]
+    base_shocks = _shocks(base.get("shocks") or [], f"{base_path}: shocks", entries)
     scenarios, seen = [], {}
     for variant in variants:
         shocks = _merge(base_shocks, variant["shocks"], ("parameter", "index", "op"))
@@ -163,37 +165,114 @@ def expand_batch(data: Mapping, root: str | Path = ".", source: str = "") -> Bat
 
 
 def check_model_names(batch: Batch) -> None:
-    """Raise :class:`ConfigError` unless every input of ``batch`` is one the model knows.
+    """Raise :class:`ConfigError` unless every input of ``batch`` fits the base model.
 
-    Each shock's parameter and operation go through :meth:`cge.model.shocks.Shock.from_mapping`
-    and each elasticity is checked against the elasticities of the base scenario's model
-    specification, once per batch entry, so a misspelt name stops the batch before any
-    scenario runs (account labels are checked by the model, scenario by scenario).
+    Checked once per batch entry, before any scenario runs, in one report: the shock
+    parameters, operations and values (:meth:`cge.model.shocks.Shock.parse`), the
+    elasticity names (the base scenario's model specification), and, on the base
+    scenario's model, the account labels of shocks and elasticities, the closures, and
+    shocks the closure ignores (:func:`cge.model.shocks.check_shocks`).
     """
     from ..model.config import SPECIFICATIONS
-    from ..model.shocks import Shock
+    from ..model.shocks import SHOCK_PARAMETERS
 
     spec = SPECIFICATIONS.get(str(batch.base.get("model", "standard")))
     problems: list[Problem] = []
-    for (kind, name, op), where in batch.entries.items():
-        if kind == "shock":
-            try:
-                Shock.from_mapping({"parameter": name, op: 0.0}, where)
-            except ConfigError as exc:
-                problems += exc.problems or [Problem("shock", where, str(exc))]
-        elif spec is not None and name not in spec.elasticity_keys:
+    for (kind, name, _o, _i), where in batch.entries.items():
+        if kind == "shock" and name not in SHOCK_PARAMETERS:
+            problems.append(Problem("unknown_parameter", f"{where}.parameter",
+                                    f"unknown parameter {name!r}",
+                                    choose_from(name, SHOCK_PARAMETERS)))
+        elif kind == "elasticity" and spec is not None and name not in spec.elasticity_keys:
             problems.append(Problem("unknown_elasticity", f"{where}.elasticity",
                                     f"{name!r} is not an elasticity of the {spec.name} model",
-                                    f"allowed: {', '.join(spec.elasticity_keys)}"))
+                                    choose_from(name, spec.elasticity_keys)))
+    if spec is not None:
+        problems += _model_problems(batch, spec, {p.where.rsplit(".", 1)[0] for p in problems})
     if problems:
-        raise ConfigError(f"{batch.source or 'batch'}: inputs the model does not know "
-                          "(nothing was run)", problems)
+        raise ConfigError(f"{batch.source or 'batch'}: inputs that do not fit the model "
+                          "(nothing was run)", _first_of_each(problems))
 
 
-def _note(entries: dict | None, kind: str, name, op: str, where: str) -> None:
+def _model_problems(batch: Batch, spec, unknown: set[str]) -> list[Problem]:
+    """Problems of the batch's labels, values and closures on the base scenario's model."""
+    from ..calibration import calibrate
+    from ..model.shocks import check_shocks
+    from ..scenario import Scenario
+
+    model = Scenario.from_yaml(batch.base_path).build()
+    base_closure = dict(model.closure.to_dict())
+    problems: list[Problem] = []
+    by_closure: dict[str, list] = {}
+    for s in batch.scenarios:
+        by_closure.setdefault(_closure_text(s.get("closure")), []).append(s)
+    for text, scenarios in by_closure.items():
+        if text:
+            place = batch.entries.get(("closure", text, "", None), batch.source or "batch")
+            try:
+                model.apply_closure({**base_closure, **scenarios[0]["closure"]})
+            except ConfigError as exc:
+                problems += [Problem(p.kind, place + p.where.removeprefix("closure"),
+                                     p.message, p.fix) for p in exc.problems]
+                continue
+        # one check per entry, at its smallest value (the one that may not stay positive)
+        lowest: dict[tuple, dict] = {}
+        for s in scenarios:
+            for shock in s["shocks"]:
+                key = (shock["parameter"], shock["op"], shock["index"])
+                if key not in lowest or shock["value"] < lowest[key]["value"]:
+                    lowest[key] = shock
+        for key, shock in lowest.items():
+            place = batch.entries.get(("shock", *key))
+            if place is None or place in unknown:
+                continue
+            problems += [Problem(p.kind, place + p.where.partition("[0]")[2], p.message, p.fix)
+                         for p in check_shocks(model, [_as_mapping(shock)], "")]
+    model.apply_closure(base_closure)
+    # elasticity labels: one calibration per labelled entry, with the base elasticities
+    sam = model.sam
+    base = dict(model.calibration.elasticities.values)
+    for (kind, name, _, index), place in batch.entries.items():
+        if kind != "elasticity" or index is None or place in unknown:
+            continue
+        try:
+            calibrate(sam, spec.name, {**base, name: {index: _any_value(batch, name, index)}},
+                      options=model.options)
+        except ConfigError as exc:
+            problems += [Problem(p.kind, f"{place}.index", f"{index!r}: {p.message}", p.fix)
+                         for p in exc.problems]
+    return problems
+
+
+def _any_value(batch: Batch, name: str, index: str) -> float:
+    """A value the batch gives elasticity ``name[index]`` (to check its label)."""
+    return next(e["value"] for s in batch.scenarios for e in s["elasticities"]
+                if e["elasticity"] == name and e["index"] == index)
+
+
+def _first_of_each(problems: list[Problem]) -> list[Problem]:
+    """One problem per place and kind (a value list repeats the same mistake)."""
+    seen, out = set(), []
+    for p in problems:
+        if (p.where, p.kind) not in seen:
+            seen.add((p.where, p.kind))
+            out.append(p)
+    return out
+
+
+def _as_mapping(shock: Mapping) -> dict:
+    """A batch shock ``{parameter, index, op, value}`` as a scenario-file shock."""
+    out = {"parameter": shock["parameter"], shock["op"]: shock["value"]}
+    if shock.get("index") is not None:
+        out["index"] = shock["index"]
+    return out
+
+
+def _note(entries: dict | None, kind: str, name, op: str, where: str,
+          index: str | None = None) -> None:
     """Remember where an input first appears (see :attr:`Batch.entries`)."""
     if entries is not None:
-        entries.setdefault((kind, str(name), op), where)
+        entries.setdefault((kind, str(name), op, index), where)
 
 
 def read_scenario_sheet(path: str | Path, sheet: str = "scenarios") -> list[dict]:
@@ -282,16 +361,13 @@ def _base_digest(path: Path, base: Mapping) -> str:
 
 
 def _read_base(path: Path) -> dict:
-    import yaml
+    from ..scenario import load_yaml
 
     if not path.exists():
         raise ConfigError(f"{path}: base scenario not found",
                           [Problem("missing_file", str(path), "no such file",
                                    "`base:` is relative to the batch file's folder")])
-    try:
-        base = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: the base scenario is not valid YAML ({exc})") from None
+    base = load_yaml(path, "base scenario") or {}
     if not isinstance(base, Mapping):
         raise ConfigError(f"{path}: a scenario file is a mapping (name, sam, model, shocks, ...)")
     base = dict(base)
@@ -311,15 +387,19 @@ def _grid(entries, where: str, seen: dict | None = None) -> list[dict]:
             raise ConfigError(f"{here}: an entry is a mapping, got {entry!r}")
         if "elasticity" in entry:
             values = _values(entry.get("value", entry.get("values")), here, "value")
-            _note(seen, "elasticity", entry["elasticity"], "value", here)
+            _note(seen, "elasticity", entry["elasticity"], "value", here,
+                  _index(entry.get("index")))
             axes.append([_elasticity_variant(entry["elasticity"], entry.get("index"), v, here)
                          for v in values])
         elif "parameter" in entry:
-            op = _op_of(entry, here)
-            values = _values(entry[op], here, op)
-            _note(seen, "shock", entry["parameter"], op, here)
-            axes.append([_shock_variant(entry["parameter"], entry.get("index"), op, v)
-                         for v in values])
+            ops = [op for op in OPERATIONS if op in entry]
+            if len(ops) != 1:   # the shock parser names the keys and the fix
+                Shock.from_mapping(entry, here, parameters=None)
+            values = _values(entry[ops[0]], here, ops[0])
+            shocks = [Shock.from_mapping({**entry, ops[0]: v}, here, parameters=None)
+                      for v in values]
+            _note(seen, "shock", shocks[0].parameter, ops[0], here, shocks[0].index)
+            axes.append([_shock_variant(shock) for shock in shocks])
         else:
             raise ConfigError(f"{here}: an entry needs 'parameter' or 'elasticity'",
                               [Problem("grid_entry", here, f"got keys {sorted(entry)}",
@@ -332,14 +412,16 @@ def _grid(entries, where: str, seen: dict | None = None) -> list[dict]:
 def _samples(data: Mapping, where: str, seen: dict | None = None) -> list[dict]:
     n = data.get("samples")
     dists = data.get("distributions") or []
-    if not isinstance(n, int) or n < 1:
-        raise ConfigError(f"{where}: 'samples' must be a positive integer, got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ConfigError(f"{where}: samples", [Problem(
+            "bad_value", f"{where}: samples", f"{n!r} is not a positive whole number",
+            "give the number of draws, e.g. samples: 200")])
     if not dists:
         raise ConfigError(f"{where}: 'samples' needs 'distributions'",
                           [Problem("missing", where, "no distributions to sample",
                                    "e.g. distributions: [{elasticity: armington, "
                                    "uniform: [0.5, 4]}]")])
-    rng = np.random.default_rng(data.get("seed"))
+    rng = np.random.default_rng(_seed(data.get("seed"), where))
     columns = []
     for i, entry in enumerate(dists):
         here = f"{where}: distributions[{i}]"
@@ -348,26 +430,36 @@ def _samples(data: Mapping, where: str, seen: dict | None = None) -> list[dict]:
             raise ConfigError(f"{here}: give exactly one of {list(DISTRIBUTIONS)}")
         kind = kinds[0]
         params = _dist_params(entry[kind], DISTRIBUTIONS[kind], here, kind)
-        positive = "elasticity" in entry
-        draws = _draw(rng, kind, params, n, positive)
         if "elasticity" in entry:
-            _note(seen, "elasticity", entry["elasticity"], "value", here)
-            columns.append([_elasticity_variant(entry["elasticity"], entry.get("index"), v, here)
-                            for v in draws])
+            name, index = str(entry["elasticity"]), _index(entry.get("index"))
+            draws = _draw(rng, kind, params, n, lambda v, name=name, index=index:
+                          not _elasticity_problems(name, index or "all", v), here)
+            _note(seen, "elasticity", name, "value", here, index)
+            columns.append([_elasticity_variant(name, index, v, here) for v in draws])
         elif "parameter" in entry:
             op = entry.get("op", "multiply")
-            if op not in SHOCK_OPS:
-                raise ConfigError(f"{here}: op {op!r} is not one of {SHOCK_OPS}")
-            _note(seen, "shock", entry["parameter"], op, here)
-            columns.append([_shock_variant(entry["parameter"], entry.get("index"), op, v)
+            rest = {k: v for k, v in entry.items() if k not in (kind, "op")}
+            shock = Shock.from_mapping({**rest, op: 1.0}, here, parameters=None)
+            draws = _draw(rng, kind, params, n, lambda v: True, here)
+            _note(seen, "shock", shock.parameter, op, here, shock.index)
+            columns.append([_shock_variant(Shock(shock.parameter, op, float(v), shock.index))
                             for v in draws])
         else:
             raise ConfigError(f"{here}: a distribution needs 'elasticity' or 'parameter'")
     return [_combine(*row) for row in zip(*columns, strict=True)]
 
 
-def _draw(rng, kind: str, params: dict, n: int, positive: bool) -> np.ndarray:
-    """``n`` draws; elasticities must be positive, so non-positive draws are redrawn."""
+def _seed(seed, where: str) -> int | None:
+    """The Monte Carlo seed: absent, or a non-negative whole number."""
+    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
+        return seed
+    raise ConfigError(f"{where}: seed", [Problem(
+        "bad_value", f"{where}: seed", f"{seed!r} is not a non-negative whole number",
+        "give a whole number such as seed: 1 (or leave seed out for fresh draws)")])
+
+
+def _draw(rng, kind: str, params: dict, n: int, valid, where: str) -> np.ndarray:
+    """``n`` draws; draws ``valid`` refuses (e.g. an elasticity of 0) are drawn again."""
     def draw(size):
         if kind == "uniform":
             return rng.uniform(params["low"], params["high"], size)
@@ -377,12 +469,13 @@ def _draw(rng, kind: str, params: dict, n: int, positive: bool) -> np.ndarray:
 
     out = draw(n)
     for _ in range(100):
-        bad = out <= 0 if positive else np.zeros(n, bool)
+        bad = np.array([not valid(float(v)) for v in out], dtype=bool)
         if not bad.any():
             return out
         out[bad] = draw(int(bad.sum()))
-    raise ConfigError(f"{kind} {params}: almost all draws are not positive; "
-                      "an elasticity must be positive")
+    raise ConfigError(f"{where}: {kind} {params}", [Problem(
+        "bad_value", where, f"almost all draws of {kind} {params} are not valid values",
+        "move the distribution to valid values (an elasticity > 0, Frisch < 0)")])
 
 
 def _dist_params(spec, names: tuple[str, ...], where: str, kind: str) -> dict:
@@ -408,18 +501,19 @@ def _dist_params(spec, names: tuple[str, ...], where: str, kind: str) -> dict:
 def _explicit(s, where: str, seen: dict | None = None) -> dict:
     if not isinstance(s, Mapping):
         raise ConfigError(f"{where}: a scenario is a mapping (name, shocks, elasticities, closure)")
-    shocks = [_shock(x, f"{where}.shocks[{i}]") for i, x in enumerate(s.get("shocks") or [])]
-    for i, x in enumerate(shocks):
-        _note(seen, "shock", x["parameter"], x["op"], f"{where}.shocks[{i}]")
+    shocks = _shocks(s.get("shocks") or [], f"{where}.shocks", seen)
     el = s.get("elasticities") or []
     elasticities = (_flatten_elasticities(el, f"{where}.elasticities") if isinstance(el, Mapping)
                     else [_elasticity(x, f"{where}.elasticities[{i}]") for i, x in enumerate(el)])
     for i, e in enumerate(elasticities):
         _note(seen, "elasticity", e["elasticity"], "value",
               f"{where}.elasticities" + (f"[{i}]" if not isinstance(el, Mapping) else
-                                         f".{e['elasticity']}"))
+                                         f".{e['elasticity']}"), e["index"])
+    closure = _closure(s.get("closure"), f"{where}.closure")
+    if closure:
+        _note(seen, "closure", _closure_text(closure), "", f"{where}.closure")
     return dict(shocks=shocks, elasticities=elasticities, labels=[], name=s.get("name"),
-                closure=_closure(s.get("closure"), f"{where}.closure"))
+                closure=closure)
 
 
 def _closure(value, where: str) -> dict | None:
@@ -437,19 +531,38 @@ def _closure(value, where: str) -> dict | None:
     return {k.strip(): v.strip() for k, v in pairs}
 
 
-def _shock(s, where: str) -> dict:
-    if not isinstance(s, Mapping) or "parameter" not in s:
-        raise ConfigError(f"{where}: a shock is {{parameter, index?, set|multiply|add}}, got {s!r}")
-    op = _op_of(s, where)
-    return {"parameter": str(s["parameter"]), "index": _index(s.get("index")), "op": op,
-            "value": _number(s[op], f"{where}.{op}")}
+def _closure_text(closure: Mapping | None) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted((closure or {}).items()))
+
+
+def _shocks(raw, where: str, seen: dict | None = None) -> list[dict]:
+    """The shocks of a list, each parsed by :meth:`Shock.parse`; every problem at once."""
+    if not isinstance(raw, Sequence) or isinstance(raw, str):
+        raise ConfigError(f"{where}: a list of shocks is expected", [Problem(
+            "bad_value", where, f"{raw!r} is not a list",
+            "e.g. [{parameter: import_tariff_rate, index: C_SEC, set: 0}]")])
+    problems, out = [], []
+    for i, x in enumerate(raw):
+        shock, found = Shock.parse(x, f"{where}[{i}]", parameters=None)
+        problems += found
+        if shock is not None:
+            _note(seen, "shock", shock.parameter, shock.operation, f"{where}[{i}]", shock.index)
+            out.append(_shock_dict(shock))
+    if problems:
+        raise ConfigError(f"invalid {where}", problems)
+    return out
+
+
+def _shock_dict(shock: Shock) -> dict:
+    """A shock in the batch's form ``{parameter, index, op, value}``."""
+    return {"parameter": shock.parameter, "index": shock.index, "op": shock.operation,
+            "value": shock.value}
 
 
 def _elasticity(e, where: str) -> dict:
     if not isinstance(e, Mapping) or "elasticity" not in e or "value" not in e:
         raise ConfigError(f"{where}: an elasticity is {{elasticity, index?, value}}, got {e!r}")
-    return {"elasticity": str(e["elasticity"]), "index": _index(e.get("index")),
-            "value": _number(e["value"], f"{where}.value")}
+    return _checked_elasticity(e["elasticity"], e.get("index"), e["value"], f"{where}.value")
 
 
 def _flatten_elasticities(mapping, where: str = "elasticities") -> list[dict]:
@@ -459,27 +572,41 @@ def _flatten_elasticities(mapping, where: str = "elasticities") -> list[dict]:
     out = []
     for name, value in mapping.items():
         if isinstance(value, Mapping):
-            out += [{"elasticity": str(name), "index": _index(k),
-                     "value": _number(v, f"{where}.{name}.{k}")} for k, v in value.items()]
+            out += [_checked_elasticity(name, k, v, f"{where}.{name}.{k}")
+                    for k, v in value.items()]
         else:
-            out.append({"elasticity": str(name), "index": None,
-                        "value": _number(value, f"{where}.{name}")})
+            out.append(_checked_elasticity(name, None, value, f"{where}.{name}"))
     return out
 
 
-def _shock_variant(parameter, index, op: str, value) -> dict:
-    value = _number(value, f"{parameter}[{index}] {op}")
-    shock = {"parameter": str(parameter), "index": _index(index), "op": op, "value": value}
-    return dict(shocks=[shock], elasticities=[], labels=[f"{_where(parameter, index)}"
-                                                         f"{_OP_SIGN[op]}{value:.4g}"])
+def _checked_elasticity(name, index, value, where: str) -> dict:
+    """``{elasticity, index, value}`` with the value checked by the calibration's rules."""
+    value = _number(value, where)
+    index = _index(index)
+    problems = _elasticity_problems(str(name), index or "all", value)
+    if problems:
+        raise ConfigError(f"{where}: elasticity {_where(name, index)} = {value:g}",
+                          [Problem(p.kind, where, f"{_where(name, index)} = {value:g}: "
+                                   f"{p.message}", p.fix) for p in problems])
+    return {"elasticity": str(name), "index": index, "value": value}
+
+
+def _elasticity_problems(name: str, label, value: float) -> list[Problem]:
+    from ..calibration import _elasticity_problems as problems
+
+    return problems(name, label, value)
+
+
+def _shock_variant(shock: Shock) -> dict:
+    return dict(shocks=[_shock_dict(shock)], elasticities=[],
+                labels=[f"{_where(shock.parameter, shock.index)}{_OP_SIGN[shock.operation]}"
+                        f"{shock.value:.4g}"])
 
 
 def _elasticity_variant(name, index, value, where: str) -> dict:
-    value = _number(value, where)
-    if value <= 0:
-        raise ConfigError(f"{where}: elasticity {_where(name, index)} = {value} is not positive")
-    e = {"elasticity": str(name), "index": _index(index), "value": value}
-    return dict(shocks=[], elasticities=[e], labels=[f"{_where(name, index)}={value:.4g}"])
+    e = _checked_elasticity(name, index, value, where)
+    return dict(shocks=[], elasticities=[e],
+                labels=[f"{_where(name, e['index'])}={e['value']:.4g}"])
 
 
 _OP_SIGN = {"set": "=", "multiply": "*", "add": "+"}
@@ -499,17 +626,8 @@ def _merge(base: list[dict], extra: list[dict], key: tuple[str, ...]) -> list[di
     return list(merged.values())
 
 
-def _op_of(entry: Mapping, where: str) -> str:
-    ops = [op for op in SHOCK_OPS if op in entry]
-    if len(ops) != 1:
-        raise ConfigError(f"{where}: give exactly one of set, multiply, add",
-                          [Problem("shock_op", where, f"got {sorted(entry)}",
-                                   "e.g. {parameter: import_tariff_rate, index: BRD, "
-                                   "multiply: 0.5}")])
-    return ops[0]
-
-
-def _values(values, where: str, key: str) -> list[float]:
+def _values(values, where: str, key: str) -> list:
+    """The values of a grid entry: a list, one value, or ``{from, to, steps}``."""
     if values is None:
         raise ConfigError(f"{where}: '{key}' needs a list of values")
     if isinstance(values, Mapping) and {"from", "to", "steps"} <= set(values):
@@ -517,8 +635,9 @@ def _values(values, where: str, key: str) -> list[float]:
         if steps != int(steps) or steps < 1:
             raise ConfigError(f"{where}.{key}.steps: {values['steps']!r} is not a positive "
                               "whole number")
-        return list(np.linspace(_number(values["from"], f"{where}.{key}.from"),
-                                _number(values["to"], f"{where}.{key}.to"), int(steps)))
+        return [float(x) for x in np.linspace(_number(values["from"], f"{where}.{key}.from"),
+                                              _number(values["to"], f"{where}.{key}.to"),
+                                              int(steps))]
     if not isinstance(values, Sequence) or isinstance(values, str):
         values = [values]
     if not values:
@@ -527,17 +646,15 @@ def _values(values, where: str, key: str) -> list[float]:
 
 
 def _number(value, where: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{where}: {value!r} is not a number") from None
-    if not math.isfinite(number):
-        raise ConfigError(f"{where}: {value!r} is not a finite number")
-    return number
+    out = number(value)
+    if out is None:
+        raise ConfigError(f"{where}: {value!r} is not a number", [Problem(
+            "not_a_number", where, f"{value!r} is not a finite number", "give a number")])
+    return out
 
 
 def _index(index) -> str | None:
-    return None if index is None or str(index).strip() == "" else str(index)
+    return None if index is None or str(index).strip() == "" else str(index).strip()
 
 
 def _where(name, index) -> str:

@@ -184,12 +184,6 @@ class ResultStore:
             self._db.executemany(f"INSERT OR {verb} INTO meta VALUES (?, ?)", meta.items())
         self.base_digest = base_digest
 
-    def set_meta(self, values: Mapping[str, str]) -> None:
-        """Record facts about the batch (overwriting earlier values)."""
-        with self._transaction():
-            self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                 [(k, str(v)) for k, v in values.items()])
-
     def write(self, scenario: Mapping, outcome: Mapping) -> None:
         """Store one finished scenario, atomically.
 

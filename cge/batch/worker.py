@@ -266,7 +266,7 @@ class ModelRunner:
 
     :meth:`report` gives every result variable and the full indicator set of
     :func:`cge.indicators.indicators` (computed from the variable vector by
-    :class:`cge.batch.indicators.IndicatorPlan`), as rows
+    :class:`cge.indicators.IndicatorPlan`), as rows
     ``(indicator, index, base, counterfactual, value)``.
     """
 
@@ -279,8 +279,8 @@ class ModelRunner:
 
     def __init__(self, base_path: Path, base: dict):
         from ..errors import SolveError
+        from ..flows import RESULT_PATHS
         from ..model.blocks._common import is_pinned
-        from ..model.build import RESULT_VARIABLES
         from ..results import index_key
         from ..scenario import Scenario
 
@@ -295,7 +295,7 @@ class ModelRunner:
         self.variables = index.data
         layout = index.layout
         names, labels, positions = [], [], []
-        for name, path in RESULT_VARIABLES.items():
+        for name, path in RESULT_PATHS.items():
             if path in layout.slices:
                 start = layout.slices[path].start
                 for j, key in enumerate(layout.keys[path]):
@@ -407,7 +407,7 @@ class ModelRunner:
 
     def _plan(self):
         """The indicator plan of the current closure and budget shares (made once each)."""
-        from .indicators import IndicatorPlan
+        from ..indicators import IndicatorPlan
 
         key = repr(sorted(self.current_closure.items()))
         if self._les:   # marginal budget shares depend on the income elasticities
@@ -417,7 +417,8 @@ class ModelRunner:
         if plan is None:
             if len(self._plans) > 64:
                 self._plans.clear()
-            plan = self._plans[key] = IndicatorPlan(self.model, self.base_vector)
+            plan = self._plans[key] = IndicatorPlan.for_model(self.model,
+                                                                       self.base_vector)
         return plan
 
 

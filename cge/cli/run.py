@@ -52,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
     if args.quiet:
         return 0
     print("closure: " + ", ".join(f"{k}={v}" for k, v in data["closure"].items()))
-    print(f"benchmark: {base.iterations} iterations, max residual {base.max_residual:.1e}; "
+    replication = data["checks"]["replication"]["deviation"]
+    print(f"benchmark: {base.iterations} iterations, max residual {base.max_residual:.1e}, "
+          f"replicates the SAM to {replication:.1e} of the largest cell; "
           f"counterfactual: {cf.iterations} iterations, max residual {cf.max_residual:.1e}, "
           f"Walras residual {cf.walras_residual:.1e}")
     table = result.compare()

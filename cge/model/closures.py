@@ -31,15 +31,23 @@ capital                ``mobile``                  one rental rate, capital move
 numeraire              a factor label, ``cpi``     the price held at its base value
                        or ``exchange_rate``
 =====================  ==========================  ========================================
+
+:func:`check_closure` checks a closure against a model's data, :func:`pin_closure`
+applies it, and :func:`capital_stock_shocks` turns endowment shocks of
+sector-specific capital into shocks of the per-activity stocks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError, Problem, unknown_keys
+from ..errors import ConfigError, Problem, choose_from, unknown_keys
+
+if TYPE_CHECKING:
+    from .build import CGEModel
+    from .data import ModelData
 
 #: Allowed options of each closure key (the numeraire also accepts a factor label).
 CLOSURE_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -75,8 +83,7 @@ class Closure:
                 continue
             if value not in allowed:
                 problems.append(Problem("bad_closure", f"closure.{key}",
-                                        f"unknown option {value!r}",
-                                        f"allowed: {', '.join(allowed)}"))
+                                        f"unknown option {value!r}", choose_from(value, allowed)))
         if self.numeraire == "exchange_rate" and self.external == "fixed_exchange_rate":
             problems.append(Problem(
                 "bad_closure", "closure.numeraire",
@@ -88,15 +95,23 @@ class Closure:
     @classmethod
     def from_user(cls, value: Mapping[str, Any] | Closure | None,
                   defaults: Mapping[str, str] | None = None) -> Closure:
-        """A closure from a mapping (missing keys take ``defaults``); unknown keys are errors."""
+        """A closure from a mapping (missing keys take ``defaults``).
+
+        Unknown keys and unknown options are errors, all reported at once.
+        """
         if isinstance(value, Closure):
             return value
         value = dict(value or {})
-        unknown = unknown_keys(value, CLOSURE_OPTIONS, "closure", "closure key")
-        if unknown:
-            raise ConfigError("invalid closure", unknown)
-        merged = {**dict(defaults or {}), **{k: str(v) for k, v in value.items()}}
-        return cls(**merged)
+        problems = unknown_keys(value, CLOSURE_OPTIONS, "closure", "closure key")
+        merged = {**dict(defaults or {}), **{k: str(v) for k, v in value.items()
+                                             if k in CLOSURE_OPTIONS}}
+        try:
+            closure = cls(**merged)
+        except ConfigError as exc:
+            problems += exc.problems
+        if problems:
+            raise ConfigError("invalid closure", problems)
+        return closure
 
     def to_dict(self) -> dict[str, str]:
         """The closure as a plain mapping (as printed with every result)."""
@@ -104,3 +119,143 @@ class Closure:
 
     def __str__(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.to_dict().items())
+
+
+def check_closure(cl: Closure, data: ModelData, spec: str) -> None:
+    """Raise :class:`~cge.errors.ConfigError` listing every way ``cl`` does not fit a model
+    of specification ``spec`` with block data ``data``."""
+    sets, problems = data.sets, []
+    allowed_numeraires = ["cpi", "exchange_rate", *sets.factors]
+    if cl.numeraire not in allowed_numeraires:
+        problems.append(Problem("bad_closure", "closure.numeraire",
+                                f"unknown numeraire {cl.numeraire!r}",
+                                choose_from(cl.numeraire, allowed_numeraires)))
+    if data.investment.demand_rule == "value_shares" and cl.savings_investment != "savings_driven":
+        problems.append(Problem(
+            "bad_closure", "closure.savings_investment",
+            f"{cl.savings_investment!r} needs real investment demand; the {spec} model "
+            "spends fixed value shares of savings", "use savings_driven or model standard"))
+    if data.government.demand == "budget_shares" and cl.government == "tax_scaler":
+        problems.append(Problem(
+            "bad_closure", "closure.government",
+            f"the {spec} government spends fixed budget shares, so nothing is left for "
+            "a tax scaler to target", "use flexible_saving or model standard"))
+    if cl.labour == "fixed_real_wage" and not sets.labour:
+        problems.append(Problem(
+            "bad_closure", "closure.labour",
+            f"fixed_real_wage needs the labour factor, and no factor "
+            f"({', '.join(sets.factors)}) is labour by its label (LAB..., ..._LAB) or its "
+            "description",
+            "declare it: write 'labour' in the description of the labour factor in the "
+            "accounts table (sheet accounts or <sam>.accounts.csv); or use full_employment"))
+    if cl.capital == "sector_specific":
+        if not sets.capital:
+            problems.append(Problem("bad_closure", "closure.capital", "no capital factor",
+                                    "use mobile"))
+        if cl.numeraire in sets.capital:
+            problems.append(Problem("bad_closure", "closure.numeraire",
+                                    "a sector-specific factor has no single price to fix",
+                                    "choose labour, cpi or exchange_rate as numeraire"))
+    if problems:
+        raise ConfigError("the closure does not fit this model", problems)
+
+
+def pin_closure(model: CGEModel, cl: Closure) -> None:
+    """Pin the variables ``cl`` makes exogenous and free the others, in ``model``.
+
+    A variable the closure makes exogenous is pinned at its benchmark level (not at
+    the level of the last counterfactual); one that stays exogenous keeps its value.
+    """
+    import numpy as np
+
+    from .blocks._common import free, is_pinned, pin
+
+    m, data = model.pyomo, model.data
+    sets = data.sets
+    index = model.variable_index
+    benchmark = np.concatenate([model.benchmark_levels[p] for p in index.layout.paths])
+
+    def setpin(v, pinned: bool):
+        if not pinned:
+            free(v)
+        elif not is_pinned(v):
+            pin(v, benchmark[index.positions([v])[0]])
+
+    mk = m.markets
+    setpin(mk.exchange_rate, cl.external == "fixed_exchange_rate"
+           or cl.numeraire == "exchange_rate")
+    setpin(m.rest_of_world.foreign_savings, cl.external == "flexible_exchange_rate")
+    setpin(mk.cpi, cl.numeraire == "cpi")
+    specific = set(sets.capital) if cl.capital == "sector_specific" else set()
+    for f in sets.factors:
+        setpin(mk.factor_price[f], cl.numeraire == f or f in specific)
+        setpin(mk.factor_endowment[f], f not in specific)
+        setpin(mk.unemployment[f], not (f == sets.labour and cl.labour == "fixed_real_wage"))
+    for f, a in data.production.employment:
+        setpin(m.production.factor_demand[f, a], f in specific)
+        setpin(m.production.factor_price_distortion[f, a], f not in specific)
+    if sets.labour:
+        setpin(mk.real_wage, cl.labour == "fixed_real_wage")
+    gov = m.government
+    balanced = cl.savings_investment == "balanced"
+    setpin(gov.tax_scaler, cl.government != "tax_scaler")
+    setpin(gov.saving_rate, data.government.demand == "budget_shares")
+    setpin(gov.real_savings, cl.government == "tax_scaler")
+    setpin(m.households.saving_rate_scaler, cl.savings_investment == "savings_driven")
+    if data.government.demand == "fixed_real":
+        setpin(gov.scaler, not balanced)
+        setpin(gov.share_of_absorption, balanced)
+    if data.investment.demand_rule == "fixed_composition":
+        inv = m.investment
+        setpin(inv.scaler, cl.savings_investment == "investment_driven")
+        setpin(inv.share_of_absorption, balanced)
+
+
+def capital_stock_shocks(model: CGEModel, shocks: Iterable[Mapping[str, Any] | Any]) -> list:
+    """Endowment shocks of sector-specific capital, as shocks of the per-activity stocks.
+
+    Under ``capital: sector_specific`` a factor's endowment is the sum of the
+    capital stocks pinned in each activity. ``factor_endowment`` with index
+    ``"CAP"`` scales every activity's stock in proportion (``set`` and ``add``
+    aim at the total); index ``"CAP,A_SEC"`` changes one activity's stock.
+    """
+    from .shocks import Shock
+
+    sets = model.data.sets
+    parsed = [Shock.from_mapping(s, f"shocks[{i}]") for i, s in enumerate(shocks)]
+    specific = sets.capital if model.closure.capital == "sector_specific" else []
+    out: list[Shock] = []
+    for i, shock in enumerate(parsed):
+        if shock.parameter != "factor_endowment":
+            out.append(shock)
+            continue
+        factor, _, activity = (shock.index or "").partition(",")
+        if activity and factor.strip() not in specific:
+            raise ConfigError(f"invalid shocks[{i}] (factor_endowment)", [Problem(
+                "not_sector_specific", f"shocks[{i}].index",
+                f"{shock.index!r}: an endowment by activity needs sector-specific capital "
+                f"(closure capital: {model.closure.capital})",
+                "shock the factor as a whole (index 'CAP') or use capital: sector_specific")])
+        factors = [factor.strip()] if shock.index else list(sets.factors)
+        if not set(factors) & set(specific):
+            out.append(shock)
+            continue
+        for f in factors:
+            if f not in specific:
+                out.append(Shock(shock.parameter, shock.operation, shock.value, f))
+            elif activity:
+                out.append(Shock("capital_stock", shock.operation, shock.value, shock.index))
+            else:
+                out.append(Shock("capital_stock", "multiply",
+                                 _endowment_ratio(model, f, shock), f))
+    return out
+
+
+def _endowment_ratio(model: CGEModel, factor: str, shock) -> float:
+    """The factor by which ``shock`` multiplies the current total endowment of ``factor``."""
+    stocks = model.pyomo.production.factor_demand
+    total = sum(stocks[factor, a].value
+                for a in model.data.production.employers_of[factor]) * model.scale
+    new = {"set": shock.value, "multiply": total * shock.value,
+           "add": total + shock.value}[shock.operation]
+    return new / total

@@ -4,26 +4,61 @@ A shock is ``{"parameter": NAME, "index": LABEL (optional; all when absent),
 "set": V | "multiply": F | "add": D}``. Quantities (endowments, foreign savings,
 real government consumption and investment, transfers) are in SAM units. Shocks
 act on the current values; :meth:`CGEModel.reset` goes back to the benchmark.
+
+This module is the one parser and validator of a shock: ``cge run`` scenarios, batch
+files and reports all go through :meth:`Shock.parse` (the shock alone) and
+:func:`check_shocks` (the shock on a built model and its closure).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError, Problem, choose_from, unknown_keys
 
+#: What a shock may do to a parameter.
 OPERATIONS = ("set", "multiply", "add")
 
 
 @dataclass(frozen=True)
 class ShockParameter:
-    """A parameter users may shock: the pinned variable that holds it."""
+    """A parameter users may shock: the pinned variable that holds it, and its rules.
+
+    Attributes
+    ----------
+    component : str
+        Dotted path of the variable (``"trade.world_export_price"``).
+    doc : str
+        What the parameter is, and its index.
+    quantity : bool
+        In SAM units (divided by the scale in the model).
+    positive : bool
+        Must stay positive (prices, endowments, scalers, capital stocks): a zero or
+        negative ``multiply`` factor, ``set`` value or ``add`` result is refused.
+    closure : tuple of (closure key, option)
+        The closures under which the shock acts (any one pair suffices); empty: every
+        closure. Under another closure the parameter is endogenous, or the shock would
+        only reshuffle a composition, so it is refused naming the closure to use.
+    endogenous : str
+        Why the parameter is endogenous at some index whatever the closure (e.g. a world
+        price on a finite export demand curve).
+    endogenous_fix : str
+        What to do then.
+    missing_fix : str
+        What to do when the model has no such parameter.
+    """
 
     component: str
     doc: str
-    quantity: bool = False   # in SAM units (divided by the scale in the model)
+    quantity: bool = False
+    positive: bool = False
+    closure: tuple[tuple[str, str], ...] = ()
+    endogenous: str = ""
+    endogenous_fix: str = "change the closure or shock another parameter"
+    missing_fix: str = ""
 
 
 #: Parameters a scenario may shock.
@@ -34,20 +69,30 @@ SHOCK_PARAMETERS: dict[str, ShockParameter] = {
     "sales_tax_rate": ShockParameter("trade.sales_tax_rate", "sales tax rate, by commodity"),
     "production_tax_rate": ShockParameter("production.production_tax_rate", "production tax "
                                           "rate, by activity"),
-    "world_export_price": ShockParameter("trade.world_export_price", "world price of exports "
-                                         "(foreign currency), by commodity"),
+    "world_export_price": ShockParameter(
+        "trade.world_export_price", "world price of exports (foreign currency), by commodity",
+        positive=True,
+        endogenous="the world export price moves along the export demand curve where the "
+                   "export_demand elasticity is finite",
+        endogenous_fix="shock export_demand (a shift of the demand curve) instead, or drop "
+                       "elasticities.export_demand"),
     "world_import_price": ShockParameter("trade.world_import_price", "world price of imports "
-                                         "(foreign currency), by commodity"),
-    "export_demand": ShockParameter("trade.export_demand", "shift of the world export demand "
-                                    "curve (finite export_demand elasticity), by commodity"),
+                                         "(foreign currency), by commodity", positive=True),
+    "export_demand": ShockParameter(
+        "trade.export_demand", "shift of the world export demand curve (finite export_demand "
+        "elasticity), by commodity", positive=True,
+        missing_fix="set elasticities.export_demand (e.g. 4, model standard) in the scenario: "
+                    "the shift needs a finite export demand elasticity"),
     "foreign_savings": ShockParameter("rest_of_world.foreign_savings", "foreign savings in "
-                                      "foreign currency", quantity=True),
+                                      "foreign currency", quantity=True,
+                                      closure=(("external", "flexible_exchange_rate"),)),
     "household_saving_rate": ShockParameter("households.saving_rate", "saving rate, by "
                                             "household"),
     "government_saving_rate": ShockParameter("government.saving_rate", "government saving as "
                                              "a share of revenue (stdcge)"),
     "government_savings": ShockParameter("government.real_savings", "real government saving, "
-                                         "at base prices (tax_scaler)", quantity=True),
+                                         "at base prices (tax_scaler)", quantity=True,
+                                         closure=(("government", "tax_scaler"),)),
     "direct_tax_rate": ShockParameter("government.direct_tax_rate", "direct tax rate, by "
                                       "household or enterprise"),
     "household_transfers": ShockParameter("government.transfers", "real government transfers, "
@@ -55,18 +100,36 @@ SHOCK_PARAMETERS: dict[str, ShockParameter] = {
     "enterprise_payout_rate": ShockParameter("enterprises.payout_rate", "share of enterprise "
                                              "income paid to households, by 'HH,ENT'"),
     "factor_endowment": ShockParameter("markets.factor_endowment", "factor supply, by factor",
-                                       quantity=True),
+                                       quantity=True, positive=True),
     "productivity": ShockParameter("production.productivity", "value-added productivity, by "
-                                   "activity"),
-    "real_wage": ShockParameter("markets.real_wage", "real wage floor (fixed_real_wage)"),
+                                   "activity", positive=True),
+    "real_wage": ShockParameter("markets.real_wage", "real wage floor (fixed_real_wage)",
+                                positive=True, closure=(("labour", "fixed_real_wage"),)),
     "investment": ShockParameter("investment.composition", "real investment, by commodity "
-                                 "(investment_driven)", quantity=True),
-    "government_consumption": ShockParameter("government.composition", "real government "
-                                             "consumption, by commodity", quantity=True),
+                                 "(investment_driven)", quantity=True,
+                                 closure=(("savings_investment", "investment_driven"),)),
+    "government_consumption": ShockParameter(
+        "government.composition", "real government consumption, by commodity", quantity=True,
+        closure=(("savings_investment", "savings_driven"),
+                 ("savings_investment", "investment_driven"))),
     "capital_stock": ShockParameter("production.factor_demand", "capital employed by an "
-                                    "activity, by 'CAP,A_SEC' (sector_specific)", quantity=True),
+                                    "activity, by 'CAP,A_SEC' (sector_specific)", quantity=True,
+                                    positive=True, closure=(("capital", "sector_specific"),)),
     "exchange_rate": ShockParameter("markets.exchange_rate", "exchange rate "
-                                    "(fixed_exchange_rate)"),
+                                    "(fixed_exchange_rate)", positive=True,
+                                    closure=(("external", "fixed_exchange_rate"),
+                                             ("numeraire", "exchange_rate"))),
+}
+
+#: What a closure that ignores a shock does instead, by closure key (for the message).
+_ENDOGENOUS_UNDER = {
+    "savings_investment": "the total follows savings or absorption, so the shock would only "
+                          "change its composition",
+    "external": "it adjusts to balance the external account",
+    "government": "government saving is the residual of revenue and spending",
+    "labour": "the wage clears the labour market",
+    "capital": "capital moves between activities",
+    "numeraire": "another price is the numeraire",
 }
 
 
@@ -80,39 +143,66 @@ class Shock:
     index: str | None = None
 
     @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any], where: str = "shock") -> Shock:
-        """Parse ``{"parameter": ..., "index": ..., "set"|"multiply"|"add": ...}``."""
+    def parse(cls, raw: Mapping[str, Any] | Shock, where: str = "shock",
+              parameters: Mapping[str, ShockParameter] | None = SHOCK_PARAMETERS
+              ) -> tuple[Shock | None, list[Problem]]:
+        """The shock written as ``raw`` and every problem of it (``None`` when any).
+
+        Parameters
+        ----------
+        raw : mapping or Shock
+            ``{"parameter": ..., "index": ..., "set"|"multiply"|"add": ...}``.
+        where : str
+            The place, prefixed to every problem.
+        parameters : mapping, optional
+            The parameters allowed, whose rules (``positive``) the value must meet;
+            ``None`` accepts any name (a batch runner with a model of its own).
+        """
         if isinstance(raw, Shock):
-            return raw
-        problems = []
+            return raw, []
         if not isinstance(raw, Mapping):
-            raise ConfigError(f"{where}: a shock must be a mapping, not {raw!r}")
+            return None, [Problem("shock", where, f"a shock must be a mapping, not {raw!r}",
+                                  "e.g. {parameter: import_tariff_rate, index: C_SEC, set: 0}")]
         allowed_keys = ("parameter", "index", *OPERATIONS)
-        for k in raw:
-            if k not in allowed_keys:
-                problems.append(Problem("unknown_key", f"{where}.{k}", "unknown key",
-                                        f"allowed keys: {', '.join(allowed_keys)}"))
+        problems = unknown_keys(raw, allowed_keys, where)
         name = raw.get("parameter")
-        if name not in SHOCK_PARAMETERS:
+        if not isinstance(name, str) or not name:
+            problems.append(Problem("missing_key", f"{where}.parameter",
+                                    f"the parameter to shock is missing (got {name!r})",
+                                    choose_from(name, parameters) if parameters is not None
+                                    else "e.g. parameter: import_tariff_rate"))
+        elif parameters is not None and name not in parameters:
             problems.append(Problem("unknown_parameter", f"{where}.parameter",
-                                    f"unknown parameter {name!r}",
-                                    f"allowed: {', '.join(SHOCK_PARAMETERS)}"))
+                                    f"unknown parameter {name!r}", choose_from(name, parameters)))
         ops = [k for k in OPERATIONS if k in raw]
         if len(ops) != 1:
             problems.append(Problem("operation", where,
                                     f"needs exactly one of {', '.join(OPERATIONS)} (got "
                                     f"{', '.join(ops) or 'none'})", "e.g. set: 0"))
-        value = None
-        if len(ops) == 1:
-            try:
-                value = float(raw[ops[0]])
-            except (TypeError, ValueError):
-                problems.append(Problem("not_a_number", f"{where}.{ops[0]}",
-                                        f"{raw[ops[0]]!r} is not a number", "give a number"))
+            return None, problems
+        op = ops[0]
+        value = number(raw[op])
+        if value is None:
+            problems.append(Problem("not_a_number", f"{where}.{op}",
+                                    f"{raw[op]!r} is not a finite number", "give a number"))
+        elif parameters is not None and name in parameters:
+            problems += value_problems(name, op, value, f"{where}.{op}", parameters[name])
+        if problems:
+            return None, problems
+        index = raw.get("index")
+        index = None if index is None or str(index).strip() == "" else str(index).strip()
+        return cls(str(name), op, value, index), []
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any] | Shock, where: str = "shock",
+                     parameters: Mapping[str, ShockParameter] | None = SHOCK_PARAMETERS
+                     ) -> Shock:
+        """The shock written as ``raw``; a :class:`ConfigError` with every problem of it
+        (see :meth:`parse`)."""
+        shock, problems = cls.parse(raw, where, parameters)
         if problems:
             raise ConfigError(f"invalid {where}", problems)
-        index = raw.get("index")
-        return cls(str(name), ops[0], float(value), None if index is None else str(index))
+        return shock
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"parameter": self.parameter}
@@ -126,73 +216,142 @@ def apply_shocks(model, shocks: Iterable[Mapping[str, Any] | Shock]) -> None:
     """Apply shocks to ``model`` in order; every problem is reported at once."""
     from .blocks._common import pin
 
-    problems, updates = _resolve(model, shocks)
+    placed = [(f"shocks[{i}]", Shock.from_mapping(s, f"shocks[{i}]"))
+              for i, s in enumerate(shocks)]
+    problems, updates = _resolve(model, placed)
     if problems:
         raise ConfigError("invalid shocks", problems)
     for v, x in updates:
         pin(v, x)
 
 
-def check_shocks(model, shocks: Iterable[Mapping[str, Any] | Shock],
+def check_shocks(model, shocks: Iterable[Mapping[str, Any] | Shock | None],
                  where: str = "shocks") -> list[Problem]:
-    """Every problem of ``shocks`` on ``model`` (names, labels, operations, closure), unapplied.
+    """Every problem of ``shocks`` on ``model`` (names, labels, operations, values,
+    closure), unapplied.
 
     Parameters
     ----------
     model : CGEModel
         The built model (it is not changed).
     shocks : iterable of mappings or Shock
+        ``None`` entries (shocks already reported elsewhere) are skipped, keeping the
+        positions of the others.
     where : str
         Prefix of the places named, e.g. ``"scenario.yaml: shocks"``.
     """
     problems: list[Problem] = []
-    parsed = []
-    for i, s in enumerate(shocks):
-        try:
-            parsed.append(Shock.from_mapping(s, f"{where}[{i}]"))
-        except ConfigError as exc:
-            problems.extend(exc.problems or [Problem("shock", f"{where}[{i}]", str(exc), "")])
-            parsed.append(None)
-    resolved, _ = _resolve(model, parsed, where)
-    return problems + resolved
-
-
-def _resolve(model, shocks, where: str = "shocks") -> tuple[list[Problem], list]:
-    """Problems and ``(variable, new value)`` updates of shocks on ``model`` (``None``
-    entries, shocks that did not parse, are skipped)."""
-    from .blocks._common import is_pinned
-
-    parsed = [s if s is None else Shock.from_mapping(s, f"{where}[{i}]")
-              for i, s in enumerate(shocks)]
-    problems, updates = [], []
-    for i, shock in enumerate(parsed):
+    for i, raw in enumerate(shocks):
+        if raw is None:
+            continue
+        at = f"{where}[{i}]"
+        shock, found = Shock.parse(raw, at)
+        problems += found
         if shock is None:
             continue
-        at = f"{where}[{i}] ({shock.parameter})"
+        expand = getattr(model, "_capital_stock_shocks", None)
+        try:   # as the model applies it (sector-specific capital: per-activity stocks)
+            expanded = expand([shock]) if expand is not None else [shock]
+        except ConfigError as exc:
+            problems += [Problem(p.kind, at + p.where.removeprefix("shocks[0]"), p.message,
+                                 p.fix) for p in exc.problems]
+            continue
+        problems += _resolve(model, [(at, s) for s in expanded])[0]
+    return problems
+
+
+def number(value) -> float | None:
+    """``value`` as a finite float, or ``None`` when it is not one."""
+    if isinstance(value, bool):
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def value_problems(name: str, op: str, value: float, where: str,
+                   spec: ShockParameter | None = None) -> list[Problem]:
+    """The problems of ``op: value`` on parameter ``name`` known without the model.
+
+    A parameter that must stay positive (:attr:`ShockParameter.positive`) refuses a zero
+    or negative ``multiply`` factor or ``set`` value (an ``add`` is checked on the model,
+    by :func:`check_shocks`).
+    """
+    spec = spec or SHOCK_PARAMETERS.get(name)
+    if spec is None or not spec.positive or op == "add" or value > 0:
+        return []
+    what = "factor" if op == "multiply" else "value"
+    return [Problem("not_positive", where,
+                    f"{name} must stay positive: a {op} {what} of {value:g} makes it "
+                    f"{'zero' if value == 0 else 'negative'}",
+                    f"give a positive {what}, e.g. {op}: " + ("0.5" if op == "multiply" else
+                                                              "the new level"))]
+
+
+def _resolve(model, shocks: Iterable[tuple[str, Shock]]) -> tuple[list[Problem], list]:
+    """Problems and ``(variable, new value)`` updates of ``(place, shock)`` on ``model``."""
+    from .blocks._common import is_pinned
+
+    problems, updates = [], []
+    for place, shock in shocks:
+        at = f"{place} ({shock.parameter})"
         spec = SHOCK_PARAMETERS[shock.parameter]
         if not model.has_component(spec.component):
             problems.append(Problem("not_in_model", at,
-                                    f"this {model.spec} model has no {shock.parameter} "
-                                    "(the SAM has no such flow or the specification lacks it)",
-                                    ""))
+                                    f"this {model.spec} model has no {shock.parameter}",
+                                    spec.missing_fix or "the SAM has no such flow or the "
+                                    "specification lacks it: shock another parameter"))
+            continue
+        ignored = _closure_problem(model, shock, spec, at)
+        if ignored is not None:
+            problems.append(ignored)
             continue
         var = model.component(spec.component)
         targets = _targets(model, shock, var, at, problems)
         if targets is None:
             continue
         scale = model.scale if spec.quantity else 1.0
+        endogenous, negative = [], []
         for key, v in targets:
             if not is_pinned(v):
-                problems.append(Problem(
-                    "endogenous", at,
-                    f"{shock.parameter}[{_label(key)}] is endogenous under the closure "
-                    f"({model.closure})", "change the closure or shock another parameter"))
+                endogenous.append(_label(key))
                 continue
             current = v.value * scale
             new = {"set": shock.value, "multiply": current * shock.value,
                    "add": current + shock.value}[shock.operation]
+            if spec.positive and new <= 0:
+                negative.append(f"{_label(key)}: {current:.6g} -> {new:.6g}")
+                continue
             updates.append((v, new / scale))
+        if endogenous:
+            why = spec.endogenous or f"under the closure ({model.closure})"
+            problems.append(Problem(
+                "endogenous", at, f"{shock.parameter}[{', '.join(endogenous)}] is endogenous: "
+                f"{why}", spec.endogenous_fix))
+        if negative:
+            problems.append(Problem(
+                "not_positive", f"{at}.{shock.operation}",
+                f"{shock.parameter} must stay positive ({'; '.join(negative)})",
+                "give an operation that keeps it positive"))
     return problems, updates
+
+
+def _closure_problem(model, shock: Shock, spec: ShockParameter, where: str) -> Problem | None:
+    """A problem when the model's closure ignores ``shock`` (:attr:`ShockParameter.closure`)."""
+    if not spec.closure:
+        return None
+    closure = model.closure
+    if any(getattr(closure, key) == option for key, option in spec.closure):
+        return None
+    keys = list(dict.fromkeys(key for key, _ in spec.closure))
+    now = ", ".join(f"{key}: {getattr(closure, key)}" for key in keys)
+    wanted = " or ".join(option if len(keys) == 1 else f"{key}: {option}"
+                         for key, option in spec.closure)
+    return Problem("closure", where,
+                   f"{shock.parameter} is endogenous under {now} ({_ENDOGENOUS_UNDER[keys[0]]})",
+                   f"use {wanted}")
 
 
 def _targets(model, shock: Shock, var, where: str, problems: list) -> list | None:
@@ -210,9 +369,12 @@ def _targets(model, shock: Shock, var, where: str, problems: list) -> list | Non
     matches = [k for k in keys if isinstance(k, tuple) and wanted in k]
     if matches:
         return [(k, var[k]) for k in matches]
+    labels = [_label(k) for k in keys]
+    parts = sorted({p for k in keys if isinstance(k, tuple) for p in k})
     problems.append(Problem("unknown_label", f"{where}.index",
                             f"{label!r} is not an index of {shock.parameter}",
-                            f"allowed: {', '.join(_label(k) for k in keys)}"))
+                            choose_from(label, labels + [p for p in parts if p not in labels])
+                            if parts else choose_from(label, labels)))
     return None
 
 

@@ -15,38 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: Variables reported under the contract's names: result name -> Pyomo component.
-RESULT_VARIABLES: dict[str, str] = {
-    "output": "production.output",
-    "exports": "trade.exports",
-    "imports": "trade.imports",
-    "domestic_sales": "trade.domestic_sales",
-    "composite_supply": "trade.composite_supply",
-    "household_consumption": "households.consumption",
-    "government_consumption": "government.consumption",
-    "investment_demand": "investment.demand",
-    "price_output": "production.price_output",
-    "price_composite": "markets.price_composite",
-    "price_export": "trade.price_export",
-    "price_import": "trade.price_import",
-    "price_domestic": "markets.price_domestic",
-    "factor_price": "markets.factor_price",
-    "exchange_rate": "markets.exchange_rate",
-    "household_savings": "households.savings",
-    "government_savings": "government.savings",
-    "direct_tax": "government.direct_tax",
-    "utility": "households.utility",
-    "value_added": "production.value_added",
-    "factor_demand": "production.factor_demand",
-    "household_income": "households.income",
-    "government_revenue": "government.revenue",
-    "foreign_savings": "rest_of_world.foreign_savings",
-    "cpi": "markets.cpi",
-    "unemployment": "markets.unemployment",
-    "total_savings": "investment.total_savings",
-    "world_export_price": "trade.world_export_price",
-    "world_import_price": "trade.world_import_price",
-}
+from ..flows import RESULT_PATHS, RESULTS, Levels
+
+#: Variables reported under the contract's names: result name -> Pyomo component (the
+#: rows of :data:`cge.flows.RESULTS` the model holds as variables; the others, such as
+#: ``factor_rent``, are derived from these).
+RESULT_VARIABLES: dict[str, str] = RESULT_PATHS
 
 
 @dataclass(frozen=True)
@@ -71,14 +45,26 @@ class Solution:
     closure: Mapping[str, str]
     spec: str
     consumption_shares: pd.DataFrame = field(repr=False, default=None)
+    parameters: Mapping[str, Any] = field(repr=False, default=None)
+    _derived: dict = field(repr=False, compare=False, default_factory=dict)
 
     @classmethod
     def from_model(cls, model, stats) -> Solution:
         index = model.variable_index
         values = LevelTables(index.layout, index.values() * index.to_sam_units)
+        parameters = model.calibration.parameters
         # marginal budget shares: the Cobb-Douglas shares, or the LES betas
-        shares = model.calibration.parameters["marginal_budget_share"]
-        return cls(values, stats, model.closure.to_dict(), model.spec, shares)
+        shares = parameters["marginal_budget_share"]
+        return cls(values, stats, model.closure.to_dict(), model.spec, shares, parameters)
+
+    @property
+    def names(self) -> list[str]:
+        """The result names (:data:`cge.flows.RESULTS`) this solution has, in report order."""
+        return [n for n, r in RESULTS.items()
+                if ((r.path in self.values) if r.path else self._derivable(r))]
+
+    def _derivable(self, result) -> bool:
+        return self.parameters is not None and all(p in self.values for p in result.reads)
 
     # -- access -------------------------------------------------------------------
     @property
@@ -95,21 +81,26 @@ class Solution:
 
     def levels(self, name: str) -> pd.Series:
         """One variable as stored, without the copy :meth:`table` makes: read it, do not
-        modify it (it is shared with every later call)."""
-        path = RESULT_VARIABLES.get(name, name)
+        modify it (it is shared with every later call). Derived results
+        (:attr:`cge.flows.Result.derive`) are computed on first use and kept."""
+        result = RESULTS.get(name)
+        if result is not None and result.derive is not None and self._derivable(result):
+            derived = self._derived
+            if name not in derived:
+                derived[name] = result.derive(Levels(self.values, self.parameters)).rename(name)
+            return derived[name]
+        path = RESULT_PATHS.get(name, name)
         if path not in self.values:
-            known = [k for k, p in RESULT_VARIABLES.items() if p in self.values]
             raise KeyError(f"no variable {name!r} in this solution; result names: "
-                           f"{', '.join(known)} (or a Pyomo path such as 'trade.imports')")
+                           f"{', '.join(self.names)} (or a Pyomo path such as 'trade.imports')")
         return self.values[path]
 
     def to_frame(self) -> pd.DataFrame:
         """Every result variable in long format: ``variable``, ``index``, ``value``."""
         rows = []
-        for name, path in RESULT_VARIABLES.items():
-            if path in self.values:
-                for key, v in self.values[path].items():
-                    rows.append((name, index_key(key), float(v)))
+        for name in self.names:
+            for key, v in self.levels(name).items():
+                rows.append((name, index_key(key), float(v)))
         return pd.DataFrame(rows, columns=["variable", "index", "value"])
 
     def __repr__(self) -> str:
@@ -136,6 +127,16 @@ class LevelTables(Mapping):
             table = self._tables[path] = pd.Series(self._levels[sl], index=self._layout.labels(
                 path), name=path)
         return table
+
+    @property
+    def layout(self):
+        """Where each variable sits in :attr:`vector` (a ``VariableLayout``)."""
+        return self._layout
+
+    @property
+    def vector(self) -> np.ndarray:
+        """Every level in one flat array (SAM units), in the model's variable order."""
+        return self._levels
 
     def __contains__(self, path: object) -> bool:
         return path in self._layout.slices

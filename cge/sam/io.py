@@ -6,15 +6,19 @@ Workbook format
   and row 1 (payers, columns), cell A1 a corner label; payments by column,
   receipts by row; blank cells are zero; negative cells are legal;
 * sheet ``accounts``: header row ``account``, ``role`` and optionally ``description``;
-* other sheets (``notes``, ``sources``, ...) are ignored, except that rows ``name``
-  and ``unit`` of a ``notes`` sheet give the SAM its name and unit.
+* other sheets (``notes``, ``sources``, ...) are ignored, except that row ``unit`` of
+  a ``notes`` sheet gives the unit of the flows.
+
+A SAM read from a file is named after the file (its stem): a copied and edited
+workbook is another SAM, whatever its ``notes`` sheet still says.
 
 :func:`write_sam` adds live ``TOTAL`` formulas and a ``DIFFERENCE (row - column)``
 row and column that the reader skips, so a written workbook reads back as exactly
 the same SAM (labels, roles, descriptions and every float bit for bit).
 
 CSV format: the matrix with labels in the first column and the header row, and
-the accounts table in the sibling file ``<stem>.accounts.csv``.
+the accounts table in the sibling file ``<stem>.accounts.csv`` and, optionally, the unit in
+``<stem>.notes.csv``.
 """
 
 from __future__ import annotations
@@ -71,8 +75,8 @@ def read_sam(source: str | Path | pd.DataFrame, *, roles: Any = None, name: str 
         ``description``. Required for a DataFrame; for a file it replaces the
         accounts sheet or file.
     name, unit : str, optional
-        Override the name (default: the ``notes`` sheet, else the file stem) and
-        the unit of the flows.
+        Override the name (default: the file stem) and the unit of the flows
+        (default: the ``notes`` sheet's ``unit`` row).
 
     Returns
     -------
@@ -137,6 +141,26 @@ def accounts_file(path: str | Path) -> Path:
     """The accounts file beside a CSV matrix: ``toy.csv`` -> ``toy.accounts.csv``."""
     path = Path(path)
     return path.with_name(f"{path.stem}.accounts.csv")
+
+
+def notes_file(path: str | Path) -> Path:
+    """The optional notes file beside a CSV matrix: ``toy.csv`` -> ``toy.notes.csv``
+    (rows ``key,value``; ``unit`` gives the SAM its unit, as a workbook's notes sheet)."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.notes.csv")
+
+
+def _csv_notes(path: Path) -> dict[str, str]:
+    """``unit`` (and other keys) from a CSV matrix's notes file; empty without one."""
+    notes = notes_file(path)
+    if not notes.exists():
+        return {}
+    try:
+        grid, _ = _csv_grid(notes)
+    except (UnicodeDecodeError, csv.Error, OSError):
+        return {}
+    return {str(row[0]).strip().lower(): str(row[1]).strip() for row in grid
+            if len(row) >= 2 and row[0] and row[1]}
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -251,7 +275,7 @@ def _read_workbook(path: Path, roles: Any, name: str | None, unit: str | None):
         return None, problems
 
     notes = _notes(grids.get(NOTES_SHEET, []))
-    name = name or notes.get("name") or path.stem
+    name = name or path.stem   # the file's own name: a copied and edited SAM is another SAM
     unit = unit if unit is not None else notes.get("unit", "")
     locate = _excel_locator(MATRIX_SHEET)
     parsed = parse_matrix_grid(grids[MATRIX_SHEET], locate, numeric_text=False,
@@ -321,12 +345,12 @@ def _stream_contains(fh, needles: tuple[bytes, ...], chunk: int = 1 << 20) -> bo
 
 
 def _notes(grid: list[list[Any]]) -> dict[str, str]:
-    """``name`` and ``unit`` from the first two columns of a notes sheet."""
+    """``unit`` from the first two columns of a notes sheet."""
     out = {}
     for row in grid:
         if len(row) >= 2 and isinstance(row[0], str) and row[1] is not None:
             key = row[0].strip().lower()
-            if key in ("name", "unit") and key not in out:
+            if key == "unit" and key not in out:
                 out[key] = str(row[1])
     return out
 
@@ -382,7 +406,8 @@ def _read_csv(path: Path, roles: Any, name: str | None, unit: str | None):
     row_line = {a: locate(1 + k, 0) for k, a in enumerate(parsed.row_labels)}
     return _assemble(parsed, entries, entry_problems,
                      lambda a: f"account {a} ({row_line.get(a, path.name)})", what,
-                     name or path.stem, unit or "", meta={"source": str(path)})
+                     name or path.stem, unit or _csv_notes(path).get("unit", ""),
+                     meta={"source": str(path)})
 
 
 # -- writing ------------------------------------------------------------------------------
@@ -397,6 +422,9 @@ def _write_csv(sam: SAM, path: Path) -> None:
         out.writerow(["account", "role", "description"])
         for acc, (role, desc) in sam.accounts[["role", "description"]].iterrows():
             out.writerow([acc, role, desc])
+    if sam.unit:
+        with notes_file(path).open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows([["key", "value"], ["unit", sam.unit]])
 
 
 def _number_format(values: np.ndarray) -> str:

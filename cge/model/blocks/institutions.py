@@ -50,7 +50,9 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from ..data import ModelData
 from ._common import add_param, add_var
+from .markets import absorption
 
 #: Indirect taxes by SAM role, with the block holding their revenue variable (which bears
 #: the role's name).
@@ -68,48 +70,57 @@ def indirect_taxes(m: pyo.ConcreteModel) -> dict[str, list]:
             for role, block in INDIRECT_TAXES.items()}
 
 
-def add_rest_of_world(m: pyo.ConcreteModel, d) -> pyo.Block:
-    """Add the ``rest_of_world`` block (foreign savings and transfers, foreign currency)."""
+def add_rest_of_world(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
+    """Add the ``rest_of_world`` block (foreign savings and transfers, foreign currency;
+    reads no other block)."""
+    d = data.rest_of_world
     b = pyo.Block(doc="rest of the world: foreign savings, transfers, balance of payments")
     m.rest_of_world = b
-    add_var(b, "foreign_savings", None, d.Sf0, "foreign savings S^f in foreign currency "
-            "(SAM: savings-investment row minus column of the rest of the world)",
+    add_var(b, "foreign_savings", None, d.foreign_savings, "foreign savings S^f in foreign "
+            "currency (SAM: savings-investment row minus column of the rest of the world)",
             exogenous=True)
-    add_var(b, "transfers_to", d.RT, d.row_to, "transfers from abroad to households and "
-            "government, foreign currency (SAM: rest-of-world column)", exogenous=True)
-    add_var(b, "transfers_from_government", None, d.gov_to_row, "government transfers abroad, "
-            "foreign currency (SAM: rest-of-world row, government column)", exogenous=True)
+    add_var(b, "transfers_to", list(d.transfers_to), d.transfers_to, "transfers from abroad to "
+            "households and government, foreign currency (SAM: rest-of-world column)",
+            exogenous=True)
+    add_var(b, "transfers_from_government", None, d.transfers_from_government, "government "
+            "transfers abroad, foreign currency (SAM: rest-of-world row, government column)",
+            exogenous=True)
     return b
 
 
-def add_households(m: pyo.ConcreteModel, d) -> pyo.Block:
-    """Add the ``households`` block (Cobb-Douglas demand, saving rate, utility)."""
+def add_households(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
+    """Add the ``households`` block (Cobb-Douglas demand, saving rate, utility; reads
+    ``markets``, ``government`` (direct tax, transfers), ``enterprises`` (payouts) and
+    ``rest_of_world`` (transfers))."""
     b = pyo.Block(doc="households: income, direct tax, saving, Cobb-Douglas consumption")
     m.households = b
-    H = d.H
-    add_var(b, "income", H, d.income0, "household income YH_h (SAM: household row total)",
+    d, H, F = data.households, data.sets.households, data.sets.factors
+    XP = list(d.consumption)
+    add_var(b, "income", H, d.income, "household income YH_h (SAM: household row total)",
             kind="value")
-    add_var(b, "savings", H, d.Sp0, "household saving S^p_h (SAM: savings-investment row)",
+    add_var(b, "savings", H, d.savings, "household saving S^p_h (SAM: savings-investment row)",
             kind="value")
-    add_var(b, "consumption", d.XP, d.Xp0, "household consumption X^p_ch (SAM: commodity row, "
-            "household column)")
-    add_var(b, "utility", H, d.UU0, "Cobb-Douglas utility UU_h")
-    add_var(b, "saving_rate", H, d.mps, "saving rate mu_h out of income (SAM: saving / income; "
-            "shock parameter 'household_saving_rate')", kind="rate", exogenous=True)
+    add_var(b, "consumption", XP, d.consumption, "household consumption X^p_ch (SAM: commodity "
+            "row, household column)")
+    add_var(b, "utility", H, d.utility, "Cobb-Douglas utility UU_h")
+    add_var(b, "saving_rate", H, d.saving_rate, "saving rate mu_h out of income (SAM: saving / "
+            "income; shock parameter 'household_saving_rate')", kind="rate", exogenous=True)
     add_var(b, "saving_rate_scaler", None, 1.0, "uniform scaler lambda^s of saving rates "
             "(free when investment drives savings)", kind="rate", exogenous=True)
     YF, pq = m.markets.factor_income, m.markets.price_composite
     cpi, eps = m.markets.cpi, m.markets.exchange_rate
     Td = m.government.direct_tax
     row = m.rest_of_world
+    share, payout = d.factor_income_share, data.enterprises.payout_rate
+    transfers, from_abroad = data.government.transfers, data.rest_of_world.transfers_to
 
     def income(b, h):
-        y = sum(d.factor_share[h, f] * YF[f] for f in d.F if d.factor_share[h, f])
+        y = sum(share[h, f] * YF[f] for f in F if share[h, f])
         y += sum(m.enterprises.payout_rate[h, e] * m.enterprises.income[e]
-                 for e in d.E if (h, e) in d.payout)
-        if h in d.gov_to:
+                 for e in data.sets.enterprises if (h, e) in payout)
+        if h in transfers:
             y += m.government.transfers[h] * cpi
-        if h in d.row_to:
+        if h in from_abroad:
             y += eps * row.transfers_to[h]
         return b.income[h] == y
 
@@ -120,19 +131,19 @@ def add_households(m: pyo.ConcreteModel, d) -> pyo.Block:
         * b.income[h], doc="household saving: a fixed share of income (SAM: savings row)")
     if not d.les:
         b.demand = pyo.Constraint(
-            d.XP, rule=lambda b, c, h: pq[c] * b.consumption[c, h] == d.alpha[c, h] * (
+            XP, rule=lambda b, c, h: pq[c] * b.consumption[c, h] == d.budget_share[c, h] * (
                 b.income[h] - Td[h] - b.savings[h]),
             doc="Cobb-Douglas demand: fixed budget shares of income net of tax and saving "
             "(SAM: commodity rows of the household column)")
         b.utility_definition = pyo.Constraint(
             H, rule=lambda b, h: b.utility[h] == pyo.prod(
-                b.consumption[c, h] ** d.alpha[c, h] for c in d.consumed_by[h]),
+                b.consumption[c, h] ** d.budget_share[c, h] for c in d.consumed_by[h]),
             doc="Cobb-Douglas utility of consumption")
         return b
-    add_param(b, "marginal_budget_share", d.XP, d.beta, "LES marginal budget share beta_ch: "
-              "budget share (SAM: commodity row of the household column over its consumption) "
-              "times the normalised income elasticity")
-    add_param(b, "subsistence", d.XP, d.gamma_les, "LES subsistence quantity gamma_ch = "
+    add_param(b, "marginal_budget_share", XP, d.marginal_budget_share, "LES marginal budget share "
+              "beta_ch: budget share (SAM: commodity row of the household column over its "
+              "consumption) times the normalised income elasticity")
+    add_param(b, "subsistence", XP, d.subsistence, "LES subsistence quantity gamma_ch = "
               "C0 + beta EH0 / (p frisch) (SAM: household consumption cell, Frisch parameter)")
     beta, gamma = b.marginal_budget_share, b.subsistence
 
@@ -141,11 +152,11 @@ def add_households(m: pyo.ConcreteModel, d) -> pyo.Block:
             pq[c] * gamma[c, h] for c in d.consumed_by[h])
 
     b.demand = pyo.Constraint(
-        d.XP, rule=lambda b, c, h: pq[c] * b.consumption[c, h] == pq[c] * gamma[c, h]
+        XP, rule=lambda b, c, h: pq[c] * b.consumption[c, h] == pq[c] * gamma[c, h]
         + beta[c, h] * supernumerary(b, h),
         doc="LES demand: subsistence spending plus a marginal budget share of supernumerary "
-        "income, i.e. income net of tax, saving and subsistence spending (SAM: commodity rows "
-        "of the household column)")
+        "income, i.e. income net of tax, saving and subsistence spending (SAM: commodity rows of "
+        "the household column)")
     b.utility_definition = pyo.Constraint(
         H, rule=lambda b, h: b.utility[h] == pyo.prod(
             (b.consumption[c, h] - gamma[c, h]) ** beta[c, h] for c in d.consumed_by[h]),
@@ -153,86 +164,91 @@ def add_households(m: pyo.ConcreteModel, d) -> pyo.Block:
     return b
 
 
-def add_enterprises(m: pyo.ConcreteModel, d) -> pyo.Block | None:
-    """Add the ``enterprises`` block (income, direct tax, payouts, retained saving)."""
-    if not d.E:
+def add_enterprises(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block | None:
+    """Add the ``enterprises`` block (income, direct tax, payouts, retained saving; reads
+    ``markets`` and ``government`` (direct tax, transfers)); none without enterprises."""
+    d, E, F = data.enterprises, data.sets.enterprises, data.sets.factors
+    if not E:
         return None
     b = pyo.Block(doc="enterprises: capital income, direct tax, payouts, retained earnings")
     m.enterprises = b
-    add_var(b, "income", d.E, d.income0, "enterprise income YE_e (SAM: enterprise row total)",
+    add_var(b, "income", E, d.income, "enterprise income YE_e (SAM: enterprise row total)",
             kind="value")
-    add_var(b, "savings", d.E, d.Se0, "enterprise saving (SAM: savings-investment row)",
+    add_var(b, "savings", E, d.savings, "enterprise saving (SAM: savings-investment row)",
             kind="value")
-    add_var(b, "payout_rate", d.HE, d.payout, "share of enterprise income paid to each "
-            "household (SAM: household row, enterprise column / enterprise income; shock "
+    add_var(b, "payout_rate", list(d.payout_rate), d.payout_rate, "share of enterprise income paid "
+            "to each household (SAM: household row, enterprise column / enterprise income; shock "
             "'enterprise_payout_rate')", kind="rate", exogenous=True)
     YF, cpi = m.markets.factor_income, m.markets.cpi
     Td = m.government.direct_tax
 
+    share, transfers = d.factor_income_share, data.government.transfers
+
     def income(b, e):
-        y = sum(d.factor_share[e, f] * YF[f] for f in d.F if d.factor_share[e, f])
-        if e in d.gov_to:
+        y = sum(share[e, f] * YF[f] for f in F if share[e, f])
+        if e in transfers:
             y += m.government.transfers[e] * cpi
         return b.income[e] == y
 
-    b.income_definition = pyo.Constraint(d.E, rule=income, doc="enterprise income: capital "
+    b.income_definition = pyo.Constraint(E, rule=income, doc="enterprise income: capital "
                                          "income and transfers (SAM: enterprise row)")
     payout = b.payout_rate
     b.saving_rule = pyo.Constraint(
-        d.E, rule=lambda b, e: b.savings[e] == b.income[e] - Td[e] - sum(
-            payout[h, e] for h in d.H if (h, e) in d.payout) * b.income[e],
+        E, rule=lambda b, e: b.savings[e] == b.income[e] - Td[e] - sum(
+            payout[h, e] for h in data.sets.households if (h, e) in d.payout_rate)
+        * b.income[e],
         doc="retained earnings: income net of direct tax and payouts to households")
     return b
 
 
-def add_government(m: pyo.ConcreteModel, d) -> pyo.Block:
-    """Add the ``government`` block (revenue, direct taxes, consumption, saving)."""
+def add_government(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
+    """Add the ``government`` block (revenue, direct taxes, consumption, saving; reads
+    ``markets``, the indirect tax revenue of ``production`` and ``trade``, and
+    ``rest_of_world`` (transfers))."""
     b = pyo.Block(doc="government: taxes, consumption, transfers, saving")
     m.government = b
-    add_var(b, "revenue", None, d.revenue0, "government revenue GR: every tax, factor income, "
+    d, sets = data.government, data.sets
+    institutions, recipients = sets.institutions, list(d.transfers)
+    add_var(b, "revenue", None, d.revenue, "government revenue GR: every tax, factor income, "
             "transfers from abroad (SAM: government row total)", kind="value")
-    add_var(b, "savings", None, d.Sg0, "government saving S^g (SAM: savings-investment row, "
+    add_var(b, "savings", None, d.savings, "government saving S^g (SAM: savings-investment row, "
             "government column)", kind="value")
-    add_var(b, "saving_rate", None, d.ssg, "government saving as a share of revenue "
+    add_var(b, "saving_rate", None, d.saving_rate, "government saving as a share of revenue "
             "(shock parameter 'government_saving_rate')", kind="rate",
-            exogenous=d.government_demand == "budget_shares")
-    add_var(b, "consumption", d.CG, d.Xg0, "government consumption X^g_c (SAM: commodity row, "
-            "government column)")
-    add_var(b, "real_savings", None, d.Sg0, "government saving deflated by the CPI, S^g/CPI "
-            "(SAM: savings-investment row, government column; held under the tax_scaler "
-            "closure, shock 'government_savings')")
-    add_var(b, "direct_tax", d.I, d.Td0, "direct tax paid by the institution T^d_i (SAM: direct "
-            "tax or government row, institution column)", kind="value")
-    add_var(b, "direct_tax_rate", d.I, d.td, "direct tax rate tau^d_i on income (shock "
-            "parameter 'direct_tax_rate')", kind="rate", exogenous=True)
-    add_var(b, "transfers", d.IT, d.gov_to, "transfers to households and enterprises in real "
-            "terms, paid as transfers times the CPI (SAM: institution row, government column; "
+            exogenous=d.demand == "budget_shares")
+    add_var(b, "consumption", d.goods, d.consumption, "government consumption X^g_c (SAM: "
+            "commodity row, government column)")
+    add_var(b, "real_savings", None, d.savings, "government saving deflated by the CPI, S^g/CPI "
+            "(SAM: savings-investment row, government column; held under the tax_scaler closure, "
+            "shock 'government_savings')")
+    add_var(b, "direct_tax", institutions, d.direct_tax, "direct tax paid by the institution T^d_i "
+            "(SAM: direct tax or government row, institution column)", kind="value")
+    add_var(b, "direct_tax_rate", institutions, d.direct_tax_rate, "direct tax rate tau^d_i on "
+            "income (shock parameter 'direct_tax_rate')", kind="rate", exogenous=True)
+    add_var(b, "transfers", recipients, d.transfers, "transfers to households and enterprises in "
+            "real terms, paid as transfers times the CPI (SAM: institution row, government column; "
             "shock 'household_transfers')", exogenous=True)
     add_var(b, "tax_scaler", None, 1.0, "uniform scaler kappa of direct tax rates (free under "
             "the tax_scaler government closure)", kind="rate", exogenous=True)
     pq, cpi, eps, YF = (m.markets.price_composite, m.markets.cpi, m.markets.exchange_rate,
                         m.markets.factor_income)
     row = m.rest_of_world
-
-    def income_of(i):
-        return m.households.income[i] if i in d.H else m.enterprises.income[i]
+    share = d.factor_income_share
 
     # The direct tax is declared here, its base (income) in the household and
-    # enterprise blocks, which are built after this block.
+    # enterprise blocks, which are built after this block (see add_direct_taxes).
     def revenue(b):
-        r = sum(b.direct_tax[i] for i in d.I)
+        r = sum(b.direct_tax[i] for i in institutions)
         r += sum(t for terms in indirect_taxes(m).values() for t in terms)
-        r += sum(d.factor_share[d.gov, f] * YF[f] for f in d.F if d.factor_share[d.gov, f])
-        if d.gov in d.row_to:
-            r += eps * row.transfers_to[d.gov]
+        r += sum(share[f] * YF[f] for f in sets.factors if share[f])
+        if sets.government in data.rest_of_world.transfers_to:
+            r += eps * row.transfers_to[sets.government]
         return b.revenue == r
 
     b.revenue_definition = pyo.Constraint(rule=revenue, doc="government revenue: taxes, factor "
                                           "income, transfers from abroad (SAM: government row)")
-    b._income_of = income_of
-
     def transfers_paid():
-        return sum(b.transfers[i] for i in d.IT) * cpi + eps * row.transfers_from_government
+        return sum(b.transfers[i] for i in recipients) * cpi + eps * row.transfers_from_government
 
     b.saving_rule = pyo.Constraint(
         expr=b.savings == b.saving_rate * b.revenue,
@@ -241,48 +257,71 @@ def add_government(m: pyo.ConcreteModel, d) -> pyo.Block:
         expr=b.savings == b.real_savings * cpi,
         doc="real government saving: saving deflated by the CPI (binding under the tax_scaler "
         "closure, which holds it; SAM: savings-investment row, government column)")
-    if d.government_demand == "budget_shares":
+    if d.demand == "budget_shares":
         b.demand = pyo.Constraint(
-            d.CG, rule=lambda b, c: pq[c] * b.consumption[c] == d.mu[c] * (
+            d.goods, rule=lambda b, c: pq[c] * b.consumption[c] == d.consumption_share[c] * (
                 b.revenue - b.savings - transfers_paid()),
             doc="government consumption: fixed budget shares of revenue net of saving and "
             "transfers (SAM: commodity rows of the government column)")
     else:
-        add_var(b, "composition", d.CG, d.Xg0, "real government consumption by commodity at "
-                "scaler one (SAM: commodity row, government column; shock "
+        add_var(b, "composition", d.goods, d.consumption, "real government consumption by "
+                "commodity at scaler one (SAM: commodity row, government column; shock "
                 "'government_consumption')", exogenous=True)
         add_var(b, "scaler", None, 1.0, "uniform scaler of real government consumption (free "
                 "under the balanced savings-investment closure)", kind="rate", exogenous=True)
         b.demand_rule = pyo.Constraint(
-            d.CG, rule=lambda b, c: b.consumption[c] == b.composition[c] * b.scaler,
+            d.goods, rule=lambda b, c: b.consumption[c] == b.composition[c] * b.scaler,
             doc="government consumption: fixed real composition times a uniform scaler "
             "(SAM: commodity rows of the government column)")
         b.budget = pyo.Constraint(
-            expr=b.savings == b.revenue - sum(pq[c] * b.consumption[c] for c in d.CG)
+            expr=b.savings == b.revenue - sum(pq[c] * b.consumption[c] for c in d.goods)
             - transfers_paid(),
             doc="government budget: saving is revenue less consumption and transfers")
+        add_var(b, "share_of_absorption", None, d.absorption_share, "value of government "
+                "consumption over absorption (held under the balanced closure)", kind="rate")
     return b
 
 
-def add_direct_taxes(m: pyo.ConcreteModel, d) -> None:
-    """Direct taxes on household and enterprise income (after those blocks exist)."""
+def add_direct_taxes(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Direct taxes on household and enterprise income, in ``government`` (reads
+    ``households`` and ``enterprises``: their income)."""
     b = m.government
+    households = set(data.sets.households)
+
+    def income_of(i):
+        return m.households.income[i] if i in households else m.enterprises.income[i]
+
     b.direct_tax_payment = pyo.Constraint(
-        d.I, rule=lambda b, i: b.direct_tax[i] == b.direct_tax_rate[i] * b.tax_scaler
-        * b._income_of(i),
+        data.sets.institutions, rule=lambda b, i: b.direct_tax[i] == b.direct_tax_rate[i]
+        * b.tax_scaler * income_of(i),
         doc="direct tax: rate times income, scaled by the tax scaler (SAM: direct tax row)")
 
 
-def add_balance_of_payments(m: pyo.ConcreteModel, d) -> None:
-    """The balance of payments in foreign currency (dropped by Walras' law; see solve)."""
-    b = m.rest_of_world
+def add_balance_of_payments(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """The balance of payments in foreign currency, in ``rest_of_world`` (dropped by
+    Walras' law; see solve). Reads ``trade`` (exports, imports) and ``markets``."""
+    b, d = m.rest_of_world, data.rest_of_world
     trade, YF, eps = m.trade, m.markets.factor_income, m.markets.exchange_rate
-    paid_abroad = [f for f in d.F if d.factor_share[d.row, f]]
+    share = d.factor_income_share
+    paid_abroad = [f for f in data.sets.factors if share[f]]
     b.balance_of_payments = pyo.Constraint(
-        expr=sum(trade.world_export_price[c] * trade.exports[c] for c in d.CE)
-        + b.foreign_savings + sum(b.transfers_to[i] for i in d.RT)
-        == sum(trade.world_import_price[c] * trade.imports[c] for c in d.CM)
-        + sum(d.factor_share[d.row, f] * YF[f] for f in paid_abroad) / eps
+        expr=sum(trade.world_export_price[c] * trade.exports[c] for c in data.trade.exported)
+        + b.foreign_savings + sum(b.transfers_to[i] for i in d.transfers_to)
+        == sum(trade.world_import_price[c] * trade.imports[c] for c in data.trade.imported)
+        + sum(share[f] * YF[f] for f in paid_abroad) / eps
         + b.transfers_from_government,
         doc="balance of payments: export earnings, foreign savings and transfers pay for "
         "imports, factor income paid abroad and transfers (SAM: rest-of-world account)")
+
+
+def add_government_absorption_share(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """The government consumption share of absorption, in ``government`` under fixed real
+    consumption (reads ``markets``, ``households`` and ``investment``: absorption)."""
+    if data.government.demand != "fixed_real":
+        return
+    b, pq = m.government, m.markets.price_composite
+    spending = sum(pq[c] * b.consumption[c] for c in data.government.goods)
+    b.absorption_share_definition = pyo.Constraint(
+        expr=spending == b.share_of_absorption * absorption(m, data),
+        doc="government consumption share of absorption (a definition unless the balanced "
+        "closure holds it; SAM: commodity rows of the government column over absorption)")

@@ -23,60 +23,56 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from ..data import ModelData
 from ._common import add_var
+from .markets import absorption
 
 
-def add_investment(m: pyo.ConcreteModel, d) -> pyo.Block:
-    """Add the ``investment`` block."""
+def add_investment(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
+    """Add the ``investment`` block (reads ``markets``, the savings of ``households``,
+    ``enterprises``, ``government`` and ``rest_of_world``, and consumption for absorption)."""
     b = pyo.Block(doc="savings-investment: total savings finance investment demand")
     m.investment = b
-    add_var(b, "demand", d.CV, d.Xv0, "investment demand X^v_c (SAM: commodity row, "
+    d, sets = data.investment, data.sets
+    add_var(b, "demand", d.goods, d.demand, "investment demand X^v_c (SAM: commodity row, "
             "savings-investment column)")
-    add_var(b, "total_savings", None, d.S0, "total savings S (SAM: savings-investment row total "
-            "net of payments abroad)", kind="value")
+    add_var(b, "total_savings", None, d.total_savings, "total savings S (SAM: "
+            "savings-investment row total net of payments abroad)", kind="value")
     pq, eps = m.markets.price_composite, m.markets.exchange_rate
     hh, gov, row = m.households, m.government, m.rest_of_world
 
     def total(b):
-        s = sum(hh.savings[h] for h in d.H) + gov.savings + eps * row.foreign_savings
-        if d.E:
-            s += sum(m.enterprises.savings[e] for e in d.E)
+        s = sum(hh.savings[h] for h in sets.households) + gov.savings \
+            + eps * row.foreign_savings
+        if sets.enterprises:
+            s += sum(m.enterprises.savings[e] for e in sets.enterprises)
         return b.total_savings == s
 
     b.total_savings_definition = pyo.Constraint(
         rule=total, doc="total savings: households, enterprises, government and foreign savings "
         "(SAM: savings-investment row)")
-    if d.investment_demand == "value_shares":
+    if d.demand_rule == "value_shares":
         b.demand_rule = pyo.Constraint(
-            d.CV, rule=lambda b, c: pq[c] * b.demand[c] == d.lam[c] * b.total_savings,
+            d.goods, rule=lambda b, c: pq[c] * b.demand[c] == d.value_share[c] * b.total_savings,
             doc="investment demand: fixed value shares of total savings (SAM: commodity rows of "
             "the savings-investment column)")
         return b
-    add_var(b, "composition", d.CV, d.Xv0, "real investment by commodity at scaler one (shock "
-            "parameter 'investment')", exogenous=True)
+    add_var(b, "composition", d.goods, d.demand, "real investment by commodity at scaler one "
+            "(shock parameter 'investment')", exogenous=True)
     add_var(b, "scaler", None, 1.0, "uniform scaler of real investment (free when savings "
             "drive investment)", kind="rate")
-    add_var(b, "share_of_absorption", None, d.inv_share, "value of investment over absorption "
-            "(held under the balanced closure)", kind="rate")
+    add_var(b, "share_of_absorption", None, d.absorption_share, "value of investment over "
+            "absorption (held under the balanced closure)", kind="rate")
     b.demand_rule = pyo.Constraint(
-        d.CV, rule=lambda b, c: b.demand[c] == b.composition[c] * b.scaler,
+        d.goods, rule=lambda b, c: b.demand[c] == b.composition[c] * b.scaler,
         doc="investment demand: fixed real composition times a uniform scaler (SAM: commodity "
         "rows of the savings-investment column)")
-    spending = sum(pq[c] * b.demand[c] for c in d.CV)
+    spending = sum(pq[c] * b.demand[c] for c in d.goods)
     b.savings_investment_balance = pyo.Constraint(
         expr=spending == b.total_savings,
         doc="the value of investment equals total savings (SAM: savings-investment account)")
-    Xp, Xg = hh.consumption, gov.consumption
-    government_spending = sum(pq[c] * Xg[c] for c in d.CG)
-    absorption = sum(pq[c] * Xp[c, h] for c, h in d.XP) + government_spending + spending
     b.absorption_share_definition = pyo.Constraint(
-        expr=spending == b.share_of_absorption * absorption,
+        expr=spending == b.share_of_absorption * absorption(m, data),
         doc="investment share of absorption (a definition unless the balanced closure holds "
         "it; SAM: savings-investment column over household, government and investment columns)")
-    add_var(gov, "share_of_absorption", None, d.gov_share, "value of government consumption "
-            "over absorption (held under the balanced closure)", kind="rate")
-    gov.absorption_share_definition = pyo.Constraint(
-        expr=government_spending == gov.share_of_absorption * absorption,
-        doc="government consumption share of absorption (a definition unless the balanced "
-        "closure holds it; SAM: commodity rows of the government column over absorption)")
     return b

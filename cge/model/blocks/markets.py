@@ -16,67 +16,85 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from ..data import ModelData
 from ._common import add_var
 
 
-def add_prices(m: pyo.ConcreteModel, d) -> pyo.Block:
-    """Add the ``markets`` block with the prices every agent sees."""
+def add_prices(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
+    """Add the ``markets`` block with the prices every agent sees (reads no other block)."""
     b = pyo.Block(doc="markets: prices, market clearing, factor income, price index")
     m.markets = b
-    add_var(b, "price_composite", d.C, 1.0, "purchaser price of the composite good p^q_c "
-            "(including sales tax)", kind="price")
-    add_var(b, "price_domestic", d.CP, 1.0, "price of domestic output sold at home p^d_c",
+    sets, d = data.sets, data.markets
+    add_var(b, "price_composite", sets.commodities, 1.0, "purchaser price of the composite good "
+            "p^q_c (including sales tax)", kind="price")
+    add_var(b, "price_domestic", sets.produced, 1.0, "price of domestic output sold at home p^d_c",
             kind="price")
-    add_var(b, "factor_price", d.F, 1.0, "economy-wide price of factor f, p^f_f", kind="price")
+    add_var(b, "factor_price", sets.factors, 1.0, "economy-wide price of factor f, p^f_f",
+            kind="price")
     add_var(b, "exchange_rate", None, 1.0, "exchange rate epsilon (domestic currency per unit "
             "of foreign currency)", kind="price")
     add_var(b, "cpi", None, 1.0, "consumer price index (base-year household budget weights)",
             kind="price")
-    add_var(b, "factor_income", d.F, d.FF0, "income of factor f, YF_f (SAM: factor row total)",
-            kind="value")
-    add_var(b, "factor_endowment", d.F, d.FF0, "supply of factor f (SAM: factor row total; "
-            "shock parameter 'factor_endowment')", exogenous=True)
-    add_var(b, "unemployment", d.F, 0.0, "unemployed quantity of factor f (zero and pinned "
-            "under full employment)", exogenous=True)
-    if d.labour:
+    add_var(b, "factor_income", sets.factors, d.factor_endowment, "income of factor f, YF_f (SAM: "
+            "factor row total)", kind="value")
+    add_var(b, "factor_endowment", sets.factors, d.factor_endowment, "supply of factor f (SAM: "
+            "factor row total; shock parameter 'factor_endowment')", exogenous=True)
+    add_var(b, "unemployment", sets.factors, 0.0, "unemployed quantity of factor f (zero and "
+            "pinned under full employment)", exogenous=True)
+    if sets.labour:
         add_var(b, "real_wage", None, 1.0, "wage of labour deflated by the CPI "
                 "(shock parameter 'real_wage' under fixed_real_wage)", kind="rate")
     return b
 
 
-def add_market_clearing(m: pyo.ConcreteModel, d) -> None:
-    """Add market clearing, factor income and the price index to ``markets``."""
+def add_market_clearing(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Add market clearing, factor income and the price index to ``markets`` (reads the
+    demand of ``production``, ``households``, ``government`` and ``investment``, and the
+    supply of ``trade``)."""
     b = m.markets
+    sets, production = data.sets, data.production
+    consumers_of = data.households.consumers_of
+    government_goods, investment_goods = set(data.government.goods), set(data.investment.goods)
     pq, pf, cpi = b.price_composite, b.factor_price, b.cpi
     Q = m.trade.composite_supply
     F, X = m.production.factor_demand, m.production.intermediate_input
     wdist = m.production.factor_price_distortion
     Xp, Xg, Xv = m.households.consumption, m.government.consumption, m.investment.demand
-    users = d.users_of
+    users = production.users_of
 
     def goods_market(b, c):
-        demand = sum(Xp[c, h] for h in d.consumers_of[c])
-        if c in d.CG:
+        demand = sum(Xp[c, h] for h in consumers_of[c])
+        if c in government_goods:
             demand += Xg[c]
-        if c in d.CV:
+        if c in investment_goods:
             demand += Xv[c]
         return Q[c] == demand + sum(X[c, a] for a, _ in users[c])
 
     b.goods_market = pyo.Constraint(
-        d.C, rule=goods_market, doc="composite supply equals household, government, investment "
-        "and intermediate demand (SAM: commodity row)")
+        sets.commodities, rule=goods_market, doc="composite supply equals household, "
+        "government, investment and intermediate demand (SAM: commodity row)")
     b.factor_market = pyo.Constraint(
-        d.F, rule=lambda b, f: sum(F[f, a] for a in d.employers_of[f])
+        sets.factors, rule=lambda b, f: sum(F[f, a] for a in production.employers_of[f])
         == b.factor_endowment[f] - b.unemployment[f],
         doc="factor market: employment equals supply net of unemployment (SAM: factor row total)")
     b.factor_income_definition = pyo.Constraint(
-        d.F, rule=lambda b, f: b.factor_income[f] == pf[f] * sum(
-            wdist[f, a] * F[f, a] for a in d.employers_of[f]),
+        sets.factors, rule=lambda b, f: b.factor_income[f] == pf[f] * sum(
+            wdist[f, a] * F[f, a] for a in production.employers_of[f]),
         doc="factor income: rentals paid by all activities (SAM: factor row total)")
     b.price_index = pyo.Constraint(
-        expr=cpi == sum(d.cpi_weight[c] * pq[c] for c in d.C),
+        expr=cpi == sum(data.markets.cpi_weight[c] * pq[c] for c in sets.commodities),
         doc="consumer price index with base household budget shares as weights")
-    if d.labour:
+    if sets.labour:
         b.real_wage_rule = pyo.Constraint(
-            expr=pf[d.labour] == b.real_wage * cpi,
+            expr=pf[sets.labour] == b.real_wage * cpi,
             doc="the wage deflated by the CPI is the real wage (binding under fixed_real_wage)")
+
+
+def absorption(m: pyo.ConcreteModel, data: ModelData):
+    """Domestic absorption at purchaser prices: household, government and investment
+    spending, :math:`\\sum_c p^q_c (\\sum_h X^p_{ch} + X^g_c + X^v_c)`."""
+    pq = m.markets.price_composite
+    Xp, Xg, Xv = m.households.consumption, m.government.consumption, m.investment.demand
+    return (sum(pq[c] * Xp[c, h] for c, h in data.households.consumption)
+            + sum(pq[c] * Xg[c] for c in data.government.goods)
+            + sum(pq[c] * Xv[c] for c in data.investment.goods))

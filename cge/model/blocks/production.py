@@ -25,19 +25,21 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from ..data import ModelData, ProductionData
 from ._common import add_param, add_var
 
 
-def add_production(m: pyo.ConcreteModel, d) -> pyo.Block:
-    """Add the ``production`` block (activities ``d.A``)."""
+def add_production(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
+    """Add the ``production`` block (reads ``markets``: composite and factor prices)."""
     b = pyo.Block(doc="production: activities turn factors and intermediates into output")
     m.production = b
-    A, FA = d.A, d.FA
-    add_var(b, "output", A, d.Z0, "gross output Z_a (SAM: column total of the activity "
+    d = data.production
+    A, FA = data.sets.activities, d.employment
+    add_var(b, "output", A, d.output, "gross output Z_a (SAM: column total of the activity "
             "net of production tax)")
-    add_var(b, "value_added", A, d.Y0, "value added (composite factor) Y_a (SAM: factor rows "
-            "of the activity column)")
-    add_var(b, "factor_demand", FA, d.F0, "factor f employed by activity a, F_fa "
+    add_var(b, "value_added", A, d.value_added, "value added (composite factor) Y_a (SAM: "
+            "factor rows of the activity column)")
+    add_var(b, "factor_demand", FA, d.factor_demand, "factor f employed by activity a, F_fa "
             "(SAM: cell factor x activity)")
     add_var(b, "price_output", A, 1.0, "producer price of output before production tax "
             "p^z_a", kind="price")
@@ -47,16 +49,19 @@ def add_production(m: pyo.ConcreteModel, d) -> pyo.Block:
             "(1 when the factor is mobile)", kind="rate", exogenous=True)
     add_var(b, "productivity", A, 1.0, "total factor productivity shifter A_a of value added "
             "(shock parameter 'productivity')", kind="rate", exogenous=True)
-    add_var(b, "production_tax_rate", A, d.tauz, "production tax rate tau^z_a "
+    add_var(b, "production_tax_rate", A, d.production_tax_rate, "production tax rate tau^z_a "
             "(SAM: production tax / output)", kind="rate", exogenous=True)
-    add_var(b, "production_tax", A, d.Tz0, "production tax revenue T^z_a (SAM: production "
-            "tax row, activity column; zero without such an account)", kind="value")
-    add_param(b, "va_share", FA, d.va_share, "value-added share beta_fa (Cobb-Douglas) or "
-              "delta_fa (CES), from factor payments")
-    add_param(b, "va_scale", A, d.va_scale, "value-added scale b_a")
-    add_param(b, "va_rho", A, d.va_rho, "CES exponent rho = (sigma-1)/sigma (unused for "
-              "Cobb-Douglas activities)")
-    add_param(b, "va_sigma", A, d.va_sigma, "value-added substitution elasticity sigma_a")
+    add_var(b, "production_tax", A, d.production_tax, "production tax revenue T^z_a (SAM: "
+            "production tax row, activity column; zero without such an account)", kind="value")
+    add_param(b, "va_share", FA, d.value_added_share, "value-added share beta_fa "
+              "(Cobb-Douglas) or delta_fa (CES), from factor payments")
+    add_param(b, "va_scale", A, d.value_added_scale, "value-added scale b_a")
+    ces = d.ces_activities
+    if ces:   # a Cobb-Douglas activity has no substitution elasticity or CES exponent
+        add_param(b, "va_rho", ces, d.value_added_exponent, "CES exponent rho = "
+                  "(sigma-1)/sigma of the CES activities")
+        add_param(b, "va_sigma", ces, d.value_added_elasticity, "value-added substitution "
+                  "elasticity sigma_a of the CES activities")
     factors_of = d.factors_of
     F, pf = b.factor_demand, m.markets.factor_price
     wdist, prod = b.factor_price_distortion, b.productivity
@@ -64,7 +69,7 @@ def add_production(m: pyo.ConcreteModel, d) -> pyo.Block:
     cd = d.cobb_douglas
 
     def technology(b, a):
-        if cd[a]:
+        if a in cd:
             return Y[a] == prod[a] * b.va_scale[a] * pyo.prod(
                 F[f, a] ** b.va_share[f, a] for f in factors_of[a])
         return Y[a] == prod[a] * b.va_scale[a] * sum(
@@ -75,7 +80,7 @@ def add_production(m: pyo.ConcreteModel, d) -> pyo.Block:
 
     def factor_demand(b, f, a):
         w = pf[f] * wdist[f, a]
-        if cd[a]:
+        if a in cd:
             return F[f, a] * w == b.va_share[f, a] * py[a] * Y[a]
         s = b.va_sigma[a]
         return F[f, a] == (b.va_share[f, a] * py[a] / w) ** s * \
@@ -86,7 +91,7 @@ def add_production(m: pyo.ConcreteModel, d) -> pyo.Block:
         "the value of its marginal product")
     pq = m.markets.price_composite
     inputs = d.inputs_of
-    top = set(d.AT)
+    top = set(d.top_nest)
     leontief = [a for a in A if a not in top]
     if top:
         _add_ces_top_nest(b, d, pq)
@@ -94,8 +99,8 @@ def add_production(m: pyo.ConcreteModel, d) -> pyo.Block:
 
     def value_added_demand(b, a):
         if a not in top:
-            return Y[a] == d.ay[a] * Z[a]
-        if d.top_cobb_douglas[a]:
+            return Y[a] == d.value_added_coefficient[a] * Z[a]
+        if a in d.top_cobb_douglas:
             return py[a] * Y[a] == b.top_share[a] * pz[a] * Z[a]
         s = b.top_sigma[a]
         return Y[a] == (b.top_share[a] * pz[a] / py[a]) ** s * b.top_scale[a] ** (s - 1) * Z[a]
@@ -104,17 +109,19 @@ def add_production(m: pyo.ConcreteModel, d) -> pyo.Block:
         A, rule=value_added_demand, doc="demand for value added: Leontief, Y per unit of output "
         "(SAM: value added / output), or cost-minimising in the CES top nest")
 
+    coefficient = {(c, a): coef for a in A for c, coef in inputs[a]}
+
     def intermediate_input(b, c, a):
         if a in top:
             return b.bundle_coefficient[c, a] * N[a]
-        return d.ay_x[c, a] * Z[a]
+        return coefficient[c, a] * Z[a]
 
     b.intermediate_input = pyo.Expression(
-        [(c, a) for a in A for c, _ in inputs[a]], rule=intermediate_input,
+        list(coefficient), rule=intermediate_input,
         doc="intermediate use X_ca of commodity c by activity a (SAM: commodity row, activity "
         "column): a^x_ca Z_a (Leontief) or a^n_ca N_a (CES top nest)")
     b.zero_profit = pyo.Constraint(
-        leontief, rule=lambda b, a: pz[a] == d.ay[a] * py[a] + sum(
+        leontief, rule=lambda b, a: pz[a] == d.value_added_coefficient[a] * py[a] + sum(
             coef * pq[c] for c, coef in inputs[a]),
         doc="zero profit: unit cost (value added and intermediates, SAM: commodity rows of the "
         "activity column) equals the producer price (Leontief top nest)")
@@ -124,8 +131,8 @@ def add_production(m: pyo.ConcreteModel, d) -> pyo.Block:
     return b
 
 
-def _add_ces_top_nest(b: pyo.Block, d, pq) -> None:
-    """The CES top nest of activities ``d.AT``: output from value added and an intermediate
+def _add_ces_top_nest(b: pyo.Block, d: ProductionData, pq) -> None:
+    """The CES top nest of activities ``d.top_nest``: output from value added and an intermediate
     bundle of fixed composition.
 
     .. math::
@@ -138,13 +145,16 @@ def _add_ces_top_nest(b: pyo.Block, d, pq) -> None:
     (Cobb-Douglas at :math:`\\sigma_a = 1`: :math:`p^n_a N_a = (1-\\delta^y_a) p^z_a Z_a`).
     The technology takes the place of zero profit, which it implies.
     """
-    AT = d.AT
-    add_var(b, "intermediate_bundle", AT, d.N0, "aggregate intermediate input N_a of the CES "
-            "top nest (SAM: sum of the commodity rows of the activity column)")
-    add_param(b, "top_sigma", AT, d.top_sigma, "elasticity of substitution sigma_a between "
-              "value added and the intermediate bundle (elasticity 'top')")
-    add_param(b, "top_rho", AT, d.top_rho, "CES exponent rho = (sigma-1)/sigma of the top nest")
-    add_param(b, "top_share", AT, d.top_share, "top-nest share of value added delta^y_a "
+    AT, ces = d.top_nest, d.ces_top_nest
+    add_var(b, "intermediate_bundle", AT, d.intermediate_bundle, "aggregate intermediate input "
+            "N_a of the CES top nest (SAM: sum of the commodity rows of the activity column)")
+    if ces:   # a Cobb-Douglas top nest has no substitution elasticity or CES exponent
+        add_param(b, "top_sigma", ces, d.top_elasticity, "elasticity of substitution sigma_a "
+                  "between value added and the intermediate bundle (elasticity 'top')")
+        add_param(b, "top_rho", ces, d.top_exponent, "CES exponent rho = (sigma-1)/sigma of "
+                  "the top nest")
+    add_param(b, "top_share", AT, d.top_value_added_share, "top-nest share of value added "
+              "delta^y_a "
               "(SAM: value added and intermediate cells of the activity column)")
     add_param(b, "top_scale", AT, d.top_scale, "top-nest scale b^z_a (SAM: activity column "
               "total net of production tax)")
@@ -160,7 +170,7 @@ def _add_ces_top_nest(b: pyo.Block, d, pq) -> None:
         return sum(b.bundle_coefficient[c, a] * pq[c] for c, _ in d.bundle_of[a])
 
     def demand(b, a):
-        if d.top_cobb_douglas[a]:
+        if a in d.top_cobb_douglas:
             return price_bundle(a) * N[a] == (1 - b.top_share[a]) * pz[a] * Z[a]
         s = b.top_sigma[a]
         return N[a] == ((1 - b.top_share[a]) * pz[a] / price_bundle(a)) ** s \
@@ -172,7 +182,7 @@ def _add_ces_top_nest(b: pyo.Block, d, pq) -> None:
 
     def technology(b, a):
         dy = b.top_share[a]
-        if d.top_cobb_douglas[a]:
+        if a in d.top_cobb_douglas:
             return Z[a] == b.top_scale[a] * Y[a] ** dy * N[a] ** (1 - dy)
         rho = b.top_rho[a]
         return Z[a] == b.top_scale[a] * (dy * Y[a] ** rho + (1 - dy) * N[a] ** rho) ** (1 / rho)

@@ -40,53 +40,59 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from ..data import ModelData
 from ._common import add_param, add_var
 
 
-def add_trade(m: pyo.ConcreteModel, d) -> pyo.Block:
-    """Add the ``trade`` block (commodities ``d.C``; imports ``d.CM``, exports ``d.CE``)."""
+def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
+    """Add the ``trade`` block (reads ``markets`` prices and ``production`` output)."""
     b = pyo.Block(doc="trade: Armington composite of imports and domestic goods, CET split of "
                   "output into exports and domestic sales")
     m.trade = b
-    C, CM, CE = d.C, d.CM, d.CE
-    add_var(b, "composite_supply", C, d.Q0, "Armington composite good Q_c (SAM: commodity row "
-            "total minus exports)")
-    CP = d.CP
-    add_var(b, "domestic_sales", CP, d.D0, "domestic output sold at home D_c (SAM: output value "
-            "minus exports net of export tax)")
-    add_var(b, "imports", CM, d.M0, "imports M_c (SAM: rest-of-world row, commodity column)")
-    add_var(b, "exports", CE, d.E0, "exports E_c (SAM: commodity row, rest-of-world column)")
+    d = data.trade
+    C, CM, CE = data.sets.commodities, d.imported, d.exported
+    add_var(b, "composite_supply", C, d.composite_supply, "Armington composite good Q_c (SAM: "
+            "commodity row total minus exports)")
+    CP = data.sets.produced
+    add_var(b, "domestic_sales", CP, d.domestic_sales, "domestic output sold at home D_c (SAM: "
+            "output value minus exports net of export tax)")
+    add_var(b, "imports", CM, d.imports, "imports M_c (SAM: rest-of-world row, commodity column)")
+    add_var(b, "exports", CE, d.exports, "exports E_c (SAM: commodity row, rest-of-world column)")
     add_var(b, "price_import", CM, 1.0, "domestic price of imports before tariff p^m_c",
             kind="price")
-    add_var(b, "price_export", CE, {c: 1 - d.te[c] for c in CE},
+    add_var(b, "price_export", CE, {c: 1 - d.export_tax_rate[c] for c in CE},
             "price exporters receive, net of export tax, p^e_c", kind="price")
     add_var(b, "world_import_price", CM, 1.0, "world (CIF) price of imports in foreign "
             "currency (shock parameter 'world_import_price')", kind="rate", exogenous=True)
     add_var(b, "world_export_price", CE, 1.0, "world (FOB) price of exports in foreign "
             "currency (shock parameter 'world_export_price')", kind="rate", exogenous=True)
-    add_var(b, "import_tariff_rate", CM, d.tm, "import tariff rate tau^m_c (SAM: tariff / "
-            "imports)", kind="rate", exogenous=True)
-    add_var(b, "export_tax_rate", CE, d.te, "export tax rate tau^e_c (SAM: export tax / "
-            "exports)", kind="rate", exogenous=True)
-    add_var(b, "sales_tax_rate", C, d.ts, "sales tax rate tau^s_c on the composite good "
-            "(SAM: sales tax / composite value before tax)", kind="rate", exogenous=True)
+    add_var(b, "import_tariff_rate", CM, d.import_tariff_rate, "import tariff rate tau^m_c (SAM: "
+            "tariff / imports)", kind="rate", exogenous=True)
+    add_var(b, "export_tax_rate", CE, d.export_tax_rate, "export tax rate tau^e_c (SAM: export tax "
+            "/ exports)", kind="rate", exogenous=True)
+    add_var(b, "sales_tax_rate", C, d.sales_tax_rate, "sales tax rate tau^s_c on the composite "
+            "good (SAM: sales tax / composite value before tax)", kind="rate", exogenous=True)
     # every trade tax is collected, with or without a SAM account for it (zero revenue
     # then), so that a scenario introducing the tax raises revenue for the government
     for name, index, init, doc in (
-            ("import_tariff", CM, d.Tm0, "import tariff revenue T^m_c"),
-            ("export_tax", CE, d.Te0, "export tax revenue T^e_c"),
-            ("sales_tax", C, d.Ts0, "sales tax revenue T^s_c")):
+            ("import_tariff", CM, d.import_tariff, "import tariff revenue T^m_c"),
+            ("export_tax", CE, d.export_tax, "export tax revenue T^e_c"),
+            ("sales_tax", C, d.sales_tax, "sales tax revenue T^s_c")):
         add_var(b, name, index, init, doc + f" (SAM: {name} row, commodity column; zero "
                 "without such an account)", kind="value")
-    add_param(b, "armington_exponent", CM, d.eta, "eta_c = (sigma_c - 1)/sigma_c")
-    add_param(b, "armington_import_share", CM, d.deltam, "Armington share of imports delta^m_c")
-    add_param(b, "armington_domestic_share", CM, d.deltad, "Armington share of domestic goods "
+    add_param(b, "armington_exponent", CM, d.armington_exponent, "eta_c = (sigma_c - 1)/sigma_c")
+    add_param(b, "armington_import_share", CM, d.armington_import_share, "Armington share of "
+              "imports delta^m_c")
+    add_param(b, "armington_domestic_share", CM,
+              d.armington_domestic_share, "Armington share of domestic goods "
               "delta^d_c")
-    add_param(b, "armington_scale", C, d.gamma, "Armington scale gamma_c (Q/D without imports)")
-    add_param(b, "cet_exponent", CE, d.phi, "phi_c = (psi_c + 1)/psi_c")
-    add_param(b, "cet_export_share", CE, d.xie, "CET share of exports xi^e_c")
-    add_param(b, "cet_domestic_share", CE, d.xid, "CET share of domestic sales xi^d_c")
-    add_param(b, "cet_scale", C, d.theta, "CET scale theta_c (D/Z without exports)")
+    add_param(b, "armington_scale", C, d.armington_scale, "Armington scale gamma_c (Q/D without "
+              "imports)")
+    add_param(b, "cet_exponent", CE, d.cet_exponent, "phi_c = (psi_c + 1)/psi_c")
+    add_param(b, "cet_export_share", CE, d.cet_export_share, "CET share of exports xi^e_c")
+    add_param(b, "cet_domestic_share", CE, d.cet_domestic_share, "CET share of domestic sales "
+              "xi^d_c")
+    add_param(b, "cet_scale", C, d.cet_scale, "CET scale theta_c (D/Z without exports)")
 
     Q, D, M, E = b.composite_supply, b.domestic_sales, b.imports, b.exports
     pm, pe = b.price_import, b.price_export
@@ -96,9 +102,9 @@ def add_trade(m: pyo.ConcreteModel, d) -> pyo.Block:
     act = d.activity_of
     ts, tm, te = b.sales_tax_rate, b.import_tariff_rate, b.export_tax_rate
     has_m, has_e, made = set(CM), set(CE), set(CP)
-    joint = set(d.CX)
+    joint = set(d.joint)
     if joint:
-        _add_joint_production(b, m, d)
+        _add_joint_production(b, m, data)
 
     def net_price(c):
         return pq[c] / (1 + ts[c])
@@ -189,13 +195,13 @@ def add_trade(m: pyo.ConcreteModel, d) -> pyo.Block:
         FE = d.finite_export_demand
         add_var(b, "export_demand", FE, 1.0, "shift of the world demand curve for exports "
                 "(shock parameter 'export_demand')", kind="rate", exogenous=True)
-        add_param(b, "export_demand_elasticity", FE, d.export_elasticity,
+        add_param(b, "export_demand_elasticity", FE, d.export_demand_elasticity,
                   "price elasticity of world demand for exports")
         for c in FE:
             b.world_export_price[c].setlb(None)
             b.world_export_price[c].setub(None)
         b.export_demand_curve = pyo.Constraint(
-            FE, rule=lambda b, c: E[c] == d.E0[c] * b.export_demand[c]
+            FE, rule=lambda b, c: E[c] == d.exports[c] * b.export_demand[c]
             * b.world_export_price[c] ** (-b.export_demand_elasticity[c]),
             doc="world demand for exports with a finite price elasticity (SAM: exports)")
     b.import_tariff_revenue = pyo.Constraint(
@@ -210,22 +216,23 @@ def add_trade(m: pyo.ConcreteModel, d) -> pyo.Block:
     return b
 
 
-def _add_joint_production(b: pyo.Block, m: pyo.ConcreteModel, d) -> None:
+def _add_joint_production(b: pyo.Block, m: pyo.ConcreteModel, data: ModelData) -> None:
     """Commodities outside the diagonal of the make matrix: output and one producer price."""
+    d = data.trade
     Z, pz = m.production.output, m.production.price_output
     tauz = m.production.production_tax_rate
     theta = d.make_share
-    add_var(b, "commodity_output", d.CX, d.XC0, "domestic output X_c of a commodity made "
-            "jointly or by several activities (SAM: make-matrix column total)")
-    add_var(b, "price_commodity_output", d.CX, 1.0, "producer price p^x_c of such a commodity, "
+    add_var(b, "commodity_output", d.joint, d.commodity_output, "domestic output X_c of a "
+            "commodity made jointly or by several activities (SAM: make-matrix column total)")
+    add_var(b, "price_commodity_output", d.joint, 1.0, "producer price p^x_c of such a commodity, "
             "one for every activity making it", kind="price")
     b.commodity_supply = pyo.Constraint(
-        d.CX, rule=lambda b, c: b.commodity_output[c] == sum(
+        d.joint, rule=lambda b, c: b.commodity_output[c] == sum(
             theta[a, cc] * Z[a] for a, cc in d.joint_make if cc == c),
         doc="commodity output: the fixed output shares of every activity making it (SAM: "
         "activity rows of the commodity column)")
     b.activity_revenue = pyo.Constraint(
-        d.JA, rule=lambda b, a: (1 + tauz[a]) * pz[a] == sum(
+        d.joint_makers, rule=lambda b, a: (1 + tauz[a]) * pz[a] == sum(
             theta[aa, c] * b.price_commodity_output[c] for aa, c in d.joint_make if aa == a),
         doc="activity price: the value of the commodities one unit of output makes, at their "
         "producer prices (SAM: activity row, commodity columns)")

@@ -1,0 +1,135 @@
+"""The variables of a built model in one flat order, and its benchmark levels.
+
+:class:`VariableIndex` lists every scalar variable once, so snapshots, resets, the
+square check, the persistent solver and result tables work on numpy arrays;
+:class:`VariableLayout` says where each variable sits; :class:`BenchmarkLevels` is
+the read-only view of the benchmark snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+class BenchmarkLevels(Mapping):
+    """Read-only view of a model's benchmark snapshot: dotted path -> levels.
+
+    Follows the snapshot (recalibrated elasticities included); each array is handed
+    out as a read-only view, so the benchmark cannot be changed through it.
+    """
+
+    def __init__(self, snapshot: Mapping[str, np.ndarray]):
+        self._snapshot = snapshot
+
+    def __getitem__(self, path: str) -> np.ndarray:
+        levels = self._snapshot[path].view()
+        levels.flags.writeable = False
+        return levels
+
+    def __iter__(self):
+        return iter(self._snapshot)
+
+    def __len__(self) -> int:
+        return len(self._snapshot)
+
+
+@dataclass(frozen=True)
+class VariableLayout:
+    """Where each variable sits in the flat order of :class:`VariableIndex` (plain data)."""
+
+    paths: tuple[str, ...]
+    slices: Mapping[str, slice]
+    keys: Mapping[str, list]
+    _labels: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def labels(self, path: str):
+        """The pandas index of one variable's entries (``"_"`` for a scalar), made once."""
+        import pandas as pd
+
+        index = self._labels.get(path)
+        if index is None:
+            keys = self.keys[path]
+            if keys == [None]:
+                index = pd.Index(["_"])
+            elif keys and isinstance(keys[0], tuple):
+                index = pd.MultiIndex.from_tuples(keys)
+            else:
+                index = pd.Index(keys)
+            self._labels[path] = index
+        return index
+
+
+class VariableIndex:
+    """Every scalar variable of a model in one fixed order, computed once.
+
+    Snapshots, resets, the square check, the persistent solver and result tables
+    read values and bounds through it as numpy arrays instead of walking the
+    Pyomo components one by one. ``to_sam_units`` multiplies model units into SAM
+    units (the calibration scale for quantities and values, one otherwise).
+    """
+
+    def __init__(self, model):
+        from .blocks._common import SCALED_KINDS
+
+        data, factors, slices, keys = [], [], {}, {}
+        for path, var in model.variables():
+            items = list(var.items())
+            slices[path] = slice(len(data), len(data) + len(items))
+            keys[path] = [k for k, _ in items]
+            data.extend(v for _, v in items)
+            factor = model.scale if model.unit_kind(path) in SCALED_KINDS else 1.0
+            factors.extend([factor] * len(items))
+        self.data = data
+        self.to_sam_units = np.array(factors)
+        self.layout = VariableLayout(tuple(slices), slices, keys)
+        self._cache: dict[str, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def positions(self, variables: Iterable) -> np.ndarray:
+        """Positions of Pyomo variable data in this order."""
+        where = self._cache.get("positions")
+        if where is None:
+            where = self._cache["positions"] = {id(v): i for i, v in enumerate(self.data)}
+        return np.array([where[id(v)] for v in variables], dtype=np.intp)
+
+    def values(self) -> np.ndarray:
+        """Current levels (model units; NaN where a variable has no value)."""
+        return np.array([v.value for v in self.data], dtype=float)
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds (NaN where there is none)."""
+        return (np.array([v.lb for v in self.data], dtype=float),
+                np.array([v.ub for v in self.data], dtype=float))
+
+    def pinned(self, bounds: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """True where a variable is exogenous: fixed, or both bounds equal.
+
+        ``bounds``: the result of :meth:`bounds` when already at hand.
+        """
+        lb, ub = self.bounds() if bounds is None else bounds
+        fixed = np.fromiter((v.fixed for v in self.data), bool, len(self.data))
+        return fixed | (lb == ub)
+
+    def restore(self, values: np.ndarray) -> None:
+        """Set every level to ``values``; pinned variables are pinned there.
+
+        Only entries that differ are written, so a reset after a small shock is cheap.
+        """
+        from .blocks._common import pin
+
+        current = self.values()
+        lb, ub = self.bounds()
+        pinned = self.pinned((lb, ub))
+        moved_pin = pinned & ~((lb == values) & (ub == values) & (current == values))
+        moved_free = ~pinned & ~(current == values)
+        data = self.data
+        for i in np.flatnonzero(moved_pin).tolist():
+            pin(data[i], values[i])
+        for i in np.flatnonzero(moved_free).tolist():
+            data[i].set_value(float(values[i]), skip_validation=True)
