@@ -707,6 +707,7 @@ def output_figure(runs: Mapping[str, dict]):
     import matplotlib.pyplot as plt
 
     tidy = results_frame(runs)
+    tidy = tidy.astype({"percent": float})
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, var, title, xlabel in zip(
             axes, ("output", "price_domestic"),
@@ -716,7 +717,10 @@ def output_figure(runs: Mapping[str, dict]):
                                                 values="percent")
         t = t[[n for n in runs if n in t.columns]]
         t.columns = [_label(n, runs[n]) for n in t.columns]
-        t.plot.bar(ax=ax, rot=0, legend=ax is axes[0])
+        if t.empty:                       # a model without the variable
+            ax.text(0.5, 0.5, f"no {var} in the results", ha="center", transform=ax.transAxes)
+        else:
+            t.plot.bar(ax=ax, rot=0, legend=ax is axes[0])
         ax.axhline(0, color="k", lw=0.5)
         ax.set_title(title)
         ax.set_xlabel(xlabel)
