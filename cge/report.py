@@ -212,6 +212,7 @@ KINDS: dict[str, Kind] = {
     "ratio": Kind("0.000", "ratio"),
     "share": Kind("0.0000", "share"),
     "index": Kind("0.0000", "index, benchmark = 1"),
+    "number": Kind("#,##0.000", ""),
     "text": Kind("General", ""),
 }
 
@@ -430,10 +431,12 @@ def write_table(ws, frame: pd.DataFrame, kinds: Mapping[str, Any], headers: list
     from openpyxl.utils import get_column_letter
 
     bold = Font(name="Calibri", size=11, bold=True)
-    for j, text in enumerate(headers, start=1):
+    for j, (name, text) in enumerate(zip(frame.columns, headers, strict=True), start=1):
         cell = ws.cell(row, j, text)
         cell.font = bold
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        numbers = not isinstance(kinds.get(name, "text"), str) or kinds.get(name) != "text"
+        cell.alignment = Alignment(wrap_text=True, vertical="top",
+                                   horizontal="right" if numbers else "left")
     lines, tall = 1, {}
     for j, name in enumerate(frame.columns, start=1):
         kind = kinds.get(name, "text")
@@ -486,11 +489,12 @@ def _lines(text: str, width: int) -> int:
 
 
 def _cell_value(v):
-    if v is None or (isinstance(v, float) and v != v):
+    """A value openpyxl writes: missing values (None, NaN, NaT, NA) as blank cells."""
+    if v is None or (not isinstance(v, str) and bool(pd.isna(v))):
         return None
     if hasattr(v, "item"):       # numpy scalars
         v = v.item()
-    return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+    return v
 
 
 def _shown(value: float, kind: str) -> str:
