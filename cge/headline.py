@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ConfigError, Problem
-from .report import employment_change
+from .report import EXPORT_SHOCKS, employment_change
 
 log = logging.getLogger("cge")
 
@@ -94,11 +94,6 @@ def run_scenarios(paths: Iterable[str | Path], solver: str = "persistent") -> di
     return results
 
 
-#: Shock parameters that hit a commodity's exports: the headline table is about the first
-#: such shock of the scenario.
-EXPORT_SHOCKS = ("export_demand", "world_export_price", "export_tax_rate")
-
-
 @dataclass(frozen=True)
 class Experiment:
     """What a headline table is about, read from the scenario and its SAM."""
@@ -111,7 +106,8 @@ class Experiment:
 
 
 def experiment(run, sam=None) -> Experiment:
-    """The shocked commodity, its activity and the unit of a run (a :class:`RunResult`).
+    """The shocked commodity (of the first shock to one of
+    :data:`cge.report.EXPORT_SHOCKS`), its activity and the unit of a run (a :class:`RunResult`).
 
     Raises a ConfigError naming the scenario when no shock hits a commodity's exports.
     """

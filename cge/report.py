@@ -190,6 +190,9 @@ def sector_frame(runs: Mapping[str, dict]) -> pd.DataFrame:
 DEFAULT_UNIT = "SAM units"
 #: Headers wrap beyond this many characters when the values are narrower.
 HEADER_WIDTH = 16
+#: Shock parameters that hit a commodity's exports: absorption ratios answer the absorption
+#: question only for runs with such a shock.
+EXPORT_SHOCKS = ("export_demand", "world_export_price", "export_tax_rate")
 #: Text columns are at most this many characters wide; longer text wraps.
 TEXT_WIDTH = 45
 #: Variables whose names start so are prices (indices, one in the benchmark) when the JSON
@@ -557,6 +560,7 @@ def _charts(wb, summary: pd.DataFrame, ratios: pd.DataFrame, unit: str,
     kinds = {c: "text" if c == "scenario" else "ratio" for c in frame.columns}
     write_table(ws, frame, kinds, list(frame.columns), freeze=None, row=start)
     ws.auto_filter.ref = None
+    ws.print_title_rows = None            # a table under charts: no header on every page
     m = len(frame)
     bars = BarChart()
     bars.title = "Absorption ratio by sector: home sales change / -export change"
@@ -666,16 +670,23 @@ def _label(name: str, data: dict) -> str:
 
 
 def _absorption_table(runs: Mapping[str, dict]) -> pd.DataFrame:
-    """Absorption ratios, one row per run (in order) and one column per commodity whose
-    exports fall in some run, and ``total``: a ratio over an export rise answers another
-    question."""
-    sectors = sector_frame(runs)
+    """Absorption ratios, one row per run with an export shock (:data:`EXPORT_SHOCKS`; all
+    runs when none names its shocks), in order, and one column per commodity whose exports
+    fall in some run, and ``total``: a ratio over an export rise, or over exports that move
+    only as a response to prices, answers another question."""
+    shocked = {n: d for n, d in runs.items() if _export_shocked(d)}
+    sectors = sector_frame(shocked)
     if sectors.empty:
         return pd.DataFrame()
     losing = (sectors["commodity"] == "total") | (sectors["export_change"] < 0)
     ar = sectors[losing].pivot(index="scenario", columns="commodity", values="absorption_ratio")
-    ar = ar.reindex([n for n in runs if n in ar.index]).dropna(how="all")
+    ar = ar.reindex([n for n in shocked if n in ar.index]).dropna(how="all")
     return ar[[c for c in ar.columns if c != "total"] + [c for c in ar.columns if c == "total"]]
+
+
+def _export_shocked(data: Mapping) -> bool:
+    shocks = data.get("shocks")
+    return shocks is None or any(s.get("parameter") in EXPORT_SHOCKS for s in shocks)
 
 
 def absorption_figure(runs: Mapping[str, dict], bounds: Mapping[str, float] | None = None):

@@ -326,3 +326,17 @@ def test_every_figure_axis_has_a_title_and_welfare_names_the_unit():
             assert ax.get_xlabel() and ax.get_ylabel(), fig
     assert "billion euro" in welfare_figure(runs).axes[0].get_ylabel()
     assert "SAM units" in welfare_figure({"a": _rich_run("a", "x", unit=None)}).axes[0].get_ylabel()
+
+
+def test_absorption_charts_show_only_runs_with_an_export_shock(tmp_path):
+    from cge.report import _absorption_table
+
+    export = _rich_run("export", "full_employment")
+    export["shocks"] = [{"parameter": "export_demand", "index": "C1", "multiply": 0.8}]
+    transfers = _rich_run("transfers", "full_employment")
+    transfers["shocks"] = [{"parameter": "household_transfers", "index": "HH", "add": 1.0}]
+    runs = {"export": export, "transfers": transfers}
+    assert list(_absorption_table(runs).index) == ["export"]
+    wb = load_workbook(write_workbook(runs, tmp_path / "r.xlsx"))
+    names = {c.value for row in wb["charts"].iter_rows() for c in row}
+    assert "export" in names and "transfers" not in names
