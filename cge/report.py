@@ -425,11 +425,12 @@ def _kind_of_label(label: str) -> str:
 
 
 def write_table(ws, frame: pd.DataFrame, kinds: Mapping[str, Any], headers: list[str], *,
-                freeze: str | None = "B2", row: int = 1, text_width: int = TEXT_WIDTH) -> None:
+                freeze: str | None = "B2", row: int = 1, text_width: int = TEXT_WIDTH,
+                print_titles: bool = True) -> None:
     """Write ``frame`` on ``ws`` from ``row``: bold wrapped headers, number formats by kind
     (:data:`KINDS`; a kind per column or an array of one per row), widths from the content
     (text wraps beyond ``text_width`` characters), frozen panes and an autofilter over the
-    table; printed landscape, one page wide."""
+    table; printed landscape, one page wide (the header on every page: ``print_titles``)."""
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -471,17 +472,18 @@ def write_table(ws, frame: pd.DataFrame, kinds: Mapping[str, Any], headers: list
     ws.auto_filter.ref = f"A{row}:{last}"
     if freeze:
         ws.freeze_panes = freeze
-    _print_setup(ws, row)
+    _print_setup(ws, row if print_titles else None)
 
 
-def _print_setup(ws, header_row: int) -> None:
-    """Print (and PDF) landscape, one page wide, the header row repeated on every page."""
+def _print_setup(ws, header_row: int | None) -> None:
+    """Print (and PDF) landscape, one page wide, ``header_row`` repeated on every page."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = f"{header_row}:{header_row}"
+    if header_row:
+        ws.print_title_rows = f"{header_row}:{header_row}"
 
 
 def _lines(text: str, width: int) -> int:
@@ -558,9 +560,9 @@ def _charts(wb, summary: pd.DataFrame, ratios: pd.DataFrame, unit: str,
     line_colours.append("000000")
     frame = table.rename_axis("scenario").reset_index()
     kinds = {c: "text" if c == "scenario" else "ratio" for c in frame.columns}
-    write_table(ws, frame, kinds, list(frame.columns), freeze=None, row=start)
+    write_table(ws, frame, kinds, list(frame.columns), freeze=None, row=start,
+                print_titles=False)        # a table among charts: no header on every page
     ws.auto_filter.ref = None
-    ws.print_title_rows = None            # a table under charts: no header on every page
     m = len(frame)
     bars = BarChart()
     bars.title = "Absorption ratio by sector: home sales change / -export change"
