@@ -99,8 +99,8 @@ def headline(args: argparse.Namespace) -> int:
     print(f"{table.attrs['title']}:")
     print(table.to_string(float_format=lambda x: f"{x:,.3f}"))
     headline_runs = {n: runs[n] for n in HEADLINE}
-    bounds = {exp.commodity: table.at[f"fixed-price bound {exp.commodity}", "long run"],
-              "total": table.at["fixed-price bound, all sectors", "long run"]}
+    bounds = {exp.commodity: table.loc[f"fixed-price bound {exp.commodity}"].iloc[0],
+              "total": table.loc["fixed-price bound, all sectors"].iloc[0]}   # closure-free
     print(f"wrote {write_workbook(runs, out / 'report.xlsx', headline=table, bounds=bounds)}")
     for path in write_figures(headline_runs, out / "figures", bounds):
         print(f"wrote {path}")
