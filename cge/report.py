@@ -367,7 +367,7 @@ def write_workbook(runs: Mapping[str, dict], path: str | Path, *, unit: str | No
     sectors, tidy = sector_frame(runs), results_frame(runs)
     tables: list[tuple[str, pd.DataFrame, dict[str, Any]]] = []
     if headline is not None and not headline.empty:
-        tables.append(("headline", *_headline_sheet(headline, unit)))
+        tables.append(("headline", *_headline_sheet(headline)))
     tables.append(("summary", summary, {c: column(c).kind for c in summary.columns}))
     tables.append(("indicators", sectors, {c: column(c).kind for c in sectors.columns}))
     for block, names in BLOCKS.items():
@@ -377,16 +377,15 @@ def write_workbook(runs: Mapping[str, dict], path: str | Path, *, unit: str | No
         per_row = {c: kinds.to_numpy() for c in ("base", "counterfactual", "change")}
         tables.append((block, part, {c: per_row.get(c, column(c).kind) for c in part.columns}))
     from openpyxl import Workbook
+    from openpyxl.styles import Font
 
     wb = Workbook()
     wb.remove(wb.active)
     for name, frame, kinds in tables:
         ws = wb.create_sheet(name)
         if name == "headline":
-            from openpyxl.styles import Font
-
-            ws.cell(1, 1, headline.attrs.get("title", "")).font = Font(name="Calibri", bold=True,
-                                                                        size=13)
+            title = ws.cell(1, 1, headline.attrs.get("title", ""))
+            title.font = Font(name="Calibri", bold=True, size=13)
             write_table(ws, frame, kinds, list(frame.columns), freeze="B4", row=3)
         else:
             write_table(ws, frame, kinds, [header(c, unit) for c in frame.columns],
@@ -412,7 +411,7 @@ def _freeze(frame: pd.DataFrame) -> str:
     return f"{get_column_letter(keep + 1)}2"
 
 
-def _headline_sheet(table: pd.DataFrame, unit: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _headline_sheet(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The headline table as rows of a sheet, each row's kind from its label."""
     rows = table.attrs.get("rows", {})
     frame = table.rename_axis("indicator").reset_index()
