@@ -456,7 +456,7 @@ def write_table(ws, frame: pd.DataFrame, kinds: Mapping[str, Any], headers: list
             elif len(str(cell.value)) > text_width:     # long text wraps in its cell
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
                 width = text_width
-                tall[i] = max(tall.get(i, 1), _lines(str(cell.value), text_width))
+                tall[i] = max(tall.get(i, 1), _lines(str(cell.value), int(1.1 * text_width)))
             else:
                 width = max(width, len(str(cell.value)))
         ws.column_dimensions[get_column_letter(j)].width = 1.1 * width + 2
