@@ -121,3 +121,11 @@ def test_relative_links_resolve(page: Page):
               if not re.match(r"[a-z]+://|mailto:", target)
               and not (page.path.parent / target).exists()]
     assert not broken, f"{page.path.name} links to missing files: {broken}"
+
+
+def test_readme_links_every_notebook_and_docs_page():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    linked = {(ROOT / target).resolve() for target, _ in _LINK.findall(text)}
+    pages = [*sorted((ROOT / "notebooks").glob("*.ipynb")), *sorted((ROOT / "docs").glob("*.md"))]
+    missing = [str(p.relative_to(ROOT)) for p in pages if p.resolve() not in linked]
+    assert not missing, f"README.md does not link {missing}"

@@ -70,3 +70,61 @@ def test_scenarios_differing_only_in_options_get_their_own_model(tmp_path, monke
     assert used["les"].options.household_demand == "les"
     assert used["cd"].options.household_demand == "cobb_douglas"
     assert used["cd2"] is used["cd"]
+
+
+def _relabelled_synthetic_sam():
+    """A synthetic SAM whose first sector is called MANUF (activity) and GOODS (commodity):
+    the make matrix, not the labels, says who produces what."""
+    from cge.sam import SAM
+    from cge.sam.synthetic import synthetic_sam
+
+    sam = synthetic_sam(3, seed=4)
+    names = {"A001": "MANUF", "C001": "GOODS"}
+    matrix = sam.matrix.rename(index=names, columns=names)
+    accounts = sam.accounts.rename(index=names).reset_index()
+    return SAM.from_frame(matrix, accounts, name="synthetic", unit="million euro")
+
+
+def test_experiment_reads_commodity_activity_and_unit_from_scenario_and_sam():
+    from types import SimpleNamespace
+
+    from cge.errors import ConfigError
+    from cge.headline import experiment, main_producer
+    from cge.scenario import Scenario
+
+    sam = _relabelled_synthetic_sam()
+    assert main_producer(sam, "GOODS") == "MANUF"
+    scenario = Scenario.from_dict({"name": "s", "sam": sam, "description": "goods -20 %",
+                                   "shocks": [{"parameter": "export_demand", "index": "GOODS",
+                                               "multiply": 0.8}]})
+    exp = experiment(SimpleNamespace(scenario=scenario), sam)
+    assert (exp.commodity, exp.activity, exp.unit) == ("GOODS", "MANUF", "million euro")
+    no_export = Scenario.from_dict({"name": "t", "sam": sam, "shocks": [
+        {"parameter": "productivity", "index": "MANUF", "multiply": 1.05}]})
+    with pytest.raises(ConfigError, match="no export shock") as err:
+        experiment(SimpleNamespace(scenario=no_export), sam)
+    assert "export_demand" in err.value.problems[0].fix
+
+
+@pytest.mark.solver
+def test_headline_table_on_another_sam_names_its_commodity_activity_and_unit():
+    from cge.headline import headline_table
+    from cge.runs import run_scenario
+    from cge.scenario import Scenario
+
+    sam = _relabelled_synthetic_sam()
+    results = {}
+    for name, labour, capital in (("goods_long", "full_employment", "mobile"),
+                                  ("goods_short", "fixed_real_wage", "sector_specific")):
+        scenario = Scenario.from_dict({
+            "name": name, "sam": sam, "elasticities": {"export_demand": 4},
+            "closure": {"labour": labour, "capital": capital},
+            "shocks": [{"parameter": "export_demand", "index": "GOODS", "multiply": 0.8}]})
+        results[name] = run_scenario(scenario)
+    table = headline_table(results, sam, names=["goods_long", "goods_short"])
+    assert list(table.columns) == ["long run", "short run"]
+    assert {"exports GOODS, %", "output MANUF, %", "absorption ratio GOODS",
+            "fixed-price bound GOODS", "EV, million euro"} <= set(table.index)
+    assert not any("C_SEC" in r or "A_SEC" in r or "yuan" in r for r in table.index)
+    assert (table.loc["exports GOODS, %"] < 0).all()
+    assert table.attrs["rows"]["EV, million euro"][0] == "value"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from cge.cli import main
 from cge.errors import ConfigError
@@ -153,3 +154,192 @@ def test_libreoffice_opens_the_workbook(run_folder, tmp_path):
     for sheet in ("summary", "indicators", "charts", *BLOCKS):
         assert f'table:name="{sheet}"' in content
     assert len(objects) == 3   # the three charts survive as chart objects
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_keeps_the_formats_headers_panes_filters_and_axis_titles(tmp_path):
+    """The workbook as LibreOffice saves it back, read with openpyxl."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice not installed")
+    runs = {"long": _rich_run("long", "full_employment"),
+            "short": _rich_run("short", "fixed_real_wage")}
+    path = write_workbook(runs, tmp_path / "report.xlsx", bounds={"C1": -1.6})
+    out = tmp_path / "resaved"
+    profile = f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}"
+    subprocess.run([soffice, profile, "--headless", "--convert-to", "xlsx", "--outdir",
+                    str(out), str(path)], check=True, capture_output=True, timeout=180,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    wb = load_workbook(out / "report.xlsx")
+    summary = wb["summary"]
+    columns = {c.value: c.column for c in summary[1]}
+    assert all(c.font.b for c in summary[1] if c.value)
+    assert summary.auto_filter.ref      # (headless LibreOffice writes no view: no panes)
+    assert summary.cell(2, columns["EV, billion euro"]).number_format == "#,##0.00"
+    # a literal % sign ("%" or \%), not a percent format that would multiply by 100
+    assert summary.cell(2, columns["real GDP %"]).number_format.endswith(('"%"', "\\%"))
+    assert wb["production"].cell(2, 4).value == "billion euro"
+    charts = _chart_xml(out / "report.xlsx")
+    assert len(charts) == 3
+    for xml in charts:
+        axes = [a for a in xml.iter() if a.tag.endswith(("}catAx", "}valAx"))]
+        assert axes and all(a.find(f"{C}title") is not None for a in axes)
+
+
+def _rich_run(name: str, labour: str, unit: str | None = "billion euro") -> dict:
+    """A run's JSON with a quantity, a price, indicators and EV by household."""
+    run = {"scenario": name, "status": "optimal",
+           "closure": {"labour": labour, "capital": "mobile",
+                       "savings_investment": "savings_driven",
+                       "external": "flexible_exchange_rate"},
+           "results": {"output": {"A1": {"base": 1234.5, "counterfactual": 1200.25},
+                                  "A2": {"base": 800.0, "counterfactual": 810.0}},
+                       "price_output": {"A1": {"base": 1.0, "counterfactual": 0.98},
+                                        "A2": {"base": 1.0, "counterfactual": 1.01}},
+                       "exports": {"C1": {"base": 100.0, "counterfactual": 90.0}}},
+           "equivalent_variation": -2421.19213309,
+           "equivalent_variation_by_household": {"HH": -2421.19213309},
+           "indicators": {"real_gdp": -0.0612, "real_household_consumption": -0.68,
+                          "equivalent_variation": -2421.19213309, "real_wage": -0.75,
+                          "real_exchange_rate": 3.57,
+                          "absorption_ratio": {"C1": -0.085, "total": 0.163},
+                          "export_change": {"C1": -10.0, "total": -9.0},
+                          "sectoral_imbalance": {"C1": {"base": 0.02, "counterfactual": 0.01}},
+                          "structural_gap": {"C1": {"base": 0.088, "counterfactual": 0.089}}}}
+    if unit:
+        run["sam"] = {"name": "toy", "unit": unit}
+    return run
+
+
+C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+
+
+def _chart_xml(path: Path) -> list:
+    from xml.etree import ElementTree
+
+    with zipfile.ZipFile(path) as z:
+        return [ElementTree.fromstring(z.read(n)) for n in sorted(z.namelist())
+                if n.startswith("xl/charts/chart")]
+
+
+def test_workbook_is_formatted_for_people(tmp_path):
+    runs = {"long": _rich_run("long", "full_employment"),
+            "short": _rich_run("short", "fixed_real_wage")}
+    path = write_workbook(runs, tmp_path / "r.xlsx", bounds={"C1": -1.6, "total": -2.6})
+    wb = load_workbook(path)
+    assert wb.sheetnames[0] == "summary" and wb.sheetnames[-1] == "notes"
+    for ws in wb.worksheets:
+        if ws.title == "charts":
+            continue
+        top = 4 if ws.title == "notes" else 1
+        headers = [c for c in ws[top] if c.value is not None]
+        assert headers and all(c.font.b for c in headers), ws.title          # bold headers
+        assert ws.freeze_panes, ws.title                                      # frozen panes
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith(f"A{top}:"), ws.title
+        for c in headers:                    # each header fits its column (or wraps whole)
+            width = ws.column_dimensions[c.column_letter].width
+            assert width >= min(len(str(c.value)), 16), (ws.title, c.value, width)
+
+    summary = wb["summary"]
+    columns = {c.value: c.column for c in summary[1]}
+    assert "EV, billion euro" in columns and "trade balance change, billion euro" in columns
+    ev = summary.cell(2, columns["EV, billion euro"])
+    assert ev.value == pytest.approx(-2421.19213309) and ev.number_format == "#,##0.00"
+    gdp = summary.cell(2, columns["real GDP %"])
+    assert gdp.number_format.endswith('"%"')                  # shown as -0.06%
+    assert summary.cell(2, columns["AR C1"]).number_format == "0.000"
+    assert summary.column_dimensions[get_column_letter(columns["scenario"])].width >= 5
+
+    production = wb["production"]
+    header = [c.value for c in production[1]]
+    assert header[:4] == ["scenario", "variable", "index", "unit"]
+    rows = {(r[1].value, r[2].value): r for r in production.iter_rows(min_row=2)
+            if r[0].value == "long"}
+    quantity, price = rows[("output", "A1")], rows[("price_output", "A1")]
+    assert quantity[3].value == "billion euro" and quantity[4].number_format == "#,##0.00"
+    assert price[3].value == "index, benchmark = 1" and price[4].number_format == "0.0000"
+    assert quantity[7].number_format.endswith('"%"')
+
+    notes = wb["notes"]
+    assert "billion euro" in notes["A2"].value
+    defined = {r[0].value: r[2].value for r in notes.iter_rows(min_row=5)}
+    for title in ("summary", "indicators", "production"):
+        for cell in wb[title][1]:
+            assert defined.get(cell.value), (title, cell.value)        # every column defined
+
+    charts = _chart_xml(path)
+    assert len(charts) == 3
+    for xml in charts:
+        axes = [a for a in xml.iter() if a.tag.endswith(("}catAx", "}valAx"))]
+        assert axes and all(a.find(f"{C}title") is not None for a in axes)     # axis titles
+        assert all(a.find(f"{C}delete").get("val") == "0" for a in axes)        # axes shown
+        cat = next(a for a in axes if a.tag.endswith("}catAx"))
+        assert cat.find(f"{C}tickLblPos").get("val") == "low"    # labels clear of the bars
+    assert charts[-1].find(f".//{C}lineChart") is not None       # the reference lines
+    ws = wb["charts"]
+    labels = {c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    assert {"fixed-price bound (C1)", "fixed-price bound (total)", "full absorption"} <= labels
+
+
+def test_units_come_from_the_runs_or_the_caller():
+    from cge.report import DEFAULT_UNIT, run_unit, variable_kind
+
+    assert run_unit({"a": _rich_run("a", "x")}) == "billion euro"
+    assert run_unit({"a": _rich_run("a", "x", unit=None)}) == DEFAULT_UNIT
+    assert run_unit({"a": _rich_run("a", "x")}, "yuan") == "yuan"
+    assert variable_kind("price_output") == variable_kind("cpi") == "index"
+    assert variable_kind("output") == "value"
+    assert variable_kind("utility") == "index"            # the registry's unit decides
+    assert variable_kind("world_export_price") == "index"
+    assert variable_kind("household_income") == "value"
+    assert variable_kind("price_of_something_new") == "index"   # unknown: by its name
+
+
+def test_headline_sheet_comes_first_with_its_title_and_row_formats(tmp_path):
+    import pandas as pd
+
+    table = pd.DataFrame({"long run": [-3.07, -0.085, -2421.19],
+                          "short run": [-3.89, -2.448, -5521.89]},
+                         index=["exports C1, %", "absorption ratio C1", "EV, billion euro"])
+    table.attrs["title"] = "world demand for C1 20 % lower"
+    table.attrs["rows"] = {"exports C1, %": ("percent", "exports of C1"),
+                           "absorption ratio C1": ("ratio", "home sales change / -exports"),
+                           "EV, billion euro": ("value", "equivalent variation")}
+    runs = {"long": _rich_run("long", "full_employment")}
+    wb = load_workbook(write_workbook(runs, tmp_path / "r.xlsx", headline=table))
+    ws = wb.worksheets[0]
+    assert ws.title == "headline" and ws["A1"].value == "world demand for C1 20 % lower"
+    assert [c.value for c in ws[3]] == ["indicator", "long run", "short run"]
+    assert ws["B4"].number_format.endswith('"%"') and ws["B5"].number_format == "0.000"
+    assert ws["B6"].number_format == "#,##0.00" and ws.freeze_panes == "B4"
+    notes = {r[0].value: r[2].value for r in wb["notes"].iter_rows(min_row=5)}
+    assert notes["exports C1, % (row)"] == "exports of C1"
+
+
+def test_every_figure_axis_has_a_title_and_welfare_names_the_unit():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from cge.report import absorption_figure, output_figure, welfare_figure
+
+    runs = {"long": _rich_run("long", "full_employment"),
+            "short": _rich_run("short", "fixed_real_wage")}
+    for fig in (absorption_figure(runs), output_figure(runs), welfare_figure(runs)):
+        for ax in fig.axes:
+            assert ax.get_xlabel() and ax.get_ylabel(), fig
+    assert "billion euro" in welfare_figure(runs).axes[0].get_ylabel()
+    assert "SAM units" in welfare_figure({"a": _rich_run("a", "x", unit=None)}).axes[0].get_ylabel()
+
+
+def test_absorption_charts_show_only_runs_with_an_export_shock(tmp_path):
+    from cge.report import _absorption_table
+
+    export = _rich_run("export", "full_employment")
+    export["shocks"] = [{"parameter": "export_demand", "index": "C1", "multiply": 0.8}]
+    transfers = _rich_run("transfers", "full_employment")
+    transfers["shocks"] = [{"parameter": "household_transfers", "index": "HH", "add": 1.0}]
+    runs = {"export": export, "transfers": transfers}
+    assert list(_absorption_table(runs).index) == ["export"]
+    wb = load_workbook(write_workbook(runs, tmp_path / "r.xlsx"))
+    names = {c.value for row in wb["charts"].iter_rows() for c in row}
+    assert "export" in names and "transfers" not in names

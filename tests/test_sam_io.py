@@ -14,6 +14,8 @@ from cge.errors import SAMError
 from cge.sam import SAM, check_sam, read_sam, write_sam
 from cge.sam.io import accounts_file
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def awkward_sam() -> SAM:
     """Floats that ``%.16g`` would round, a negative cell, descriptions and a unit."""
@@ -53,6 +55,14 @@ def test_csv_round_trip_is_exact_and_writes_the_accounts_file(tmp_path):
     assert accounts_file(path).read_text().startswith("account,role,description")
     back = read_sam(path, unit="billion CNY")
     assert_identical(sam, back)
+
+
+def test_csv_keeps_the_unit_in_its_corner_cell(tmp_path):
+    path = write_sam(awkward_sam(), tmp_path / "awkward.csv")
+    assert path.read_text().startswith("receiver \\ payer; unit: billion CNY,")
+    assert read_sam(path).unit == "billion CNY"
+    assert read_sam(path, unit="yuan").unit == "yuan"          # an explicit unit wins
+    assert read_sam(ROOT / "sam_data" / "china_2018_3sector.csv").unit == "100 million yuan"
 
 
 def test_dataframe_with_roles_mapping_or_table(toy_sam):

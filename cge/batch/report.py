@@ -2,7 +2,8 @@
 
 From a result store it writes
 
-* ``batch_report.xlsx``: sheets ``summary`` (counts by status), ``indicators`` (quantiles
+* ``batch_report.xlsx`` (formatted as the report workbook, :func:`cge.report.write_table`):
+  sheets ``summary`` (counts by status), ``indicators`` (quantiles
   of each indicator across the solved scenarios), ``outputs`` (quantiles of the percentage
   change of every variable), ``tornado`` (each input's influence on each indicator),
   ``scenarios`` (inputs, status and indicators, one row per scenario) and ``failed``;
@@ -128,13 +129,23 @@ def _workbook(path: Path, scenarios, results, indicators, inputs, tornado) -> Pa
     outputs = quantiles(wide).rename_axis("output (% change)")
     table = scenarios.join(indicators)
     failed = scenarios.loc[~solved, ["name", "status", "reason", "attempts", "worker"]]
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        summary.to_frame().to_excel(xl, sheet_name="summary")
-        quantiles(indicators).rename_axis("indicator").to_excel(xl, sheet_name="indicators")
-        outputs.to_excel(xl, sheet_name="outputs")
-        tornado.to_excel(xl, sheet_name="tornado", index=False)
-        table.to_excel(xl, sheet_name="scenarios")
-        failed.to_excel(xl, sheet_name="failed")
+    from openpyxl import Workbook
+
+    from ..report import write_table
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, frame, numbers in (
+            ("summary", summary.rename_axis("status").to_frame().reset_index(), "number"),
+            ("indicators", quantiles(indicators).rename_axis("indicator").reset_index(), "number"),
+            ("outputs", outputs.reset_index(), "percent"),
+            ("tornado", tornado, "number"),
+            ("scenarios", table.reset_index(), "number"),
+            ("failed", failed.reset_index(), "number")):
+        kinds = {c: numbers if pd.api.types.is_float_dtype(frame[c]) else "text"
+                 for c in frame.columns}
+        write_table(wb.create_sheet(name), frame, kinds, [str(c) for c in frame.columns])
+    wb.save(path)
     return path
 
 

@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--figures", metavar="DIR", help="write PNG figures into this folder")
     p.add_argument("--force", action="store_true",
                    help="allow OUT.xlsx to be one of the RESULTS files (it is overwritten)")
+    p.add_argument("--unit", metavar="TEXT", default=None,
+                   help="unit of the values, e.g. '100 million yuan' (default: the unit the "
+                        "JSON names, else 'SAM units')")
     p.set_defaults(func=report)
 
     h = sub.add_parser(
@@ -49,9 +52,9 @@ def report(args: argparse.Namespace) -> int:
     runs = load_runs(args.results)
     print(summary_frame(runs).to_string(float_format=lambda x: f"{x:,.3f}"))
     if xlsx is not None:
-        print(f"wrote {write_workbook(runs, xlsx)}")
+        print(f"wrote {write_workbook(runs, xlsx, unit=args.unit)}")
     if args.figures:
-        for path in write_figures(runs, args.figures):
+        for path in write_figures(runs, args.figures, unit=args.unit):
             print(f"wrote {path}")
     return 0
 
@@ -70,6 +73,7 @@ def headline(args: argparse.Namespace) -> int:
     from ..headline import (
         HEADLINE,
         LIBRARY,
+        experiment,
         headline_files,
         headline_table,
         library_files,
@@ -82,19 +86,21 @@ def headline(args: argparse.Namespace) -> int:
     out = Path(args.out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     results = run_scenarios(paths)
+    sam = results[HEADLINE[0]].scenario.load_sam()
+    exp = experiment(results[HEADLINE[0]], sam)
     runs = {}
     for name, r in results.items():
         data = r.to_json_dict()
         (out / "runs" / f"{name}.json").write_text(json.dumps(data, indent=1) + "\n",
                                                    encoding="utf-8")
         runs[name] = data
-    table = headline_table(results)
-    print("Secondary export demand -20 % (China 2018, 100 million yuan):")
+    table = headline_table(results, sam)
+    print(f"{table.attrs['title']}:")
     print(table.to_string(float_format=lambda x: f"{x:,.3f}"))
     headline_runs = {n: runs[n] for n in HEADLINE}
-    print(f"wrote {write_workbook(runs, out / 'report.xlsx')}")
-    bounds = {"C_SEC": table.at["fixed-price bound C_SEC", "long run"],
-              "total": table.at["fixed-price bound, all sectors", "long run"]}
+    bounds = {exp.commodity: table.loc[f"fixed-price bound {exp.commodity}"].iloc[0],
+              "total": table.loc["fixed-price bound, all sectors"].iloc[0]}   # closure-free
+    print(f"wrote {write_workbook(runs, out / 'report.xlsx', headline=table, bounds=bounds)}")
     for path in write_figures(headline_runs, out / "figures", bounds):
         print(f"wrote {path}")
     if args.library:

@@ -17,8 +17,8 @@ row and column that the reader skips, so a written workbook reads back as exactl
 the same SAM (labels, roles, descriptions and every float bit for bit).
 
 CSV format: the matrix with labels in the first column and the header row, and
-the accounts table in the sibling file ``<stem>.accounts.csv`` and, optionally, the unit in
-``<stem>.notes.csv``.
+the accounts table in the sibling file ``<stem>.accounts.csv``; the corner cell may
+give the unit (``receiver \\ payer; unit: 100 million yuan``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import logging
+import re
 import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -58,6 +59,8 @@ CSV_SUFFIXES = (".csv",)
 #: Conditional formatting marks a difference above this share of the account's total.
 DIFFERENCE_HIGHLIGHT_RTOL = 1e-6
 _CORNER = "receiver \\ payer"
+#: The corner cell of a CSV SAM may carry the unit: ``receiver \ payer; unit: 100 million yuan``.
+_CSV_UNIT = re.compile(r"unit:\s*(.+?)\s*$", re.IGNORECASE)
 
 
 # -- public API -------------------------------------------------------------------------
@@ -141,26 +144,6 @@ def accounts_file(path: str | Path) -> Path:
     """The accounts file beside a CSV matrix: ``toy.csv`` -> ``toy.accounts.csv``."""
     path = Path(path)
     return path.with_name(f"{path.stem}.accounts.csv")
-
-
-def notes_file(path: str | Path) -> Path:
-    """The optional notes file beside a CSV matrix: ``toy.csv`` -> ``toy.notes.csv``
-    (rows ``key,value``; ``unit`` gives the SAM its unit, as a workbook's notes sheet)."""
-    path = Path(path)
-    return path.with_name(f"{path.stem}.notes.csv")
-
-
-def _csv_notes(path: Path) -> dict[str, str]:
-    """``unit`` (and other keys) from a CSV matrix's notes file; empty without one."""
-    notes = notes_file(path)
-    if not notes.exists():
-        return {}
-    try:
-        grid, _ = _csv_grid(notes)
-    except (UnicodeDecodeError, csv.Error, OSError):
-        return {}
-    return {str(row[0]).strip().lower(): str(row[1]).strip() for row in grid
-            if len(row) >= 2 and row[0] and row[1]}
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -406,15 +389,22 @@ def _read_csv(path: Path, roles: Any, name: str | None, unit: str | None):
     row_line = {a: locate(1 + k, 0) for k, a in enumerate(parsed.row_labels)}
     return _assemble(parsed, entries, entry_problems,
                      lambda a: f"account {a} ({row_line.get(a, path.name)})", what,
-                     name or path.stem, unit or _csv_notes(path).get("unit", ""),
-                     meta={"source": str(path)})
+                     name or path.stem, unit or _csv_unit(grid), meta={"source": str(path)})
+
+
+def _csv_unit(grid: list[list[Any]]) -> str:
+    """The unit named in the corner cell of a CSV SAM (``...; unit: TEXT``), or ``""``."""
+    corner = grid[0][0] if grid and grid[0] else None
+    found = _CSV_UNIT.search(corner) if isinstance(corner, str) else None
+    return found.group(1) if found else ""
 
 
 # -- writing ------------------------------------------------------------------------------
 def _write_csv(sam: SAM, path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
-        out.writerow([_CORNER, *sam.labels])
+        corner = f"{_CORNER}; unit: {sam.unit}" if sam.unit else _CORNER
+        out.writerow([corner, *sam.labels])
         for acc, row in zip(sam.labels, sam.matrix.to_numpy(), strict=True):
             out.writerow([acc, *(repr(float(x)) for x in row)])
     with accounts_file(path).open("w", newline="", encoding="utf-8") as fh:
@@ -422,9 +412,6 @@ def _write_csv(sam: SAM, path: Path) -> None:
         out.writerow(["account", "role", "description"])
         for acc, (role, desc) in sam.accounts[["role", "description"]].iterrows():
             out.writerow([acc, role, desc])
-    if sam.unit:
-        with notes_file(path).open("w", newline="", encoding="utf-8") as fh:
-            csv.writer(fh).writerows([["key", "value"], ["unit", sam.unit]])
 
 
 def _number_format(values: np.ndarray) -> str:
