@@ -56,12 +56,12 @@ def load_imports(modules: Iterable[str]) -> None:
     """Import a command's heavy modules (``set_defaults(imports=...)``) before it runs.
 
     A command runs once and exits, and the objects its imports create (Pyomo,
-    pandas, scipy: about a million) are no garbage and live until the end. In a
-    program of its own the cyclic garbage collector is therefore paused while they
-    load (its passes over them were about 5 % of ``cge run``), and they are then
-    frozen, so that no later collection, nor the one at exit, traverses them
-    again; the collector runs as usual for the command itself. A caller of
-    :func:`main` keeps its collector as it is.
+    pandas, scipy: hundreds of thousands) are no garbage and live until the end.
+    In a program of its own the cyclic garbage collector is therefore paused while
+    they load (its repeated passes over them were a fifth of ``cge run``'s time
+    beyond the solver stack's import), and they are then frozen, so that no later
+    collection, nor the one at exit, traverses them again; the collector runs as
+    usual for the command itself. A caller of :func:`main` keeps its collector.
     """
     if not STANDALONE:
         for name in modules:
