@@ -60,8 +60,8 @@ def copy_examples(dest: str | Path, force: bool = False) -> list[Path]:
     Raises
     ------
     ConfigError
-        No bundled examples are installed, or (unless ``force``) some of the files
-        exist in ``dest``: every such file is named.
+        No bundled examples are installed, (unless ``force``) some of the files
+        exist in ``dest`` (every such file is named), or ``dest`` cannot be written.
     """
     from .errors import ConfigError, Problem
 
@@ -84,7 +84,12 @@ def copy_examples(dest: str | Path, force: bool = False) -> list[Path]:
     written = []
     for rel in files:
         target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source / rel, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / rel, target)
+        except OSError as exc:
+            raise ConfigError(f"cannot write the examples into {dest}", [Problem(
+                "write_failed", str(target), exc.strerror or str(exc),
+                "copy into a folder you can write to")]) from None
         written.append(target)
     return written

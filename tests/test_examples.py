@@ -56,3 +56,11 @@ def test_existing_files_are_named_and_kept_unless_force(tmp_path, capsys):
 def test_the_bundled_folder_is_not_a_target():
     with pytest.raises(ConfigError, match="folder of the bundled examples"):
         copy_examples(ROOT / "sam_data", force=True)
+
+
+def test_a_folder_that_cannot_be_made_is_named(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    assert main(["examples", str(blocker / "ex")]) == 2
+    err = capsys.readouterr().err
+    assert str(blocker / "ex") in err and "Traceback" not in err
