@@ -138,3 +138,17 @@ def test_run_stops_when_the_benchmark_does_not_replicate(monkeypatch, capsys):
     assert "the benchmark does not replicate the SAM" in captured.err
     assert "SAM row BRD, column HOH" in captured.err and "Traceback" not in captured.err
     assert "optimal" not in captured.out
+
+
+@pytest.mark.solver
+def test_summary_shows_rents_by_activity_under_sector_specific_capital(capsys):
+    """The economy-wide price of sector-specific capital is a pinned index (1 -> 1); the
+    summary shows each activity's rent instead, and secondary rent falls."""
+    scenario = ROOT / "sam_data" / "scenarios" / "china_export_demand_20_short.yaml"
+    assert main(["run", str(scenario)]) == 0
+    lines = [line.split() for line in capsys.readouterr().out.splitlines()]
+    rent = next(parts for parts in lines if parts[:1] == ["factor_rent"])
+    assert rent[1] == "LAB,A_PRI"
+    sec = next(parts for parts in lines if parts[:1] == ["CAP,A_SEC"])
+    assert float(sec[-1]) < -1.0          # percent change of the secondary rent
+    assert not any(parts[:1] == ["factor_price"] for parts in lines)

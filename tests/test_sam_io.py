@@ -153,18 +153,6 @@ def test_unknown_suffix_is_refused_on_writing(tmp_path, toy_sam):
         write_sam(toy_sam, tmp_path / "toy.ods")
 
 
-def test_csv_unit_round_trips_through_the_notes_file(tmp_path):
-    from cge.sam.io import notes_file
-
-    sam = read_sam(Path(__file__).resolve().parents[1] / "sam_data" / "stdcge.xlsx")
-    path = tmp_path / "toy.csv"
-    write_sam(sam, path)
-    assert notes_file(path).exists()
-    assert read_sam(path).unit == sam.unit != ""
-    notes_file(path).unlink()
-    assert read_sam(path).unit == ""            # optional: no notes, no unit
-
-
 def test_an_edited_copy_of_a_sam_is_named_after_its_file(tmp_path):
     """The bundled workbook's notes sheet names it 'stdcge'; a copy is another SAM."""
     import shutil

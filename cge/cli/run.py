@@ -8,9 +8,17 @@ from pathlib import Path
 
 from ._paths import output_path
 
-#: Results shown in the printed summary (percent change by account).
+#: Results shown in the printed summary (percent change by account). Under sector-specific
+#: capital the economy-wide factor price of capital is a pinned index, so the rents by
+#: activity (``factor_rent``) take its place.
 _SUMMARY = ("output", "exports", "imports", "composite_supply", "price_composite",
             "factor_price", "exchange_rate", "utility")
+
+
+def _summary_names(closure) -> tuple[str, ...]:
+    if closure.get("capital") != "sector_specific":
+        return _SUMMARY
+    return tuple("factor_rent" if n == "factor_price" else n for n in _SUMMARY)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
           f"counterfactual: {cf.iterations} iterations, max residual {cf.max_residual:.1e}, "
           f"Walras residual {cf.walras_residual:.1e}")
     table = result.compare()
-    names = [n for n in _SUMMARY if n in table.index.get_level_values(0)]
+    names = [n for n in _summary_names(data["closure"]) if n in table.index.get_level_values(0)]
     shown = table.loc[names, ["base", "counterfactual", "percent"]]
     print(shown.to_string(float_format=lambda x: f"{x:,.4f}"))
     print(f"equivalent variation: {data['equivalent_variation']:,.6g}")
