@@ -21,7 +21,7 @@ $(VENV)/.apt:
 	@python3 -m venv $(VENV)
 	@touch $@
 
-$(VENV)/.installed: $(VENV)/.apt setup.cfg pyproject.toml
+$(VENV)/.installed: $(VENV)/.apt setup.cfg setup.py pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $@

@@ -1,9 +1,13 @@
-"""Checks of the solver stack: versions, PyNumero's ASL library, a tiny solve."""
+"""Checks of the installation: the solver stack (versions, PyNumero's ASL library, a tiny
+solve), every module of the package, and the bundled examples."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import platform
 from dataclasses import dataclass, field
+from pathlib import Path
 
 ASL_FIX = (
     "build PyNumero's ASL interface: apt-get install -y libamplsolver-dev cmake g++ && "
@@ -12,6 +16,10 @@ ASL_FIX = (
     "-DASL_LIBRARY=$(dpkg -L libamplsolver-dev | grep 'libamplsolver.so$') "
     "(or simply run `make setup`)"
 )
+REINSTALL_FIX = ("the installed package is incomplete: reinstall it from the source repository "
+                 "(pip install . there, or pip install --force-reinstall a wheel built from it)")
+#: Folders inside the package that hold data, not modules.
+_DATA_FOLDERS = {"__pycache__", "sam_data"}
 
 
 @dataclass
@@ -85,3 +93,55 @@ def _tiny_solve(r: StackReport) -> None:
         r.add("test solve", f"{status} (x = {pyo.value(m.x):.12f})")
     else:
         r.fail("test solve", f"{status}, x = {pyo.value(m.x)}", "reinstall with `make setup`")
+
+
+def check_modules(r: StackReport, package: str = "cge") -> StackReport:
+    """Every module of ``package`` imports, and every folder of modules is a package.
+
+    Modules are found with :func:`pkgutil.walk_packages`, so a subpackage added later is
+    checked too; a module that cannot be imported (say, because its subpackage was left
+    out of the install) is named with the error. A folder of modules without
+    ``__init__.py`` is named as well: a wheel leaves such a folder out.
+    """
+    root = importlib.import_module(package)
+    for folder in map(Path, root.__path__):
+        for init_less in _folders_without_init(folder):
+            where = ".".join((package, *init_less.relative_to(folder).parts))
+            r.fail(f"package {where}", f"{init_less} has modules but no __init__.py",
+                   f"add {init_less / '__init__.py'} (a wheel leaves the folder out)")
+    names = [m.name for m in pkgutil.walk_packages(root.__path__, f"{package}.",
+                                                   onerror=lambda name: None)
+             if m.name.rsplit(".", 1)[-1] != "__main__"]   # __main__ runs the program
+    failed = 0
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # a missing module, or any error at import
+            failed += 1
+            r.fail(f"module {name}", f"cannot be imported: {type(exc).__name__}: {exc}",
+                   REINSTALL_FIX)
+    if not failed:
+        r.add(f"{package} modules", f"{len(names)} imported")
+    return r
+
+
+def _folders_without_init(folder: Path) -> list[Path]:
+    """Folders under ``folder`` with ``.py`` files but no ``__init__.py``."""
+    return sorted(d for d in folder.rglob("*") if d.is_dir()
+                  and not _DATA_FOLDERS.intersection(d.relative_to(folder).parts)
+                  and any(d.glob("*.py")) and not (d / "__init__.py").exists())
+
+
+def check_examples(r: StackReport) -> StackReport:
+    """The bundled SAMs and scenario files are there (``cge examples`` copies them)."""
+    from .examples import example_files, examples_folder
+
+    folder = examples_folder()
+    files = example_files(folder)
+    scenarios = sum(1 for f in files if f.parts[0] == "scenarios" and f.suffix == ".yaml")
+    sams = sum(1 for f in files if f.suffix == ".xlsx")
+    if scenarios and sams:
+        r.add("bundled examples", f"{sams} SAMs, {scenarios} scenario files in {folder}")
+    else:
+        r.fail("bundled examples", f"not found in {folder}", REINSTALL_FIX)
+    return r

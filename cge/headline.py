@@ -17,13 +17,13 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ConfigError, Problem
+from .examples import examples_folder
 from .report import EXPORT_SHOCKS, employment_change
 
 log = logging.getLogger("cge")
 
-#: The scenario library of a source checkout (``sam_data/scenarios`` beside the package);
-#: an installed package has none: give the folder (``cge headline --scenarios DIR``).
-LIBRARY = Path(__file__).resolve().parents[1] / "sam_data" / "scenarios"
+#: The bundled scenario library (``sam_data/scenarios``, :mod:`cge.examples`).
+LIBRARY = examples_folder() / "scenarios"
 #: The headline experiment under its two closures.
 HEADLINE = ("china_export_demand_20_long", "china_export_demand_20_short")
 
@@ -57,8 +57,8 @@ def headline_files(folder: str | Path = LIBRARY) -> list[Path]:
     if missing:
         raise ConfigError(f"the headline scenarios are not in {folder}", [Problem(
             "missing_file", str(p), "not found",
-            "give the folder of the China scenario library (sam_data/scenarios of the "
-            "source repository) with --scenarios DIR") for p in missing])
+            "give the folder of the China scenario library with --scenarios DIR "
+            "(`cge examples DIR` copies it to DIR/scenarios)") for p in missing])
     return paths
 
 
@@ -67,8 +67,8 @@ def _folder(folder: str | Path) -> Path:
     if not folder.is_dir():
         raise ConfigError(f"scenario folder {folder} not found", [Problem(
             "missing_file", str(folder), "no such folder",
-            "give the folder of the China scenario library (sam_data/scenarios of the source "
-            "repository) with --scenarios DIR")])
+            "give the folder of the China scenario library with --scenarios DIR "
+            "(`cge examples DIR` copies it to DIR/scenarios)")])
     return folder
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,6 +85,37 @@ def test_cli_called_in_process_leaves_the_garbage_collector_alone():
     before = gc.get_freeze_count()
     assert main(["run", str(TARIFF), "--quiet"]) == 0
     assert gc.get_freeze_count() == before
+
+
+_PROBE = """
+import gc, sys
+sys.path.insert(0, {folder!r})
+import cge.cli as cli
+cli.STANDALONE = {standalone}
+cli.load_imports(["probe_collector"])
+import probe_collector
+print(probe_collector.ENABLED_DURING_IMPORT, gc.isenabled(), gc.get_freeze_count() > 0)
+"""
+
+
+@pytest.mark.parametrize("standalone, expected", [
+    (True, "False True True"),     # the cge program: paused while loading, then frozen, back on
+    (False, "True True False"),    # a caller of main(): its collector is left alone
+])
+def test_a_command_loads_its_imports_with_the_collector_paused(tmp_path, standalone, expected):
+    (tmp_path / "probe_collector.py").write_text(
+        "import gc\nENABLED_DURING_IMPORT = gc.isenabled()\n", encoding="utf-8")
+    code = _PROBE.format(folder=str(tmp_path), standalone=standalone)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == expected.split()
+
+
+def test_run_declares_its_heavy_imports():
+    from cge.cli import build_parser
+
+    args = build_parser().parse_args(["run", "s.yaml"])
+    assert "cge.model.build" in args.imports and "cge.solve" in args.imports
 
 
 @pytest.mark.solver

@@ -39,8 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     h.add_argument("--library", action="store_true",
                    help="also solve every china_*.yaml scenario of the library")
     h.add_argument("--scenarios", metavar="DIR", default=None,
-                   help="folder of the China scenario library (default: sam_data/scenarios of "
-                        "the source repository, when cge runs from it)")
+                   help="folder of the China scenario library (default: the bundled one, "
+                        "sam_data/scenarios; `cge examples DIR` copies it)")
     h.set_defaults(func=headline)
 
 

@@ -35,17 +35,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="print only the status line")
     p.add_argument("--force", action="store_true",
                    help="allow OUT.json to be an input file (it is overwritten)")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, imports=IMPORTS)
+
+
+#: What a run loads before it starts (see :func:`cge.cli.load_imports`): the model, the
+#: solver stack (Pyomo, PyNumero's NLP, cyipopt), scenario files and results.
+IMPORTS = ("cge.solve", "cge.model.build", "cge.runs", "cge.scenario", "cge.indicators",
+           "pyomo.contrib.pynumero.interfaces.pyomo_nlp", "yaml")
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import solve  # noqa: F401  (the solver stack: Pyomo, PyNumero, cyipopt)
-    from ..model import build  # noqa: F401
     from ..runs import run_scenario
     from ..scenario import Scenario
-    from . import imports_done
-
-    imports_done()
 
     scenario = Scenario.from_yaml(args.scenario)
     inputs = [args.scenario] + ([scenario.sam] if isinstance(scenario.sam, (str, Path)) else [])

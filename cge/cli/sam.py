@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("file", metavar="FILE", help="SAM workbook (.xlsx) or CSV file")
     check.add_argument("--tol", type=float, default=None, metavar="RTOL",
                        help="relative tolerance of |row total - column total| (default 1e-9)")
-    check.set_defaults(func=run_check)
+    check.set_defaults(func=run_check, imports=("cge.sam.io",))
 
     bal = cmds.add_parser(
         "balance", help="balance a SAM by RAS or cross-entropy and write it to a new file",
