@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import ConfigError, Problem
-from .flows import RESULTS, sheets
+from .flows import RESULTS, UNITS, sheets
 
 log = logging.getLogger("cge")
 
@@ -308,6 +308,15 @@ def variable_kind(name: str) -> str:
     return "index" if name.startswith(PRICE_PREFIXES) else "value"
 
 
+def variable_unit(name: str, unit: str) -> str:
+    """The unit of a reported variable: its registry unit (:data:`cge.flows.UNITS`, e.g.
+    "100 million yuan, at base prices"), or that of its kind for a name the registry does
+    not know."""
+    if name in RESULTS:
+        return UNITS[RESULTS[name].unit].format(sam_unit=unit)
+    return KINDS[variable_kind(name)].unit.format(unit=unit)
+
+
 def column(name: str) -> Column:
     """The :data:`COLUMNS` entry of a column name (``AR C_SEC`` reads ``AR {c}``)."""
     if name in COLUMNS:
@@ -366,8 +375,8 @@ def write_workbook(runs: Mapping[str, dict], path: str | Path, *, unit: str | No
     tables.append(("indicators", sectors, {c: column(c).kind for c in sectors.columns}))
     for block, names in BLOCKS.items():
         part = tidy[tidy["variable"].isin(names)].reset_index(drop=True)
-        kinds = part["variable"].map(lambda v: variable_kind(v))
-        part.insert(3, "unit", kinds.map(lambda k: KINDS[k].unit.format(unit=unit)))
+        kinds = part["variable"].map(variable_kind)
+        part.insert(3, "unit", part["variable"].map(lambda v: variable_unit(v, unit)))
         per_row = {c: kinds.to_numpy() for c in ("base", "counterfactual", "change")}
         tables.append((block, part, {c: per_row.get(c, column(c).kind) for c in part.columns}))
     from openpyxl import Workbook

@@ -256,7 +256,8 @@ def test_workbook_is_formatted_for_people(tmp_path):
     rows = {(r[1].value, r[2].value): r for r in production.iter_rows(min_row=2)
             if r[0].value == "long"}
     quantity, price = rows[("output", "A1")], rows[("price_output", "A1")]
-    assert quantity[3].value == "billion euro" and quantity[4].number_format == "#,##0.00"
+    assert quantity[3].value == "billion euro, at base prices"
+    assert quantity[4].number_format == "#,##0.00"
     assert price[3].value == "index, benchmark = 1" and price[4].number_format == "0.0000"
     assert quantity[7].number_format.endswith('"%"')
 
