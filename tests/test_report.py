@@ -178,7 +178,7 @@ def test_libreoffice_keeps_the_formats_headers_panes_filters_and_axis_titles(tmp
     assert summary.cell(2, columns["EV, billion euro"]).number_format == "#,##0.00"
     # a literal % sign ("%" or \%), not a percent format that would multiply by 100
     assert summary.cell(2, columns["real GDP %"]).number_format.endswith(('"%"', "\\%"))
-    assert wb["production"].cell(2, 4).value == "billion euro"
+    assert wb["production"].cell(2, 4).value == "billion euro, at base prices"
     charts = _chart_xml(out / "report.xlsx")
     assert len(charts) == 3
     for xml in charts:
