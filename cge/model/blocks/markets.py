@@ -44,7 +44,8 @@ def add_prices(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
             "of foreign currency)", kind="price")
     add_var(b, "cpi", None, 1.0, "consumer price index (base-year household budget weights)",
             kind="price")
-    add_var(b, "factor_income", sets.factors, d.factor_endowment, "income of factor f, YF_f (SAM: "
+    employed = {f: d.factor_endowment[f] - d.unemployment[f] for f in sets.factors}
+    add_var(b, "factor_income", sets.factors, employed, "income of factor f, YF_f (SAM: "
             "factor row total)", kind="value")
     add_var(b, "factor_endowment", sets.factors, d.factor_endowment, "supply of factor f (SAM: "
             "factor row total; shock parameter 'factor_endowment')", exogenous=True)
