@@ -250,3 +250,18 @@ def test_excess_capacity_holds_the_rental_rate_and_capital_use_follows_demand(sa
     model.reset()
     model.apply_shocks([{"parameter": "government_consumption", "multiply": 0.8}])
     assert _capital_use(model.solve()) < _capital_use(base) * 0.995
+
+
+def test_a_new_wage_curve_elasticity_needs_no_rebuild(sam):
+    options = {"benchmark_unemployment_rate": 0.05}
+    moved = CGEModel(sam, "standard", closure={"labour": "wage_curve"}, options=options,
+                     elasticities={"export_demand": 4})
+    fresh = CGEModel(sam, "standard", closure={"labour": "wage_curve"}, options=options,
+                     elasticities={"export_demand": 4, "wage_curve": -0.5})
+    moved.set_elasticities({"export_demand": 4, "wage_curve": -0.5})
+    assert moved.benchmark_levels["markets.wage_curve_elasticity"] == pytest.approx([-0.5])
+    for model in (moved, fresh):
+        model.apply_shocks(EXPORT_FALL)
+    a, b = moved.solve(), fresh.solve()
+    assert a.value("markets.unemployment", "LAB") == pytest.approx(
+        b.value("markets.unemployment", "LAB"), rel=1e-8)

@@ -9,11 +9,19 @@ shock is a new pinned value.
 balance                option                      adjusts / held fixed
 =====================  ==========================  ========================================
 savings_investment     ``savings_driven``          investment follows savings
-                       ``investment_driven``       real investment fixed; household saving
-                                                   rates scale
+                       ``investment_driven``       real investment fixed; the saving rates
+                                                   of households and enterprises adjust
+                                                   (``options.saving_adjustment``: one
+                                                   scaler, or the same points)
                        ``balanced``                investment and government consumption
                                                    keep their base shares of absorption
-                                                   (IFPRI); saving rates scale
+                                                   (IFPRI); saving rates adjust
+                       ``keynesian``               real investment and saving rates fixed;
+                                                   income (output, employment) clears
+                                                   saving and investment; the numeraire is
+                                                   released, a nominal anchor (fixed
+                                                   nominal wage, fixed rental or exchange
+                                                   rate) sets the price level
 external               ``flexible_exchange_rate``  exchange rate adjusts; foreign savings
                                                    fixed in foreign currency
                        ``fixed_exchange_rate``     exchange rate fixed; foreign savings adjust
@@ -22,14 +30,24 @@ government             ``flexible_saving``         government saving is the resi
                                                    government saving (IFPRI GOV-2; shock
                                                    ``government_savings``)
 labour                 ``full_employment``         the wage clears the labour market
+                                                   (unemployment at its benchmark)
                        ``fixed_real_wage``         the real wage is fixed; unemployment adjusts
+                       ``wage_curve``              the real wage falls with the unemployment
+                                                   rate, w/P = w0 (u/u0)^epsilon
+                                                   (elasticity ``wage_curve``, benchmark
+                                                   rate ``options.benchmark_unemployment_rate``)
+                       ``fixed_nominal_wage``      the nominal wage is fixed, indexed to the
+                                                   CPI at ``options.wage_indexation`` (0..1);
+                                                   unemployment adjusts
 capital                ``mobile``                  one rental rate, capital moves
                        ``sector_specific``         capital fixed by activity; rentals differ;
                                                    ``factor_endowment`` shocks move the
                                                    stocks (``CAP``: all in proportion,
                                                    ``CAP,A_SEC``: one activity)
+                       ``excess_capacity``         the rental rate is fixed; capital use
+                                                   follows demand
 numeraire              a factor label, ``cpi``     the price held at its base value
-                       or ``exchange_rate``
+                       or ``exchange_rate``        (released under ``keynesian``)
 =====================  ==========================  ========================================
 
 :func:`check_closure` checks a closure against a model's data, :func:`pin_closure`
