@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cge.cli import main
@@ -265,3 +266,50 @@ def test_a_new_wage_curve_elasticity_needs_no_rebuild(sam):
     a, b = moved.solve(), fresh.solve()
     assert a.value("markets.unemployment", "LAB") == pytest.approx(
         b.value("markets.unemployment", "LAB"), rel=1e-8)
+
+
+# ------------------------------------------------------------------ the fixed-price limit
+#: The closure under which every price is fixed and output follows demand: the nominal
+#: wage (no indexation), the rental rate and the exchange rate are pinned, labour and
+#: capital in use adjust, real investment, government consumption and transfers and all
+#: saving rates are held (government and foreign saving are the residuals).
+FIXED_PRICE_CLOSURE = {"savings_investment": "keynesian", "labour": "fixed_nominal_wage",
+                       "capital": "excess_capacity", "external": "fixed_exchange_rate",
+                       "government": "flexible_saving"}
+
+
+def _fixed_price_gap(sam, psi: float):
+    """CGE change of domestic sales after a 1 % fall of export demand for C_SEC, minus the
+    SAM-multiplier change (cge io) for the same export change, at CET elasticity ``psi``."""
+    from cge.io_analysis import absorption_bound
+
+    model = CGEModel(sam, "standard", closure=FIXED_PRICE_CLOSURE,
+                     elasticities={"cet": psi, "export_demand": 4})
+    base = model.solve()
+    model.apply_shocks([{"parameter": "export_demand", "index": "C_SEC", "multiply": 0.99}])
+    cf = model.solve()
+    exports = cf.values["trade.exports"] - base.values["trade.exports"]
+    sales = cf.values["trade.domestic_sales"] - base.values["trade.domestic_sales"]
+    bound = absorption_bound(sam, exports.to_dict())["domestic_sales_change"]
+    return (sales - bound.reindex(sales.index)).to_numpy(), sales.to_numpy()
+
+
+def test_a_small_export_shock_at_fixed_prices_reproduces_the_sam_multipliers():
+    """The fixed-price limit of the CGE model is the SAM-multiplier model of ``cge io``.
+
+    Conditions: Leontief intermediates (no ``top`` elasticity), Cobb-Douglas households,
+    every price fixed (FIXED_PRICE_CLOSURE: then Cobb-Douglas or CES value added and the
+    Armington nest have fixed coefficients too), exports exogenous (a shift of a finite
+    export demand curve with perfect transformation, CET elasticity to infinity), and the
+    multiplier's default endogenous accounts (production, factors, households,
+    enterprises), exogenous government, saving-investment and rest of the world. The gap
+    is of order 1/psi (the CET); extrapolated to psi = infinity it is below 1e-6 of the
+    change.
+    """
+    sam = read_sam(CHINA)
+    (gap1, sales), (gap2, _) = _fixed_price_gap(sam, 1e4), _fixed_price_gap(sam, 4e4)
+    scale = np.abs(sales).max()
+    assert np.abs(gap1).max() / scale < 1e-3           # close already, and of order 1/psi:
+    assert gap2 == pytest.approx(gap1 / 4, rel=1e-2, abs=1e-9 * scale)
+    limit = (4 * gap2 - gap1) / 3                       # Richardson: psi -> infinity
+    assert np.abs(limit).max() / scale < 1e-6
