@@ -251,6 +251,9 @@ def test_excess_capacity_holds_the_rental_rate_and_capital_use_follows_demand(sa
     model.reset()
     model.apply_shocks([{"parameter": "government_consumption", "multiply": 0.8}])
     assert _capital_use(model.solve()) < _capital_use(base) * 0.995
+    # capital in use is an outcome now, not a shock
+    with pytest.raises(ConfigError, match="factor_endowment"):
+        model.apply_shocks([{"parameter": "factor_endowment", "index": "CAP", "multiply": 1.1}])
 
 
 def test_a_new_wage_curve_elasticity_needs_no_rebuild(sam):
