@@ -265,6 +265,9 @@ class Options:
                                             choose_from(value, allowed)))
                 continue
             _, lo, hi = allowed
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+                object.__setattr__(self, key, value)
             if not isinstance(value, float) or not lo <= value <= hi:
                 problems.append(Problem("bad_option", f"options.{key}", f"{value!r} is not a "
                                         f"number from {lo:g} to {hi:g}",

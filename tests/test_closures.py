@@ -316,3 +316,16 @@ def test_a_small_export_shock_at_fixed_prices_reproduces_the_sam_multipliers():
     assert gap2 == pytest.approx(gap1 / 4, rel=1e-2, abs=1e-9 * scale)
     limit = (4 * gap2 - gap1) / 3                       # Richardson: psi -> infinity
     assert np.abs(limit).max() / scale < 1e-6
+
+
+def test_numeric_options_are_checked_with_their_range_all_at_once():
+    from cge.calibration import Options
+
+    assert Options(wage_indexation=1).wage_indexation == 1.0
+    with pytest.raises(ConfigError) as err:
+        Options.from_user({"wage_indexation": 2, "benchmark_unemployment_rate": "high",
+                           "saving_adjustment": "pts"})
+    text = str(err.value)
+    assert "options.wage_indexation: 2.0 is not a number from 0 to 1" in text
+    assert "options.benchmark_unemployment_rate: 'high' is not a number from 0 to 0.5" in text
+    assert "did you mean 'points'" in text
