@@ -97,6 +97,18 @@ def test_investment_driven_moves_household_and_enterprise_saving_rates(sam, adju
     assert (cf.values["enterprises.payout_adjustment"] < 1).all()
 
 
+def test_the_implied_sam_balances_when_enterprises_retain_out_of_payouts(sam):
+    """The payouts the implied SAM books are those the model pays (theta included)."""
+    from cge.results import solution_sam
+
+    model = CGEModel(sam, "standard", closure={"savings_investment": "investment_driven"})
+    model.apply_shocks([{"parameter": "investment", "multiply": 1.2}])
+    model.solve()
+    implied = solution_sam(model)
+    gap = (implied.sum(axis=1) - implied.sum(axis=0)).abs()
+    assert gap.max() < 1e-8 * implied.abs().to_numpy().max()
+
+
 def test_savings_driven_leaves_enterprise_saving_the_residual_of_payouts(sam):
     """A payout-rate shock still lowers retained earnings one for one (theta stays one)."""
     model = CGEModel(sam, "standard")
