@@ -179,7 +179,7 @@ def calibrate(sam: SAM, spec: str = "standard",
                           f"{', '.join(ELASTICITY_KEYS)}")
     el = Elasticities.from_user(elasticities, spec)
     opts = Options.from_user(options)
-    if spec == "stdcge" and opts != Options():
+    if spec == "stdcge" and opts.household_demand != Options().household_demand:
         raise ConfigError("the stdcge model has Cobb-Douglas households only", [Problem(
             "bad_option", "options", f"{opts}", "use model standard for other options")])
     if not sam.is_balanced(rtol=CALIBRATION_BALANCE_RTOL):
@@ -201,7 +201,7 @@ def calibrate(sam: SAM, spec: str = "standard",
 ELASTICITY_KEYS: dict[str, tuple[str, ...]] = {
     "stdcge": ("armington", "cet"),
     "standard": ("armington", "cet", "value_added", "export_demand", "top", "income",
-                 "frisch"),
+                 "frisch", "wage_curve"),
 }
 
 #: Elasticities, their meaning and default value (``None``: infinite, i.e. absent).
@@ -217,28 +217,61 @@ ELASTICITIES: dict[str, tuple[str, float | None]] = {
                "budget shares times elasticities sum to one)", 1.0),
     "frisch": ("Frisch parameter, by household (LES; negative: minus total over "
                "supernumerary spending)", -2.0),
+    "wage_curve": ("elasticity of the real wage with respect to the unemployment rate (labour: "
+                   "wage_curve; negative, one number)", -0.1),
 }
 
-#: Model options and their allowed values (the first is the default).
-OPTIONS: dict[str, tuple[str, ...]] = {
+#: Model options: the allowed values of a choice (the first is the default), or, for a
+#: number, its default and the closed interval it must lie in.
+OPTIONS: dict[str, tuple] = {
     "household_demand": ("cobb_douglas", "les"),
+    "saving_adjustment": ("scaler", "points"),
+    "benchmark_unemployment_rate": (0.0, 0.0, 0.5),
+    "wage_indexation": (0.0, 0.0, 1.0),
 }
+
+
+def _is_number_option(key: str) -> bool:
+    return not isinstance(OPTIONS[key][0], str)
 
 
 @dataclass(frozen=True)
 class Options:
-    """Functional forms chosen when the model is built.
+    """Functional forms and settings chosen when the model is built.
 
     ``household_demand``: ``cobb_douglas`` (fixed budget shares) or ``les``
     (linear expenditure system; elasticities ``income`` and ``frisch``).
+    ``saving_adjustment``: how saving rates move when investment drives savings,
+    ``scaler`` (every rate times one scaler, IFPRI's default) or ``points`` (every rate
+    plus the same change). ``benchmark_unemployment_rate``: unemployed over labour
+    force in the benchmark (the SAM's labour payments are the employed; ``labour:
+    wage_curve`` needs it positive). ``wage_indexation``: share of CPI inflation
+    passed on to the wage under ``labour: fixed_nominal_wage`` (1: a fixed real wage).
     """
 
     household_demand: str = "cobb_douglas"
+    saving_adjustment: str = "scaler"
+    benchmark_unemployment_rate: float = 0.0
+    wage_indexation: float = 0.0
 
     def __post_init__(self) -> None:
-        problems = [Problem("bad_option", f"options.{key}", f"unknown option "
-                            f"{getattr(self, key)!r}", choose_from(getattr(self, key), allowed))
-                    for key, allowed in OPTIONS.items() if getattr(self, key) not in allowed]
+        problems = []
+        for key, allowed in OPTIONS.items():
+            value = getattr(self, key)
+            if not _is_number_option(key):
+                if value not in allowed:
+                    problems.append(Problem("bad_option", f"options.{key}",
+                                            f"unknown option {value!r}",
+                                            choose_from(value, allowed)))
+                continue
+            _, lo, hi = allowed
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+                object.__setattr__(self, key, value)
+            if not isinstance(value, float) or not lo <= value <= hi:
+                problems.append(Problem("bad_option", f"options.{key}", f"{value!r} is not a "
+                                        f"number from {lo:g} to {hi:g}",
+                                        f"give a number from {lo:g} to {hi:g}"))
         if problems:
             raise ConfigError("invalid model options", problems)
 
@@ -249,13 +282,25 @@ class Options:
             return value
         value = dict(value or {})
         problems = unknown_keys(value, OPTIONS, "options", "option key")
+        given = {}
+        for k, v in value.items():
+            if k not in OPTIONS:
+                continue
+            if not _is_number_option(k):
+                given[k] = str(v)
+                continue
+            try:
+                given[k] = float(v)
+            except (TypeError, ValueError):
+                given[k] = v    # refused, with the allowed range, by __post_init__
         try:
-            options = cls(**{k: str(v) for k, v in value.items() if k in OPTIONS})
+            options = cls(**given)
         except ConfigError as exc:
             problems += exc.problems
         if problems:
             raise ConfigError("invalid model options", problems)
         return options
+
 
 
 @dataclass(frozen=True)
@@ -293,6 +338,10 @@ class Elasticities:
             raise ConfigError("invalid elasticities", problems)
         return cls(values)
 
+    def scalar(self, key: str) -> float | None:
+        """The one value of an economy-wide elasticity (``None`` = infinite)."""
+        return _number(self.values.get(key, ELASTICITIES[key][1]))
+
     def by_account(self, key: str, labels: list[str]) -> dict[str, float | None]:
         """One value per account label (``None`` = infinite elasticity).
 
@@ -327,6 +376,11 @@ def _elasticity_problems(key: str, label: Any, value: Any) -> list[Problem]:
     except (TypeError, ValueError):
         return [Problem("not_a_number", where, f"{value!r} is not a number",
                         "give a positive number")]
+    if key == "wage_curve":
+        if label != "all" or v is None or v >= 0:
+            return [Problem("not_negative", where, f"a wage-curve elasticity of {value!r}",
+                            "give one negative number (Blanchflower and Oswald: about -0.1)")]
+        return []
     if key == "frisch":
         if v is None or v >= 0:
             return [Problem("not_negative", where, f"a Frisch parameter of {value!r}",

@@ -216,8 +216,11 @@ def _factor_income(v: Levels):
 
 
 def _payout(v: Levels):
-    """Enterprise income paid to households, :math:`\\lambda_{he} Y^E_e`."""
+    """Enterprise income paid to households, :math:`\\pi_{he} \\theta_e Y^E_e`."""
     rate = v("enterprises.payout_rate")
+    if v.has("enterprises.payout_adjustment"):
+        theta = v("enterprises.payout_adjustment")
+        rate = rate * theta.reindex(rate.index.get_level_values(1), fill_value=1.0).to_numpy()
     return v.times(rate, v("enterprises.income"), level=1), "cell"
 
 

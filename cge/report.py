@@ -665,7 +665,9 @@ def write_figures(runs: Mapping[str, dict], out_dir: str | Path,
 
 def _label(name: str, data: dict) -> str:
     cl = data.get("closure", {})
-    run = "short run" if cl.get("labour") == "fixed_real_wage" else "long run"
+    slack = (cl.get("labour", "full_employment") != "full_employment"
+             or cl.get("capital") == "excess_capacity")
+    run = "short run" if slack else "long run"
     return f"{name}\n({run})"
 
 

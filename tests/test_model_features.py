@@ -348,7 +348,12 @@ def test_a_tariff_on_a_good_imported_only_passes_fully_into_its_price(non_diagon
        demand=st.sampled_from(["cobb_douglas", "les"]),
        top=st.sampled_from([None, 0.3, 1.0, 2.0]),
        closure=st.sampled_from([{}, {"savings_investment": "balanced"},
-                                {"government": "tax_scaler"}, {"capital": "sector_specific"}]))
+                                {"government": "tax_scaler"}, {"capital": "sector_specific"},
+                                {"savings_investment": "investment_driven"},
+                                {"savings_investment": "keynesian",
+                                 "labour": "fixed_nominal_wage"},
+                                {"savings_investment": "keynesian", "labour": "fixed_real_wage",
+                                 "capital": "excess_capacity"}]))
 def test_checks_pass_on_random_sams_with_every_option(seed, n, demand, top, closure):
     elasticities = {"income": {"C001": 0.6}} if demand == "les" else {}
     if top is not None:

@@ -65,8 +65,9 @@ def test_model_is_square_and_counts_are_reported(china):
 
 
 def test_unknown_closure_options_list_the_allowed_values():
-    with pytest.raises(ConfigError, match="savings_driven, investment_driven, balanced"):
-        Closure(savings_investment="keynesian")
+    with pytest.raises(ConfigError, match="savings_driven, investment_driven, balanced, "
+                       "keynesian"):
+        Closure(savings_investment="johansen")
     with pytest.raises(ConfigError, match="allowed keys"):
         Closure.from_user({"labor": "full_employment"})
     with pytest.raises(ConfigError, match="numeraire"):

@@ -43,14 +43,16 @@ def test_a_parameter_that_must_stay_positive_refuses_zero_or_negative_values(chi
 
 @pytest.mark.parametrize("parameter, closure, message, fix", [
     ("investment", {}, "investment is endogenous under savings_investment: savings_driven",
-     "use investment_driven"),
+     "use investment_driven or keynesian"),
+    ("nominal_wage", {}, "nominal_wage is endogenous under labour: full_employment",
+     "use fixed_nominal_wage"),
     ("real_wage", {}, "real_wage is endogenous under labour: full_employment",
      "use fixed_real_wage"),
     ("exchange_rate", {}, "exchange_rate is endogenous under external: flexible_exchange_rate",
      "use external: fixed_exchange_rate or numeraire: exchange_rate"),
     ("government_consumption", {"savings_investment": "balanced"},
      "government_consumption is endogenous under savings_investment: balanced",
-     "use savings_driven or investment_driven"),
+     "use savings_driven or investment_driven or keynesian"),
     ("government_savings", {}, "government_savings is endogenous under government: "
      "flexible_saving", "use tax_scaler"),
 ])

@@ -9,11 +9,19 @@ shock is a new pinned value.
 balance                option                      adjusts / held fixed
 =====================  ==========================  ========================================
 savings_investment     ``savings_driven``          investment follows savings
-                       ``investment_driven``       real investment fixed; household saving
-                                                   rates scale
+                       ``investment_driven``       real investment fixed; the saving rates
+                                                   of households and enterprises adjust
+                                                   (``options.saving_adjustment``: one
+                                                   scaler, or the same points)
                        ``balanced``                investment and government consumption
                                                    keep their base shares of absorption
-                                                   (IFPRI); saving rates scale
+                                                   (IFPRI); saving rates adjust
+                       ``keynesian``               real investment and saving rates fixed;
+                                                   income (output, employment) clears
+                                                   saving and investment; the numeraire is
+                                                   released, a nominal anchor (fixed
+                                                   nominal wage, fixed rental or exchange
+                                                   rate) sets the price level
 external               ``flexible_exchange_rate``  exchange rate adjusts; foreign savings
                                                    fixed in foreign currency
                        ``fixed_exchange_rate``     exchange rate fixed; foreign savings adjust
@@ -22,14 +30,24 @@ government             ``flexible_saving``         government saving is the resi
                                                    government saving (IFPRI GOV-2; shock
                                                    ``government_savings``)
 labour                 ``full_employment``         the wage clears the labour market
+                                                   (unemployment at its benchmark)
                        ``fixed_real_wage``         the real wage is fixed; unemployment adjusts
+                       ``wage_curve``              the real wage falls with the unemployment
+                                                   rate, w/P = w0 (u/u0)^epsilon
+                                                   (elasticity ``wage_curve``, benchmark
+                                                   rate ``options.benchmark_unemployment_rate``)
+                       ``fixed_nominal_wage``      the nominal wage is fixed, indexed to the
+                                                   CPI at ``options.wage_indexation`` (0..1);
+                                                   unemployment adjusts
 capital                ``mobile``                  one rental rate, capital moves
                        ``sector_specific``         capital fixed by activity; rentals differ;
                                                    ``factor_endowment`` shocks move the
                                                    stocks (``CAP``: all in proportion,
                                                    ``CAP,A_SEC``: one activity)
+                       ``excess_capacity``         the rental rate is fixed; capital use
+                                                   follows demand
 numeraire              a factor label, ``cpi``     the price held at its base value
-                       or ``exchange_rate``
+                       or ``exchange_rate``        (released under ``keynesian``)
 =====================  ==========================  ========================================
 
 :func:`check_closure` checks a closure against a model's data, :func:`pin_closure`
@@ -51,11 +69,11 @@ if TYPE_CHECKING:
 
 #: Allowed options of each closure key (the numeraire also accepts a factor label).
 CLOSURE_OPTIONS: dict[str, tuple[str, ...]] = {
-    "savings_investment": ("savings_driven", "investment_driven", "balanced"),
+    "savings_investment": ("savings_driven", "investment_driven", "balanced", "keynesian"),
     "external": ("flexible_exchange_rate", "fixed_exchange_rate"),
     "government": ("flexible_saving", "tax_scaler"),
-    "labour": ("full_employment", "fixed_real_wage"),
-    "capital": ("mobile", "sector_specific"),
+    "labour": ("full_employment", "fixed_real_wage", "wage_curve", "fixed_nominal_wage"),
+    "capital": ("mobile", "sector_specific", "excess_capacity"),
     "numeraire": ("cpi", "exchange_rate"),
 }
 
@@ -140,24 +158,78 @@ def check_closure(cl: Closure, data: ModelData, spec: str) -> None:
             "bad_closure", "closure.government",
             f"the {spec} government spends fixed budget shares, so nothing is left for "
             "a tax scaler to target", "use flexible_saving or model standard"))
-    if cl.labour == "fixed_real_wage" and not sets.labour:
+    if cl.labour != "full_employment" and not sets.labour:
         problems.append(Problem(
             "bad_closure", "closure.labour",
-            f"fixed_real_wage needs the labour factor, and no factor "
+            f"{cl.labour} needs the labour factor, and no factor "
             f"({', '.join(sets.factors)}) is labour by its label (LAB..., ..._LAB) or its "
             "description",
             "declare it: write 'labour' in the description of the labour factor in the "
             "accounts table (sheet accounts or <sam>.accounts.csv); or use full_employment"))
-    if cl.capital == "sector_specific":
+    if cl.labour == "wage_curve" and sets.labour and not data.markets.unemployment_rate > 0:
+        problems.append(Problem(
+            "bad_closure", "closure.labour",
+            "wage_curve relates the real wage to the unemployment rate, and the benchmark has "
+            "no unemployment", "set options.benchmark_unemployment_rate (e.g. 0.049)"))
+    if cl.labour == "fixed_nominal_wage" and cl.numeraire == sets.labour:
+        problems.append(Problem(
+            "bad_closure", "closure.numeraire",
+            f"the numeraire {cl.numeraire} already fixes the nominal wage",
+            "use numeraire cpi (or exchange_rate) with fixed_nominal_wage"))
+    if cl.savings_investment == "keynesian":
+        problems += _keynesian_problems(cl, data)
+    if cl.capital in ("sector_specific", "excess_capacity"):
         if not sets.capital:
             problems.append(Problem("bad_closure", "closure.capital", "no capital factor",
                                     "use mobile"))
         if cl.numeraire in sets.capital:
-            problems.append(Problem("bad_closure", "closure.numeraire",
-                                    "a sector-specific factor has no single price to fix",
+            why = ("a sector-specific factor has no single price to fix"
+                   if cl.capital == "sector_specific" else
+                   "excess capacity already fixes the rental rate")
+            problems.append(Problem("bad_closure", "closure.numeraire", why,
                                     "choose labour, cpi or exchange_rate as numeraire"))
     if problems:
         raise ConfigError("the closure does not fit this model", problems)
+
+
+def nominal_anchor(cl: Closure, data: ModelData) -> str | None:
+    """The pinned nominal price that sets the price level under the keynesian closure
+    (the numeraire is released then), or ``None``."""
+    if cl.labour == "fixed_nominal_wage" and data.markets.wage_indexation < 1:
+        return "the nominal wage (fixed_nominal_wage)"
+    if cl.capital == "excess_capacity":
+        return "the rental rate (excess_capacity)"
+    if cl.external == "fixed_exchange_rate":
+        return "the exchange rate (fixed_exchange_rate)"
+    return None
+
+
+def _keynesian_problems(cl: Closure, data: ModelData) -> list[Problem]:
+    """Why ``keynesian`` does not fit the other closures: it needs slack (a factor whose
+    use follows demand) and a nominal anchor (a pinned nominal price, so that the price
+    level is free to move the real wage or the real rental)."""
+    problems = []
+    if data.investment.demand_rule == "value_shares":
+        return problems     # refused with the other non-savings-driven closures
+    slack = cl.labour != "full_employment" or cl.capital == "excess_capacity"
+    if not slack:
+        problems.append(Problem(
+            "bad_closure", "closure.savings_investment",
+            f"keynesian lets income clear saving and investment, and with labour: "
+            f"{cl.labour} and capital: {cl.capital} output is fixed by the factor supplies, "
+            "so nothing can move", "add slack: labour: fixed_nominal_wage (or fixed_real_wage "
+            "or wage_curve with capital: excess_capacity), or capital: excess_capacity; or "
+            "use investment_driven"))
+    elif nominal_anchor(cl, data) is None:
+        problems.append(Problem(
+            "bad_closure", "closure.savings_investment",
+            f"keynesian frees the price level, and labour: {cl.labour} with capital: "
+            f"{cl.capital} and a flexible exchange rate hold only real prices, so the price "
+            "level is indeterminate (a real rigidity alone cannot make demand move output)",
+            "add a nominal anchor: labour: fixed_nominal_wage (indexation below 1), "
+            "capital: excess_capacity or external: fixed_exchange_rate; or use "
+            "investment_driven"))
+    return problems
 
 
 def pin_closure(model: CGEModel, cl: Closure) -> None:
@@ -182,32 +254,42 @@ def pin_closure(model: CGEModel, cl: Closure) -> None:
             pin(v, benchmark[index.positions([v])[0]])
 
     mk = m.markets
+    # under keynesian the numeraire is released: a pinned nominal price anchors the level
+    numeraire = None if cl.savings_investment == "keynesian" else cl.numeraire
     setpin(mk.exchange_rate, cl.external == "fixed_exchange_rate"
-           or cl.numeraire == "exchange_rate")
+           or numeraire == "exchange_rate")
     setpin(m.rest_of_world.foreign_savings, cl.external == "flexible_exchange_rate")
-    setpin(mk.cpi, cl.numeraire == "cpi")
+    setpin(mk.cpi, numeraire == "cpi")
     specific = set(sets.capital) if cl.capital == "sector_specific" else set()
+    idle = set(sets.capital) if cl.capital == "excess_capacity" else set()
+    labour_slack = cl.labour != "full_employment"
     for f in sets.factors:
-        setpin(mk.factor_price[f], cl.numeraire == f or f in specific)
-        setpin(mk.factor_endowment[f], f not in specific)
-        setpin(mk.unemployment[f], not (f == sets.labour and cl.labour == "fixed_real_wage"))
+        setpin(mk.factor_price[f], numeraire == f or f in specific or f in idle)
+        setpin(mk.factor_endowment[f], f not in specific and f not in idle)
+        setpin(mk.unemployment[f], not (f == sets.labour and labour_slack))
     for f, a in data.production.employment:
         setpin(m.production.factor_demand[f, a], f in specific)
         setpin(m.production.factor_price_distortion[f, a], f not in specific)
     if sets.labour:
         setpin(mk.real_wage, cl.labour == "fixed_real_wage")
+        setpin(mk.nominal_wage, cl.labour == "fixed_nominal_wage")
+        if data.markets.unemployment_rate > 0:
+            setpin(mk.wage_curve_shift, cl.labour == "wage_curve")
     gov = m.government
     balanced = cl.savings_investment == "balanced"
     setpin(gov.tax_scaler, cl.government != "tax_scaler")
     setpin(gov.saving_rate, data.government.demand == "budget_shares")
     setpin(gov.real_savings, cl.government == "tax_scaler")
-    setpin(m.households.saving_rate_scaler, cl.savings_investment == "savings_driven")
+    rates_adjust = cl.savings_investment in ("investment_driven", "balanced")
+    by_points = model.options.saving_adjustment == "points"
+    setpin(m.households.saving_rate_scaler, not (rates_adjust and not by_points))
+    setpin(m.households.saving_rate_change, not (rates_adjust and by_points))
     if data.government.demand == "fixed_real":
         setpin(gov.scaler, not balanced)
         setpin(gov.share_of_absorption, balanced)
     if data.investment.demand_rule == "fixed_composition":
         inv = m.investment
-        setpin(inv.scaler, cl.savings_investment == "investment_driven")
+        setpin(inv.scaler, cl.savings_investment in ("investment_driven", "keynesian"))
         setpin(inv.share_of_absorption, balanced)
 
 

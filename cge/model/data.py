@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..calibration import ces_exponent
+from ..calibration import Options, ces_exponent
 from .config import get_specification
 
 if TYPE_CHECKING:
@@ -49,8 +49,16 @@ class Sets:
 class MarketData:
     """Markets and prices."""
 
-    factor_endowment: dict[str, float]  # supply of each factor (SAM: factor row total)
+    factor_endowment: dict[str, float]  # supply of each factor (SAM: factor row total; labour:
+    #                                     the labour force, employment / (1 - u0))
+    unemployment: dict[str, float]      # benchmark unemployment (labour: u0 times the labour
+    #                                     force, options.benchmark_unemployment_rate; else 0)
+    unemployment_rate: float            # u0 (options.benchmark_unemployment_rate)
     cpi_weight: dict[str, float]        # CPI weight of each commodity (SAM: household columns)
+    wage_indexation: float              # share of CPI inflation passed on to a fixed nominal
+    #                                     wage (options.wage_indexation)
+    wage_curve_elasticity: float        # of the real wage to the unemployment rate
+    #                                     (elasticity 'wage_curve', negative)
 
 
 @dataclass(frozen=True)
@@ -176,6 +184,11 @@ class EnterpriseData:
     #                                     (SAM: household row, enterprise column / income)
     factor_income_share: dict[Pair, float]  # (enterprise, factor) -> share of factor income
 
+    @property
+    def paying(self) -> list[str]:
+        """Enterprises that pay out to households (whose retained earnings can adjust)."""
+        return list(dict.fromkeys(e for _, e in self.payout_rate))
+
 
 @dataclass(frozen=True)
 class HouseholdData:
@@ -249,8 +262,15 @@ def model_data(cal: Calibration) -> ModelData:
     def shares_of_all(institutions: list[str]) -> dict[Pair, float]:
         return {(i, f): float(fshare.at[i, f]) for i in institutions for f in F}
 
-    markets = MarketData(factor_endowment=scaled(bm["factor_endowment"]),
-                         cpi_weight=plain(pr["cpi_weight"]))
+    options = cal.options or Options()
+    rate = options.benchmark_unemployment_rate if acc.labour else 0.0
+    employed = scaled(bm["factor_endowment"])
+    unemployed = {f: employed[f] * rate / (1 - rate) if f == acc.labour else 0.0 for f in F}
+    markets = MarketData(factor_endowment={f: employed[f] + unemployed[f] for f in F},
+                         unemployment=unemployed, unemployment_rate=rate,
+                         cpi_weight=plain(pr["cpi_weight"]),
+                         wage_indexation=options.wage_indexation,
+                         wage_curve_elasticity=cal.elasticities.scalar("wage_curve"))
     row_to = {i: float(v) / s for i, v in bm["transfers_from_abroad"].items() if v != 0}
     rest_of_world = RestOfWorldData(
         foreign_savings=float(bm["foreign_savings"]) / s, transfers_to=row_to,

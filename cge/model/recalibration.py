@@ -29,8 +29,9 @@ class ElasticityParameter:
     path : Pyomo component (``block.name``; the block's data is ``ModelData.<block>``);
     field : the field of the block data holding its values; table : the calibration
     parameter table it is calibrated in (for an exponent rho = (sigma-1)/sigma: the
-    elasticity's table); index : ``commodity``, ``activity``, ``factor x activity`` or
-    ``commodity x household``; elasticities : the elasticity keys it depends on;
+    elasticity's table; for an economy-wide one, the elasticity); index : ``commodity``,
+    ``activity``, ``factor x activity``, ``commodity x household`` or ``economy`` (one
+    number, a scalar variable); elasticities : the elasticity keys it depends on;
     array : its key among the arrays :meth:`Recalibration.loads` computes (``None``:
     recalibrated through the tables only).
     """
@@ -85,6 +86,8 @@ ELASTICITY_PARAMETERS: tuple[ElasticityParameter, ...] = tuple(
      "commodity x household", ("income",), None),
     ("households.subsistence", "subsistence", "subsistence_consumption",
      "commodity x household", ("income", "frisch"), None),
+    ("markets.wage_curve_elasticity", "wage_curve_elasticity", "wage_curve", "economy",
+     ("wage_curve",), "wage_curve"),
 ))
 
 TOP_SWITCH = ("switching the top nest between Leontief, Cobb-Douglas and CES "
@@ -102,7 +105,8 @@ def table_loads(data: ModelData, layout: VariableLayout) -> dict[str, np.ndarray
         keys = layout.keys.get(p.path)
         if keys:
             values = getattr(getattr(data, p.block), p.field)
-            out[p.path] = np.array([values[k] for k in keys], dtype=float)
+            out[p.path] = np.array([values if p.index == "economy" else values[k]
+                                    for k in keys], dtype=float)
     return out
 
 
@@ -140,6 +144,8 @@ class Recalibration:
         f_at = {f: i for i, f in enumerate(F0.index)}
 
         def position(index: str, key):
+            if index == "economy":
+                return 0
             if index == "factor x activity":
                 return f_at[key[0]], at["activity"][key[1]]
             return at[index][key]
@@ -196,7 +202,7 @@ class Recalibration:
             "export_demand": ed, "value_added": sigma_va, "value_added_share": delta,
             "value_added_scale": va_scale, "value_added_exponent": ces_exponent(sigma_va),
             "top": top, "top_exponent": ces_exponent(top), "top_share": top_share,
-            "top_scale": top_scale})
+            "top_scale": top_scale, "wage_curve": np.array([el.scalar("wage_curve")])})
         out = {}
         for p in ELASTICITY_PARAMETERS:
             where = self.positions.get(p.path)

@@ -105,13 +105,18 @@ SHOCK_PARAMETERS: dict[str, ShockParameter] = {
                                    "activity", positive=True),
     "real_wage": ShockParameter("markets.real_wage", "real wage floor (fixed_real_wage)",
                                 positive=True, closure=(("labour", "fixed_real_wage"),)),
+    "nominal_wage": ShockParameter("markets.nominal_wage", "nominal wage anchor "
+                                   "(fixed_nominal_wage)", positive=True,
+                                   closure=(("labour", "fixed_nominal_wage"),)),
     "investment": ShockParameter("investment.composition", "real investment, by commodity "
-                                 "(investment_driven)", quantity=True,
-                                 closure=(("savings_investment", "investment_driven"),)),
+                                 "(investment_driven, keynesian)", quantity=True,
+                                 closure=(("savings_investment", "investment_driven"),
+                                          ("savings_investment", "keynesian"))),
     "government_consumption": ShockParameter(
         "government.composition", "real government consumption, by commodity", quantity=True,
         closure=(("savings_investment", "savings_driven"),
-                 ("savings_investment", "investment_driven"))),
+                 ("savings_investment", "investment_driven"),
+                 ("savings_investment", "keynesian"))),
     "capital_stock": ShockParameter("production.factor_demand", "capital employed by an "
                                     "activity, by 'CAP,A_SEC' (sector_specific)", quantity=True,
                                     positive=True, closure=(("capital", "sector_specific"),)),

@@ -11,7 +11,8 @@ Some blocks are built in two steps, because their equations read blocks that
 read them: the ``markets`` prices come first and market clearing last; the
 government's direct tax is declared with the government and tied to household
 and enterprise income after those blocks; the government's share of absorption
-needs investment; the balance of payments needs trade.
+needs investment; the enterprises' saving rate reads the households' saving-rate
+scaler; the balance of payments needs trade.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from .institutions import (
     add_balance_of_payments,
     add_direct_taxes,
+    add_enterprise_saving_rates,
     add_enterprises,
     add_government,
     add_government_absorption_share,
@@ -66,6 +68,8 @@ BUILD_STEPS: tuple[BuildStep, ...] = (
     BuildStep("households", "households",
               ("markets", "government", "enterprises", "rest_of_world"), add_households),
     BuildStep("direct_taxes", "government", ("households", "enterprises"), add_direct_taxes),
+    BuildStep("enterprise_saving_rates", "enterprises", ("households", "government"),
+              add_enterprise_saving_rates),
     BuildStep("investment", "investment",
               ("markets", "households", "enterprises", "government", "rest_of_world"),
               add_investment),

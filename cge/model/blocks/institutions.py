@@ -4,9 +4,9 @@ Households :math:`h` and enterprises :math:`e` (institutions :math:`i`):
 
 .. math::
 
-    YH_h &= \\textstyle\\sum_f s_{hf} YF_f + \\sum_e \\pi_{he} YE_e + \\bar t_h CPI
+    YH_h &= \\textstyle\\sum_f s_{hf} YF_f + \\sum_e \\pi_{he} \\theta_e YE_e + \\bar t_h CPI
             + \\varepsilon \\bar r_h \\\\
-    T^d_i &= \\tau^d_i \\kappa\\, Y_i, \\qquad S^p_h = \\mu_h \\lambda^s YH_h \\\\
+    T^d_i &= \\tau^d_i \\kappa\\, Y_i, \\qquad S^p_h = (\\mu_h \\lambda^s + \\Delta^s) YH_h \\\\
     p^q_c X^p_{ch} &= \\alpha_{ch} (YH_h - T^d_h - S^p_h), \\qquad
     UU_h = \\textstyle\\prod_c (X^p_{ch})^{\\alpha_{ch}}
     \\quad\\text{(Cobb-Douglas) or} \\\\
@@ -15,7 +15,7 @@ Households :math:`h` and enterprises :math:`e` (institutions :math:`i`):
     UU_h = \\textstyle\\prod_c (X^p_{ch} - \\gamma_{ch})^{\\beta_{ch}}
     \\quad\\text{(LES)} \\\\
     YE_e &= \\textstyle\\sum_f s_{ef} YF_f + \\bar t_e CPI, \\qquad
-    S^e_e = YE_e - T^d_e - \\sum_h \\pi_{he} YE_e
+    S^e_e = YE_e - T^d_e - \\sum_h \\pi_{he} \\theta_e YE_e
 
 Government (revenue :math:`GR`, saving :math:`S^g`, saving rate :math:`s^g`):
 
@@ -42,8 +42,11 @@ Rest of the world, in foreign currency (the equation dropped for Walras' law):
         = \\sum_c p^{Wm}_c M_c + \\sum_f s_{row,f} YF_f/\\varepsilon + \\bar t_{row}
 
 :math:`\\kappa` (tax scaler) is pinned at one unless the government closure is
-``tax_scaler``; :math:`\\lambda^s` (saving-rate scaler) is pinned at one unless
-investment drives savings.
+``tax_scaler``; :math:`\\lambda^s` (saving-rate scaler) is pinned at one and
+:math:`\\Delta^s` (saving-rate change, in points) at zero unless investment drives
+savings: then one of them (``options.saving_adjustment``) moves the saving rates of
+households and enterprises alike, enterprises retaining out of their payouts
+(:math:`\\theta_e`, see :func:`add_enterprise_saving_rates`).
 """
 
 from __future__ import annotations
@@ -116,8 +119,7 @@ def add_households(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
 
     def income(b, h):
         y = sum(share[h, f] * YF[f] for f in F if share[h, f])
-        y += sum(m.enterprises.payout_rate[h, e] * m.enterprises.income[e]
-                 for e in data.sets.enterprises if (h, e) in payout)
+        y += sum(payouts(m, data, e, h) for e in data.sets.enterprises if (h, e) in payout)
         if h in transfers:
             y += m.government.transfers[h] * cpi
         if h in from_abroad:
@@ -126,9 +128,13 @@ def add_households(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
 
     b.income_definition = pyo.Constraint(H, rule=income, doc="household income: factor income, "
                                          "enterprise payouts, transfers (SAM: household row)")
+    add_var(b, "saving_rate_change", None, 0.0, "uniform change Delta^s of saving rates, in "
+            "points (free when investment drives savings and options.saving_adjustment is "
+            "points)", kind="rate", exogenous=True)
     b.saving_rule = pyo.Constraint(
-        H, rule=lambda b, h: b.savings[h] == b.saving_rate[h] * b.saving_rate_scaler
-        * b.income[h], doc="household saving: a fixed share of income (SAM: savings row)")
+        H, rule=lambda b, h: b.savings[h] == (b.saving_rate[h] * b.saving_rate_scaler
+                                              + b.saving_rate_change) * b.income[h],
+        doc="household saving: a fixed share of income (SAM: savings row)")
     if not d.les:
         b.demand = pyo.Constraint(
             XP, rule=lambda b, c, h: pq[c] * b.consumption[c, h] == d.budget_share[c, h] * (
@@ -192,13 +198,55 @@ def add_enterprises(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block | None:
 
     b.income_definition = pyo.Constraint(E, rule=income, doc="enterprise income: capital "
                                          "income and transfers (SAM: enterprise row)")
-    payout = b.payout_rate
+    add_var(b, "payout_adjustment", d.paying, 1.0, "uniform factor theta_e on the payout "
+            "rates of enterprise e (one unless saving rates adjust: retained earnings come out "
+            "of payouts)", kind="rate")
     b.saving_rule = pyo.Constraint(
-        E, rule=lambda b, e: b.savings[e] == b.income[e] - Td[e] - sum(
-            payout[h, e] for h in data.sets.households if (h, e) in d.payout_rate)
-        * b.income[e],
+        E, rule=lambda b, e: b.savings[e] == b.income[e] - Td[e] - payouts(m, data, e),
         doc="retained earnings: income net of direct tax and payouts to households")
     return b
+
+
+def payouts(m: pyo.ConcreteModel, data: ModelData, e: str, household: str | None = None):
+    """Enterprise income paid to households (or to ``household``),
+    :math:`\\sum_h \\pi_{he} \\theta_e YE_e`."""
+    b, d = m.enterprises, data.enterprises
+    theta = b.payout_adjustment[e] if e in d.paying else 1.0
+    households = data.sets.households if household is None else [household]
+    return sum(b.payout_rate[h, e] for h in households if (h, e) in d.payout_rate) \
+        * theta * b.income[e]
+
+
+def add_enterprise_saving_rates(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """The saving rate of enterprises, in ``enterprises`` (reads ``households``: the
+    saving-rate scaler and change, and ``government``: the direct tax).
+
+    .. math::
+
+        S^e_e = \\big(\\lambda^s (1 - \\tau^d_e \\kappa - \\textstyle\\sum_h \\pi_{he})
+                + \\Delta^s\\big) YE_e
+
+    The bracket is the saving rate of retained earnings at the current payout and tax
+    rates; with :math:`\\lambda^s = 1`, :math:`\\Delta^s = 0` the rule only says that
+    payouts are paid in full (:math:`\\theta_e = 1`). When saving rates adjust (IFPRI's
+    MPS adjustment, over households and enterprises alike), the payout factor
+    :math:`\\theta_e` gives up what enterprises retain.
+    """
+    d = data.enterprises
+    if not d.paying:
+        return
+    b, gov, hh = m.enterprises, m.government, m.households
+
+    def rule(b, e):
+        rate = 1 - gov.direct_tax_rate[e] * gov.tax_scaler - sum(
+            b.payout_rate[h, e] for h in data.sets.households if (h, e) in d.payout_rate)
+        return b.savings[e] == (hh.saving_rate_scaler * rate + hh.saving_rate_change) \
+            * b.income[e]
+
+    b.saving_rate_rule = pyo.Constraint(
+        d.paying, rule=rule, doc="retained earnings: the saving rate of enterprise income "
+        "(one minus tax and payout rates), scaled by lambda^s and shifted by Delta^s when "
+        "saving rates adjust (SAM: savings-investment row, enterprise column)")
 
 
 def add_government(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:

@@ -6,10 +6,19 @@
     \\textstyle\\sum_a F_{fa} &= \\bar F_f - U_f \\\\
     YF_f &= p^f_f \\textstyle\\sum_a \\omega_{fa} F_{fa} \\\\
     CPI &= \\textstyle\\sum_c w_c\\, p^q_c \\\\
-    p^f_{L} &= \\bar w_L \\cdot CPI \\quad \\text{(labour: real wage)}
+    p^f_{L} &= \\bar w_L \\cdot CPI \\quad \\text{(labour: real wage)} \\\\
+    p^f_{L} &= w^n (CPI / CPI_0)^{\\chi} \\quad \\text{(nominal wage, indexation } \\chi)
+    \\\\
+    U_L &= u_0 \\bar F_L (\\bar w_L / s^w)^{1/\\epsilon}
+    \\quad \\text{(wage curve: } \\bar w_L = s^w (u / u_0)^{\\epsilon})
 
-:math:`U_f` (unemployment) is pinned at zero under full employment; the real
-wage :math:`\\bar w_L` is free then and pinned under ``fixed_real_wage``.
+:math:`U_f` (unemployment) is pinned at its benchmark (zero; for labour, the
+benchmark rate :math:`u_0` of the labour force) under full employment; the real
+wage :math:`\\bar w_L` is free then and pinned under ``fixed_real_wage``; the
+nominal wage :math:`w^n` is pinned under ``fixed_nominal_wage``; the wage-curve
+shift :math:`s^w` (built only when :math:`u_0 > 0`) under ``wage_curve``. Each of
+these is a definition of its free variable under the other closures. The wage
+curve is written in the unemployment rate, which it keeps positive.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from ._common import add_var
+from ._common import add_param, add_var
 
 
 def add_prices(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
@@ -35,15 +44,30 @@ def add_prices(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
             "of foreign currency)", kind="price")
     add_var(b, "cpi", None, 1.0, "consumer price index (base-year household budget weights)",
             kind="price")
-    add_var(b, "factor_income", sets.factors, d.factor_endowment, "income of factor f, YF_f (SAM: "
+    employed = {f: d.factor_endowment[f] - d.unemployment[f] for f in sets.factors}
+    add_var(b, "factor_income", sets.factors, employed, "income of factor f, YF_f (SAM: "
             "factor row total)", kind="value")
     add_var(b, "factor_endowment", sets.factors, d.factor_endowment, "supply of factor f (SAM: "
             "factor row total; shock parameter 'factor_endowment')", exogenous=True)
-    add_var(b, "unemployment", sets.factors, 0.0, "unemployed quantity of factor f (zero and "
-            "pinned under full employment)", exogenous=True)
+    add_var(b, "unemployment", sets.factors, d.unemployment, "unemployed quantity of factor f "
+            "(pinned at its benchmark under full employment: zero, or for labour "
+            "options.benchmark_unemployment_rate of the labour force)", exogenous=True)
     if sets.labour:
         add_var(b, "real_wage", None, 1.0, "wage of labour deflated by the CPI "
                 "(shock parameter 'real_wage' under fixed_real_wage)", kind="rate")
+        add_var(b, "nominal_wage", None, 1.0, "nominal wage anchor w^n: the wage before CPI "
+                "indexation (held under fixed_nominal_wage; shock parameter 'nominal_wage')",
+                kind="price")
+        add_var(b, "base_cpi", None, 1.0, "the CPI a fixed nominal wage is indexed from (its "
+                "benchmark, one)", kind="price", exogenous=True)
+        add_param(b, "wage_indexation", None, d.wage_indexation, "share of CPI inflation passed "
+                  "on to a fixed nominal wage (options.wage_indexation; 1: a fixed real wage)")
+        if d.unemployment_rate > 0:
+            add_var(b, "wage_curve_shift", None, 1.0, "shift of the wage curve (held under "
+                    "labour: wage_curve; a definition otherwise)", kind="rate")
+            add_param(b, "wage_curve_elasticity", None, d.wage_curve_elasticity,
+                      "elasticity of the real wage with respect to the unemployment rate "
+                      "(elasticity 'wage_curve', negative)")
     return b
 
 
@@ -85,9 +109,21 @@ def add_market_clearing(m: pyo.ConcreteModel, data: ModelData) -> None:
         expr=cpi == sum(data.markets.cpi_weight[c] * pq[c] for c in sets.commodities),
         doc="consumer price index with base household budget shares as weights")
     if sets.labour:
+        L = sets.labour
         b.real_wage_rule = pyo.Constraint(
-            expr=pf[sets.labour] == b.real_wage * cpi,
+            expr=pf[L] == b.real_wage * cpi,
             doc="the wage deflated by the CPI is the real wage (binding under fixed_real_wage)")
+        b.wage_indexation_rule = pyo.Constraint(
+            expr=pf[L] == b.nominal_wage * (cpi / b.base_cpi) ** b.wage_indexation,
+            doc="the wage is the nominal wage anchor indexed to the CPI at the indexation rate "
+            "(binding under fixed_nominal_wage)")
+        if data.markets.unemployment_rate > 0:
+            b.wage_curve = pyo.Constraint(
+                expr=b.unemployment[L] == data.markets.unemployment_rate * b.factor_endowment[L]
+                * (b.real_wage / b.wage_curve_shift) ** (1 / b.wage_curve_elasticity),
+                doc="wage curve: the unemployment rate is its benchmark times (real wage / "
+                "shift)^(1/elasticity), i.e. w/P = shift (u/u0)^elasticity (binding under "
+                "labour: wage_curve)")
 
 
 def absorption(m: pyo.ConcreteModel, data: ModelData):
