@@ -176,6 +176,42 @@ def sector_arrays(base: Mapping[str, np.ndarray], cf: Mapping[str, np.ndarray],
     return {k: np.append(out[k], total.get(k, np.nan)) for k in SECTOR_COLUMNS}
 
 
+def revenue_ratio_arrays(base: Mapping[str, Any], cf: Mapping[str, Any]) -> np.ndarray:
+    """Absorption ratio by revenue, by commodity and (last entry) in total.
+
+    .. math:: AR^{rev}_c = \\frac{\\Delta (p^d_c D_c / CPI)}{-\\Delta (p^e_c E_c / CPI)}
+
+    Producers' revenue from home sales over the loss of their export revenue, both at
+    current prices deflated by the consumer price index (base-year consumption units).
+
+    Parameters
+    ----------
+    base, cf : mapping
+        ``domestic_sales`` :math:`D`, ``exports`` :math:`E`, ``price_domestic``
+        :math:`p^d` and ``price_export`` :math:`p^e` (arrays by commodity) and ``cpi``.
+
+    Returns
+    -------
+    ndarray
+        One ratio per commodity and the aggregate
+        :math:`\\sum_c \\Delta R^D_c / (-\\sum_c \\Delta R^E_c)`; NaN unless export
+        revenue falls by more than :data:`EXPORT_CHANGE_FLOOR` of its base value.
+    """
+    def revenue(v, quantity, price):
+        return (np.asarray(v[price], dtype=float) * np.asarray(v[quantity], dtype=float)
+                / float(v["cpi"]))
+
+    home = revenue(cf, "domestic_sales", "price_domestic") - revenue(
+        base, "domestic_sales", "price_domestic")
+    e0 = revenue(base, "exports", "price_export")
+    lost = e0 - revenue(cf, "exports", "price_export")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_commodity = np.where(lost > EXPORT_CHANGE_FLOOR * np.abs(e0), home / lost, np.nan)
+    total = (float(home.sum()) / float(lost.sum())
+             if lost.sum() > EXPORT_CHANGE_FLOOR * float(np.abs(e0).sum()) else np.nan)
+    return np.append(by_commodity, total)
+
+
 def sector_indicators(base, cf) -> pd.DataFrame:
     """Absorption ratio, imbalance index and structural gap by commodity.
 
@@ -291,6 +327,13 @@ class IndicatorPlan:
         if export_price in layout.slices:
             for key in layout.keys[export_price]:
                 self._export_price[row_of[key]] = self.base[at(export_price, key)]
+        #: positions of p^d_c and p^e_c by commodity (-1: no such flow, price one)
+        self._prices = {}
+        for name in ("price_domestic", "price_export"):
+            path = RESULT_PATHS[name]
+            keys = set(layout.keys[path]) if path in layout.slices else set()
+            self._prices[name] = np.array([at(path, c) if c in keys else -1
+                                           for c in layout.keys[prices]], dtype=int)
 
     @classmethod
     def for_model(cls, model, base: np.ndarray) -> IndicatorPlan:
@@ -315,6 +358,14 @@ class IndicatorPlan:
         t["final_demand"] = (t["household_consumption"] + t["government_consumption"]
                              + t["investment_demand"])
         return t
+
+    def _revenue_table(self, x: np.ndarray, volumes: Mapping[str, np.ndarray]) -> dict:
+        """What :func:`revenue_ratio_arrays` reads of a solution vector."""
+        out: dict[str, Any] = {"domestic_sales": volumes["domestic_sales"],
+                               "exports": volumes["exports"], "cpi": float(x[self._cpi])}
+        for name, at in self._prices.items():
+            out[name] = np.where(at >= 0, x[np.maximum(at, 0)], 1.0)
+        return out
 
     def _trade_balance(self, x: np.ndarray) -> float:
         return float(x[self._eps] * sum(sign * float(np.dot(x[p], x[q]))
@@ -371,8 +422,12 @@ class IndicatorPlan:
         x1 = np.asarray(cf, dtype=float)
         C = self.commodities
         out: list[tuple] = []
-        s = sector_arrays(self._base_volumes, self._volume_table(x1), self._export_price)
+        v1 = self._volume_table(x1)
+        s = sector_arrays(self._base_volumes, v1, self._export_price)
+        s["absorption_ratio_by_revenue"] = revenue_ratio_arrays(
+            self._revenue_table(self.base, self._base_volumes), self._revenue_table(x1, v1))
         for name, column in (("absorption_ratio", "absorption_ratio"),
+                             ("absorption_ratio_by_revenue", "absorption_ratio_by_revenue"),
                              ("export_change", "exports_change")):
             out += [(name, c, None, None, _num(r))
                     for c, r in zip([*C, "total"], s[column], strict=True)]

@@ -14,6 +14,7 @@ from cge.indicators import (
     indicator_frame,
     indicators,
     macro_indicators,
+    revenue_ratio_arrays,
     sector_arrays,
     sector_indicators,
 )
@@ -160,3 +161,41 @@ def test_output_valued_at_producer_prices_under_an_export_tax():
         output_a / (output_a + output_b) - 150 / 400)
     assert s.at["B", "structural_gap_base"] == pytest.approx(
         output_b / (output_a + output_b) - 250 / 400)
+
+
+def test_absorption_ratio_by_revenue_by_hand():
+    # A: exports 100 at 1 -> 90 at 0.9 (revenue 100 -> 81), home sales 200 -> 205 at 1 -> 1.02
+    # B: exports rise (no ratio); CPI 1 -> 1.02 deflates every revenue
+    base = {"exports": np.array([100.0, 50.0]), "domestic_sales": np.array([200.0, 300.0]),
+            "price_export": np.ones(2), "price_domestic": np.ones(2), "cpi": 1.0}
+    cf = {"exports": np.array([90.0, 55.0]), "domestic_sales": np.array([205.0, 300.0]),
+          "price_export": np.array([0.9, 1.0]), "price_domestic": np.array([1.02, 1.0]),
+          "cpi": 1.02}
+    out = revenue_ratio_arrays(base, cf)
+    home_a = 205 * 1.02 / 1.02 - 200
+    lost_a = 100 - 81 / 1.02
+    assert out[0] == pytest.approx(home_a / lost_a)
+    assert math.isnan(out[1])
+    lost_b = 50 - 55 / 1.02
+    home_b = 300 / 1.02 - 300
+    assert out[2] == pytest.approx((home_a + home_b) / (lost_a + lost_b))
+
+
+def test_revenue_ratio_is_the_volume_ratio_when_prices_do_not_move():
+    base = {"exports": np.array([100.0, 50.0]), "imports": np.zeros(2),
+            "domestic_sales": np.array([200.0, 300.0]), "final_demand": np.ones(2),
+            "price_export": np.ones(2), "price_domestic": np.ones(2), "cpi": 1.0}
+    cf = dict(base, exports=np.array([80.0, 45.0]), domestic_sales=np.array([210.0, 301.0]))
+    assert revenue_ratio_arrays(base, cf) == pytest.approx(
+        sector_arrays(base, cf)["absorption_ratio"])
+
+
+@pytest.mark.solver
+def test_an_export_demand_fall_loses_more_revenue_than_volume(china_runs):
+    """The demand-curve shift lowers the world price too: the revenue lost exceeds the
+    volume lost, so the revenue ratio is nearer zero than the volume ratio."""
+    data = indicators(china_runs["base"], china_runs["short"], china_runs["model"])
+    by_volume = data["absorption_ratio"]["C_SEC"]
+    by_revenue = data["absorption_ratio_by_revenue"]["C_SEC"]
+    assert set(data["absorption_ratio_by_revenue"]) == set(data["absorption_ratio"])
+    assert by_volume < 0 and by_volume < by_revenue < 0
