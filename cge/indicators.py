@@ -229,6 +229,78 @@ def _sector_table(v0: pd.DataFrame, v1: pd.DataFrame, pe: pd.Series) -> pd.DataF
     return pd.DataFrame(columns, index=pd.Index([*v0.index, "total"], name="commodity"))
 
 
+# -- labour-demand elasticities of the calibration ------------------------------------------
+def labour_demand_elasticity(labour_share, value_added_elasticity, value_added_cost_share=1.0,
+                             top_elasticity=0.0, fixed_capital: bool = True):
+    """Own-wage elasticity of labour demand at the benchmark, in absolute value.
+
+    With the other factors fixed (sector-specific capital), at given output and
+    intermediate prices (so at a given price of value added :math:`p^y`):
+
+    .. math:: \\epsilon_{LL} = \\frac{\\sigma^{va}}{1 - s_L}
+
+    (Cobb-Douglas: :math:`1/(1-s_L)`); the top nest does not enter, since the top
+    nest's zero profit fixes :math:`p^y` given output and input prices. With the other
+    factors variable (mobile capital, excess capacity) constant returns leave the demand
+    at given prices undetermined, and the elasticity is the one at constant output
+    (Hamermesh's constant-output elasticity of the nested CES):
+
+    .. math:: \\epsilon_{LL} = \\sigma^{va}(1 - s_L) + \\sigma^{top} s_L (1 - s_Y)
+
+    Parameters
+    ----------
+    labour_share : array_like
+        :math:`s_L`, labour's share of value added at the benchmark.
+    value_added_elasticity : array_like
+        :math:`\\sigma^{va}` (1: Cobb-Douglas).
+    value_added_cost_share : array_like
+        :math:`s_Y`, value added's share of output (:math:`a^y`).
+    top_elasticity : array_like
+        :math:`\\sigma^{top}` between value added and intermediates (0: Leontief).
+    fixed_capital : bool
+        Whether the closure fixes the other factors by activity.
+    """
+    s_l = np.asarray(labour_share, dtype=float)
+    sigma = np.asarray(value_added_elasticity, dtype=float)
+    if fixed_capital:
+        with np.errstate(divide="ignore"):
+            return np.where(s_l < 1, sigma / (1 - s_l), np.inf)
+    top = np.nan_to_num(np.asarray(top_elasticity, dtype=float))
+    return sigma * (1 - s_l) + top * s_l * (1 - np.asarray(value_added_cost_share, dtype=float))
+
+
+def labour_demand_elasticities(model, closure: Mapping[str, str] | None = None) -> pd.Series:
+    """:func:`labour_demand_elasticity` of every activity that employs labour in ``model``.
+
+    ``closure`` (default the model's) decides the capital treatment: fixed under
+    ``capital: sector_specific``, variable otherwise. Empty without a labour account.
+    """
+    labour = model.accounts.labour
+    if labour is None:
+        return pd.Series(dtype=float, name="labour_demand_elasticity")
+    closure = model.closure.to_dict() if closure is None else closure
+    p = model.calibration.parameters
+    activities = list(model.accounts.activities)
+    factors = model.calibration.sam.matrix.loc[list(model.accounts.factors), activities]
+    employing = [a for a in activities if factors.at[labour, a] > 0]
+    share = factors.loc[labour, employing] / factors[employing].sum(axis=0)
+    top = p["top_elasticity"].reindex(employing)
+    value = labour_demand_elasticity(
+        share.to_numpy(), p["value_added_elasticity"].reindex(employing).to_numpy(),
+        p["value_added_coefficient"].reindex(employing).to_numpy(), top.to_numpy(),
+        closure.get("capital") == "sector_specific")
+    return pd.Series(value, index=pd.Index(employing, name="activity"),
+                     name="labour_demand_elasticity")
+
+
+def model_facts(model, closure: Mapping[str, str] | None = None) -> dict[str, dict]:
+    """The indicators of a model and closure that no solution changes (see
+    :class:`IndicatorPlan`), by indicator and index."""
+    closure = model.closure.to_dict() if closure is None else dict(closure)
+    facts = {"labour_demand_elasticity": labour_demand_elasticities(model, closure).to_dict()}
+    return {k: v for k, v in facts.items() if v}
+
+
 # -- one implementation over variable vectors: cge run, reports and batches --------------
 class IndicatorPlan:
     """Where the variables the indicators read sit in a model's flat variable vector.
@@ -250,10 +322,16 @@ class IndicatorPlan:
         The labour account.
     fixed_real_wage : bool
         Whether the closure lets labour be unemployed.
+    model_facts : mapping, optional
+        Indicators of the model and closure alone, not of a solution, as
+        ``{indicator: {index: value}}``: ``labour_demand_elasticity``
+        (:func:`labour_demand_elasticities`), ``multiplier_absorption_ratio``
+        (:func:`multiplier_absorption_ratios`). :meth:`for_model` fills them.
     """
 
     def __init__(self, layout, base: np.ndarray, budget_shares: pd.DataFrame,
-                 labour: str | None, fixed_real_wage: bool):
+                 labour: str | None, fixed_real_wage: bool,
+                 model_facts: Mapping[str, Mapping[str, float]] | None = None):
         from scipy import sparse
 
         from .results import ev_unit_cost
@@ -310,6 +388,7 @@ class IndicatorPlan:
                                 np.array([at(volume_path, k) for k in keys], dtype=int)))
         self.labour = labour
         self._fixed_real_wage = fixed_real_wage
+        self.model_facts = {k: dict(v) for k, v in (model_facts or {}).items()}
         if labour is not None:
             self._wage = at(RESULT_PATHS["factor_price"], labour)
             self._unemployed = at(RESULT_PATHS["unemployment"], labour)
@@ -341,7 +420,8 @@ class IndicatorPlan:
         return cls(model.variable_index.layout, base,
                    model.calibration.parameters["marginal_budget_share"],
                    model.accounts.labour,
-                   model.closure.to_dict().get("labour") == "fixed_real_wage")
+                   model.closure.to_dict().get("labour") == "fixed_real_wage",
+                   model_facts(model))
 
     @classmethod
     def for_solutions(cls, base, cf, model=None) -> IndicatorPlan:
@@ -349,7 +429,8 @@ class IndicatorPlan:
         of its counterfactual)."""
         closure = cf.closure or base.closure or {}
         return cls(base.values.layout, base.values.vector, base.consumption_shares,
-                   _labour(base, model), closure.get("labour") == "fixed_real_wage")
+                   _labour(base, model), closure.get("labour") == "fixed_real_wage",
+                   None if model is None else model_facts(model, closure))
 
     # -- pieces ------------------------------------------------------------------------
     def _volume_table(self, x: np.ndarray) -> dict[str, np.ndarray]:
@@ -450,6 +531,8 @@ class IndicatorPlan:
         out.append(("real_exchange_rate", "_", None, None, _pct(*macro["real_exchange_rate"])))
         for name in ("trade_balance", "government_saving"):
             out.append((name, "_", _num(macro[name][0]), _num(macro[name][1]), None))
+        for name, entries in self.model_facts.items():
+            out += [(name, key, None, None, _num(v)) for key, v in entries.items()]
         if self.labour is None:
             return out
         out.append(("real_wage", "_", None, None, _pct(*macro["real_wage"])))

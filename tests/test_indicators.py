@@ -199,3 +199,58 @@ def test_an_export_demand_fall_loses_more_revenue_than_volume(china_runs):
     by_revenue = data["absorption_ratio_by_revenue"]["C_SEC"]
     assert set(data["absorption_ratio_by_revenue"]) == set(data["absorption_ratio"])
     assert by_volume < 0 and by_volume < by_revenue < 0
+
+
+# -- labour-demand elasticities -------------------------------------------------------------
+def test_labour_demand_elasticity_by_hand():
+    from cge.indicators import labour_demand_elasticity
+
+    # Cobb-Douglas, fixed capital: 1 / (1 - s_L); CES: sigma / (1 - s_L)
+    assert labour_demand_elasticity([0.5, 0.75], [1.0, 0.5]) == pytest.approx([2.0, 2.0])
+    # constant output, Leontief top: sigma (1 - s_L); CES top adds sigma_top s_L (1 - s_Y)
+    got = labour_demand_elasticity([0.5, 0.5], [1.0, 1.0], [0.4, 0.4], [0.0, 2.0],
+                                   fixed_capital=False)
+    assert got == pytest.approx([0.5, 0.5 + 2.0 * 0.5 * 0.6])
+
+
+@pytest.mark.solver
+def test_china_cobb_douglas_with_fixed_capital_implies_large_elasticities(china_runs):
+    """The calibration's labour shares 0.92, 0.51, 0.58 give 12.8, 2.0 and 2.4."""
+    from cge.indicators import labour_demand_elasticities
+
+    got = labour_demand_elasticities(china_runs["model"], {"capital": "sector_specific"})
+    assert got.round(1).to_dict() == {"A_PRI": 12.8, "A_SEC": 2.0, "A_TER": 2.4}
+    data = indicators(china_runs["base"], china_runs["short"], china_runs["model"])
+    assert data["labour_demand_elasticity"] == pytest.approx(got.to_dict())
+    long = indicators(china_runs["base"], china_runs["long"], china_runs["model"])
+    assert long["labour_demand_elasticity"]["A_SEC"] == pytest.approx(1 - 0.510022, rel=1e-5)
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("elasticities", [{}, {"value_added": 0.6, "top": 0.5}],
+                         ids=["cobb-douglas", "ces"])
+def test_labour_demand_elasticity_equals_a_finite_difference_of_the_model(elasticities):
+    """A small rise of the fixed real wage under sector-specific capital: labour demand
+    moves with the product wage w / p^y as the formula says (central difference)."""
+    from cge.indicators import labour_demand_elasticities
+    from cge.model.build import CGEModel
+    from cge.sam.io import read_sam
+
+    model = CGEModel(read_sam(CHINA), "standard", None,
+                     {"armington": 2, "cet": 2, **elasticities})
+    closure = {"labour": "fixed_real_wage", "capital": "sector_specific"}
+    points = {}
+    for step in (1.0005, 0.9995):
+        model.reset()
+        model.apply_closure(closure)
+        model.apply_shocks([{"parameter": "real_wage", "multiply": step}])
+        model.solve(solver="persistent")
+        wage = model.component("markets.factor_price")["LAB"].value
+        points[step] = {a: (model.component("production.factor_demand")["LAB", a].value,
+                            wage / model.component("production.price_value_added")[a].value)
+                        for a in model.accounts.activities}
+    model.reset()
+    expected = labour_demand_elasticities(model, closure)
+    for a, value in expected.items():
+        (l1, w1), (l0, w0) = points[1.0005][a], points[0.9995][a]
+        assert -math.log(l1 / l0) / math.log(w1 / w0) == pytest.approx(value, rel=1e-4), a
