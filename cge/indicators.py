@@ -297,8 +297,49 @@ def model_facts(model, closure: Mapping[str, str] | None = None) -> dict[str, di
     """The indicators of a model and closure that no solution changes (see
     :class:`IndicatorPlan`), by indicator and index."""
     closure = model.closure.to_dict() if closure is None else dict(closure)
-    facts = {"labour_demand_elasticity": labour_demand_elasticities(model, closure).to_dict()}
+    facts = {"labour_demand_elasticity": labour_demand_elasticities(model, closure).to_dict(),
+             "multiplier_absorption_ratio": {
+                 f"{c},{name}": r for c, row in
+                 multiplier_absorption_ratios(model.sam, model.spec, closure).iterrows()
+                 for name, r in row.items()}}
     return {k: v for k, v in facts.items() if v}
+
+
+#: Specifications whose government spends its revenue (net of saving and transfers) in
+#: fixed budget shares; the others hold real government consumption.
+GOVERNMENT_SPENDS_REVENUE = {"stdcge": True, "standard": False}
+
+
+def matching_multiplier_set(spec: str, closure: Mapping[str, str]) -> tuple[str, ...]:
+    """The endogenous accounts (roles) of the SAM-multiplier model that matches a closure.
+
+    Accounts whose spending follows their income in the CGE model are endogenous:
+    producers, factors, households and enterprises always
+    (:data:`cge.io_analysis.ENDOGENOUS_ROLES`); the government and the taxes it collects
+    where its spending follows its revenue (:data:`GOVERNMENT_SPENDS_REVENUE`);
+    savings-investment under ``savings_driven`` investment (investment spends what is
+    saved). Investment fixed in real terms (``investment_driven``) or held as a share of
+    absorption (``balanced``) leaves it exogenous.
+    """
+    from .io_analysis import ENDOGENOUS_ROLES
+    from .sam.roles import TAX_ROLES
+
+    roles = [*ENDOGENOUS_ROLES]
+    if GOVERNMENT_SPENDS_REVENUE.get(spec, False):
+        roles += ["government", *TAX_ROLES]
+    if closure.get("savings_investment", "savings_driven") == "savings_driven":
+        roles.append("savings_investment")
+    return tuple(roles)
+
+
+def multiplier_absorption_ratios(sam, spec: str, closure: Mapping[str, str]) -> pd.DataFrame:
+    """Fixed-price absorption ratios by commodity for each set of
+    :data:`cge.io_analysis.MULTIPLIER_SETS` and ``matching``
+    (:func:`matching_multiplier_set` of the closure)."""
+    from .io_analysis import MULTIPLIER_SETS
+    from .io_analysis import multiplier_absorption_ratios as ratios
+
+    return ratios(sam, {**MULTIPLIER_SETS, "matching": matching_multiplier_set(spec, closure)})
 
 
 # -- one implementation over variable vectors: cge run, reports and batches --------------
@@ -617,9 +658,17 @@ def indicator_dict(rows) -> dict[str, Any]:
         entry = value if (b is None and c is None) else {"base": b, "counterfactual": c}
         if key == "_":
             out[name] = entry
+        elif name in NESTED_INDICATORS:
+            outer, inner = key.rsplit(",", 1)
+            out.setdefault(name, {}).setdefault(outer, {})[inner] = entry
         else:
             out.setdefault(name, {})[key] = entry
     return out
+
+
+#: Indicators with two index levels (``{commodity: {set: value}}`` in the JSON, index
+#: ``"commodity,set"`` in the long form).
+NESTED_INDICATORS = ("multiplier_absorption_ratio",)
 
 def _num(x) -> float | None:
     x = float(x)
@@ -643,8 +692,10 @@ def indicator_frame(data: dict[str, Any]) -> pd.DataFrame:
                 rows.append((name, "_", entry["base"], entry["counterfactual"], None))
                 continue
             for key, x in entry.items():
-                if isinstance(x, dict):
+                if isinstance(x, dict) and set(x) == {"base", "counterfactual"}:
                     rows.append((name, key, x.get("base"), x.get("counterfactual"), None))
+                elif isinstance(x, dict):
+                    rows += [(name, f"{key},{inner}", None, None, v) for inner, v in x.items()]
                 else:
                     rows.append((name, key, None, None, x))
         else:

@@ -47,12 +47,22 @@ import pandas as pd
 
 from .errors import Problem, SAMError
 from .sam.core import SAM
-from .sam.roles import ROLES, is_labour
+from .sam.roles import ROLES, TAX_ROLES, is_labour
 
 log = logging.getLogger("cge")
 
 #: Roles of the accounts that are endogenous in the SAM-multiplier model by default.
 ENDOGENOUS_ROLES = ("activity", "commodity", "good", "factor", "household", "enterprise")
+#: The endogenous sets of :func:`multiplier_absorption_ratios`, by name: production only
+#: (Type I); the default (:data:`ENDOGENOUS_ROLES`: plus factors, households and
+#: enterprises); the default plus the government and the tax accounts it collects; the
+#: default plus savings-investment (investment spends what is saved).
+MULTIPLIER_SETS: dict[str, tuple[str, ...]] = {
+    "production": ("activity", "commodity", "good"),
+    "households": ENDOGENOUS_ROLES,
+    "government": (*ENDOGENOUS_ROLES, "government", *TAX_ROLES),
+    "saving_investment": (*ENDOGENOUS_ROLES, "savings_investment"),
+}
 #: Roles of accounts a market (commodity) pays besides producers: imports and product taxes.
 _MARKET_SIDE_ROLES = ("rest_of_world", "import_tariff", "sales_tax", "export_tax")
 #: Suffix of the market part of a good account in the internal producer/market split.
@@ -626,6 +636,32 @@ def _absorption(system: _System, endogenous: list[str], respend: bool = False) -
         "absorption_ratio": effects["domestic_sales_change"][own],
         "output_change": effects["output_change"][own],
     }, index=pd.Index([system.market_names[k] for k in exported], name="commodity"))
+
+
+def multiplier_absorption_ratios(sam: SAM, sets: Mapping[str, Iterable[str]] | None = None
+                                 ) -> pd.DataFrame:
+    """The fixed-price absorption ratio of each exported commodity under several endogenous sets.
+
+    :func:`absorption_ratios` (a unit loss of the commodity's exports alone) with each
+    set of endogenous accounts (roles or labels) of ``sets``, default
+    :data:`MULTIPLIER_SETS`. A set whose multiplier model is closed (no leakage) gives NaN.
+
+    Returns
+    -------
+    DataFrame
+        Commodity x set.
+    """
+    system = _production_system(sam)
+    out = {}
+    for name, endogenous in (MULTIPLIER_SETS if sets is None else sets).items():
+        labels = _endogenous_labels(sam, endogenous, system)
+        table = _if_open(lambda labels=labels: _absorption(system, labels))
+        out[name] = None if table is None else table["absorption_ratio"]
+    exported = system.exports.to_numpy() > 0
+    index = pd.Index([n for n, e in zip(system.market_names, exported, strict=True) if e],
+                     name="commodity")
+    return pd.DataFrame({k: (np.nan if v is None else v.reindex(index))
+                         for k, v in out.items()}, index=index)
 
 
 def _final_demand_shares(system: _System) -> pd.Series:

@@ -273,3 +273,21 @@ def test_cli_refuses_to_write_the_workbook_onto_the_sam(toy_sam, tmp_path, capsy
     nested = tmp_path / "new" / "folder" / "io.xlsx"
     assert main(["io", str(sam_file), "--xlsx", str(nested)]) == 0
     assert nested.is_file()
+
+
+def test_multiplier_absorption_ratios_of_the_china_sam_by_endogenous_set():
+    """The fixed-price ratio of secondary goods grows with the accounts that re-spend."""
+    from cge.io_analysis import multiplier_absorption_ratios
+    from cge.sam.io import read_sam
+
+    from pathlib import Path
+
+    sam = read_sam(Path(__file__).resolve().parents[1] / "sam_data" / "china_2018_3sector.csv")
+    table = multiplier_absorption_ratios(sam)
+    assert table.loc["C_SEC"].round(2).to_dict() == {
+        "production": -1.21, "households": -1.62, "government": -1.95,
+        "saving_investment": -3.48}
+    assert table["households"].to_numpy() == pytest.approx(
+        absorption_ratios(sam)["absorption_ratio"].to_numpy())
+    assert table["production"].to_numpy() == pytest.approx(absorption_ratios(
+        sam, ["activity", "commodity"])["absorption_ratio"].to_numpy())
