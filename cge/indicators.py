@@ -43,6 +43,7 @@ Sector indicators (:func:`sector_indicators`), by commodity :math:`c`:
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -51,6 +52,15 @@ import numpy as np
 import pandas as pd
 
 from .flows import INDICATOR_VOLUMES, RESULT_PATHS
+
+log = logging.getLogger("cge")
+
+#: Components of :meth:`IndicatorPlan.ev_decomposition`, in order (docs/indicators.md).
+EV_COMPONENTS = ("terms_of_trade", "factor_employment", "technology", "allocative_efficiency",
+                 "saving_investment", "government_consumption", "external_balance",
+                 "substitution", "consumption_composition")
+#: Relative tolerance of the adding-up check of the EV decomposition.
+EV_ADDING_UP_TOL = 1e-6
 
 #: Export falls smaller than this share of the commodity's base exports (of total base
 #: exports for the aggregate) give no absorption ratio.
@@ -447,6 +457,7 @@ class IndicatorPlan:
         if export_price in layout.slices:
             for key in layout.keys[export_price]:
                 self._export_price[row_of[key]] = self.base[at(export_price, key)]
+        self._welfare_positions(layout, at)
         #: positions of p^d_c and p^e_c by commodity (-1: no such flow, price one)
         self._prices = {}
         for name in ("price_domestic", "price_export"):
@@ -454,6 +465,31 @@ class IndicatorPlan:
             keys = set(layout.keys[path]) if path in layout.slices else set()
             self._prices[name] = np.array([at(path, c) if c in keys else -1
                                            for c in layout.keys[prices]], dtype=int)
+
+    def _welfare_positions(self, layout, at) -> None:
+        """Positions of what :meth:`ev_decomposition` reads: outputs, value added,
+        productivity, factor use and the base tax rates."""
+        def where(path, keys):
+            have = set(layout.keys[path]) if path in layout.slices else set()
+            return np.array([at(path, k) if k in have else -1 for k in keys], dtype=int)
+
+        def base_of(positions, missing=0.0):
+            return np.where(positions >= 0, self.base[np.maximum(positions, 0)], missing)
+
+        activities = layout.keys["production.output"]
+        self._output = where("production.output", activities)
+        self._value_added = where("production.value_added", activities)
+        self._productivity = where("production.productivity", activities)
+        self._production_tax0 = base_of(where("production.production_tax_rate", activities))
+        demand = layout.keys["production.factor_demand"]
+        self._factor_use = where("production.factor_demand", demand)
+        factor_price = where(RESULT_PATHS["factor_price"], [f for f, _ in demand])
+        self._factor_price0 = (base_of(factor_price, 1.0)
+                               * base_of(where("production.factor_price_distortion", demand),
+                                         1.0))
+        commodities = layout.keys[RESULT_PATHS["price_composite"]]
+        self._tax0 = {name: base_of(where(f"trade.{name}", commodities))
+                      for name in ("import_tariff_rate", "export_tax_rate", "sales_tax_rate")}
 
     @classmethod
     def for_model(cls, model, base: np.ndarray) -> IndicatorPlan:
@@ -489,9 +525,10 @@ class IndicatorPlan:
             out[name] = np.where(at >= 0, x[np.maximum(at, 0)], 1.0)
         return out
 
-    def _trade_balance(self, x: np.ndarray) -> float:
-        return float(x[self._eps] * sum(sign * float(np.dot(x[p], x[q]))
-                                        for sign, p, q in self._trade))
+    def _trade_balance(self, x: np.ndarray, foreign: bool = False) -> float:
+        """Exports less imports at world prices, in domestic (or ``foreign``) currency."""
+        balance = sum(sign * float(np.dot(x[p], x[q])) for sign, p, q in self._trade)
+        return float(balance if foreign else x[self._eps] * balance)
 
     def macro(self, cf: np.ndarray) -> dict[str, tuple[float, float]]:
         """Economy-wide indicators as (base, counterfactual) levels; see
@@ -521,6 +558,51 @@ class IndicatorPlan:
             out["unemployment_rate"] = (100 * u[0] / float(x0[self._force]),
                                         100 * u[1] / float(x1[self._force]))
         return out
+
+    def ev_decomposition(self, cf: np.ndarray) -> dict[str, float]:
+        """The equivalent variation split into :data:`EV_COMPONENTS` (SAM units).
+
+        An exact identity at base prices (docs/indicators.md): the components add up to
+        :math:`\\sum_h EV_h`; ``substitution`` and ``consumption_composition`` are the
+        curvature of the CES/CET nests and of utility, second order and never positive.
+        """
+        x0, x1 = self.base, np.asarray(cf, dtype=float)
+        v0, v1 = self._base_volumes, self._volume_table(x1)
+        d = {k: v1[k] - v0[k] for k in v0}
+        ev = float(((x1[self._utility] - x0[self._utility]) * self._unit_cost).sum())
+        gdp = float((d["final_demand"] + d["exports"] - d["imports"]).sum())
+        out = {
+            "terms_of_trade": sum(sign * float(np.dot(x1[p] - x0[p], x1[q]))
+                                  for sign, p, q in self._trade),
+            "external_balance": -(self._trade_balance(x1, foreign=True)
+                                  - self._trade_balance(x0, foreign=True)),
+            "government_consumption": -float(d["government_consumption"].sum()),
+            "saving_investment": -float(d["investment_demand"].sum()),
+        }
+
+        def level(x, positions, missing=0.0):
+            return np.where(positions >= 0, x[np.maximum(positions, 0)], missing)
+
+        out["factor_employment"] = float(np.dot(self._factor_price0,
+                                                level(x1, self._factor_use)
+                                                - level(x0, self._factor_use)))
+        y1 = level(x1, self._value_added)
+        a0, a1 = (level(x, self._productivity, 1.0) for x in (x0, x1))
+        out["technology"] = float(np.dot(1 - a0 / a1, y1))
+        t = self._tax0
+        out["allocative_efficiency"] = float(
+            np.dot(self._production_tax0, level(x1, self._output) - level(x0, self._output))
+            + np.dot(t["export_tax_rate"], d["exports"])
+            + np.dot(t["sales_tax_rate"], d["domestic_sales"]
+                     + (1 + t["import_tariff_rate"]) * d["imports"])
+            + np.dot(t["import_tariff_rate"], d["imports"]))
+        out["substitution"] = gdp - (out["factor_employment"] + out["technology"]
+                                     + out["allocative_efficiency"])
+        out["consumption_composition"] = ev - float(d["household_consumption"].sum())
+        total = sum(out.values())
+        if abs(total - ev) > EV_ADDING_UP_TOL * max(abs(ev), 1e-9 * abs(gdp), 1e-12):
+            log.warning("the EV decomposition adds up to %.9g, not to the EV %.9g", total, ev)
+        return {k: out[k] for k in EV_COMPONENTS}
 
     def has_unemployment(self, cf: np.ndarray) -> bool:
         """Labour can be unemployed: a fixed real wage, or unemployment in either solution."""
@@ -569,6 +651,8 @@ class IndicatorPlan:
                     _num(macro["equivalent_variation"][1])))
         out += [("equivalent_variation_by_household", _inner(k), None, None, _num(v[1]))
                 for k, v in macro.items() if k.startswith("equivalent_variation[")]
+        out += [("equivalent_variation_decomposition", k, None, None, _num(v))
+                for k, v in self.ev_decomposition(x1).items()]
         out.append(("real_exchange_rate", "_", None, None, _pct(*macro["real_exchange_rate"])))
         for name in ("trade_balance", "government_saving"):
             out.append((name, "_", _num(macro[name][0]), _num(macro[name][1]), None))

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cge.indicators import (
     indicator_frame,
@@ -254,3 +256,102 @@ def test_labour_demand_elasticity_equals_a_finite_difference_of_the_model(elasti
     for a, value in expected.items():
         (l1, w1), (l0, w0) = points[1.0005][a], points[0.9995][a]
         assert -math.log(l1 / l0) / math.log(w1 / w0) == pytest.approx(value, rel=1e-4), a
+
+
+# -- fixed-price multiplier ratios ----------------------------------------------------------
+@pytest.mark.parametrize("spec, closure, extra", [
+    ("standard", {"savings_investment": "savings_driven"}, {"savings_investment"}),
+    ("standard", {"savings_investment": "investment_driven"}, set()),
+    ("standard", {"savings_investment": "balanced"}, set()),
+    ("stdcge", {"savings_investment": "savings_driven"},
+     {"government", "savings_investment", "production_tax", "import_tariff", "export_tax",
+      "sales_tax", "direct_tax"}),
+])
+def test_the_matching_multiplier_set_follows_the_closure(spec, closure, extra):
+    from cge.indicators import matching_multiplier_set
+    from cge.io_analysis import ENDOGENOUS_ROLES
+
+    got = matching_multiplier_set(spec, closure)
+    assert set(got) == set(ENDOGENOUS_ROLES) | extra
+
+
+@pytest.mark.solver
+def test_multiplier_absorption_ratio_in_the_json(china_runs):
+    data = indicators(china_runs["base"], china_runs["long"], china_runs["model"])
+    ratios = data["multiplier_absorption_ratio"]
+    assert set(ratios) == {"C_PRI", "C_SEC", "C_TER"}
+    sec = ratios["C_SEC"]
+    assert set(sec) == {"production", "households", "government", "saving_investment",
+                        "matching"}
+    assert sec["matching"] == sec["saving_investment"]      # savings-driven investment
+    frame = indicator_frame(data)
+    row = frame[(frame.indicator == "multiplier_absorption_ratio")
+                & (frame["index"] == "C_SEC,matching")]
+    assert row["value"].iloc[0] == pytest.approx(sec["matching"])
+
+
+# -- the EV decomposition ---------------------------------------------------------------------
+@pytest.mark.solver
+def test_ev_decomposition_of_the_china_export_fall(china_runs):
+    """Adds up to the EV; a worse terms of trade is the main loss; the curvature terms are
+    small and never positive."""
+    from cge.indicators import EV_COMPONENTS
+
+    for run in ("long", "short"):
+        data = indicators(china_runs["base"], china_runs[run], china_runs["model"])
+        parts = data["equivalent_variation_decomposition"]
+        assert list(parts) == list(EV_COMPONENTS)
+        assert sum(parts.values()) == pytest.approx(data["equivalent_variation"], rel=1e-9)
+        assert parts["terms_of_trade"] < 0
+        assert parts["technology"] == 0 and parts["government_consumption"] == 0
+        assert parts["substitution"] <= 0 and parts["consumption_composition"] <= 0
+        first_order = sum(abs(v) for k, v in parts.items()
+                          if k not in ("substitution", "consumption_composition"))
+        assert abs(parts["substitution"]) + abs(parts["consumption_composition"]) \
+            < 0.02 * first_order
+    short = indicators(china_runs["base"], china_runs["short"], china_runs["model"])
+    assert short["equivalent_variation_decomposition"]["factor_employment"] < 0  # jobs lost
+
+
+_EV_SHOCKS = {
+    "world_export_price": {"parameter": "world_export_price", "multiply": 0.95},
+    "import_tariff_rate": {"parameter": "import_tariff_rate", "add": 0.05},
+    "productivity": {"parameter": "productivity", "multiply": 1.05},
+}
+
+
+@pytest.mark.solver
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 5),
+       kind=st.sampled_from(["standard", "stdcge"]), shock=st.sampled_from(sorted(_EV_SHOCKS)),
+       closure=st.sampled_from([None, {"labour": "fixed_real_wage",
+                                       "capital": "sector_specific"}]))
+def test_ev_decomposition_adds_up_on_random_sams(seed, n, kind, shock, closure):
+    """On random SAMs the components add up to the EV to 1e-6; the two curvature terms are
+    never positive and second order: halving the shock quarters them."""
+    from cge.indicators import IndicatorPlan
+    from cge.model.build import CGEModel
+    from cge.sam.synthetic import synthetic_sam
+
+    closure = closure if kind == "standard" else None
+    model = CGEModel(synthetic_sam(n, seed, kind=kind), kind, closure=closure)
+    base = model.solve(solver="persistent")
+    curvature = []
+    for size in (1.0, 0.5):
+        raw = dict(_EV_SHOCKS[shock])
+        op = "add" if "add" in raw else "multiply"
+        raw[op] = raw[op] * size if op == "add" else 1 + (raw[op] - 1) * size
+        model.reset()
+        model.apply_closure(closure or {})
+        model.apply_shocks([raw])
+        cf = model.solve(solver="persistent")
+        plan = IndicatorPlan.for_solutions(base, cf, model)
+        parts = plan.ev_decomposition(cf.values.vector)
+        ev = plan.macro(cf.values.vector)["equivalent_variation"][1]
+        gdp = plan.macro(cf.values.vector)["real_gdp"][0]
+        assert sum(parts.values()) == pytest.approx(ev, rel=1e-6, abs=1e-9 * gdp)
+        for name in ("substitution", "consumption_composition"):
+            assert parts[name] <= 1e-8 * gdp, name
+        curvature.append(parts["substitution"] + parts["consumption_composition"])
+    if abs(curvature[0]) > 1e-6 * gdp:
+        assert 0.15 < curvature[1] / curvature[0] < 0.4
