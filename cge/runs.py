@@ -9,6 +9,7 @@ indicators, and writes the JSON layout of ``cge run`` (:meth:`RunResult.to_json_
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from .scenario import Scenario
 #: Variables written to the JSON result, in order (the contract's names): every reported
 #: variable of :data:`cge.flows.RESULTS`.
 JSON_VARIABLES = tuple(RESULTS)
+
+log = logging.getLogger("cge")
 
 @dataclass(frozen=True)
 class RunResult:
@@ -144,12 +147,95 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
         use_model(model, scenario)
     base = model.solve(solver=solver)
     replicated = _require_replication(model, base.stats.iterations)
-    model.apply_shocks(scenario.shocks)
+    apply_scenario_shocks(model, scenario.shocks, solver)
     cf = model.solve(solver=solver)
     ev = equivalent_variation(base, cf)
     return RunResult(scenario, base, cf, model.closure.to_dict(), ev,
                      indicators(base, cf, model), {"replication": replicated},
                      {"name": model.sam.name, "unit": model.sam.unit})
+
+
+def apply_scenario_shocks(model, shocks, solver: str = "cyipopt") -> dict[str, float]:
+    """Apply a scenario's shocks, solving for those of :data:`SOLVED_SHOCKS`.
+
+    Every other shock is applied as given (:meth:`CGEModel.apply_shocks`); then the
+    ``export_volume`` shocks are reached by :func:`export_volume_shift`. Returns the
+    export tax rates found, by commodity (empty without such shocks).
+    """
+    from .model.shocks import SOLVED_SHOCKS, Shock
+
+    parsed = [Shock.from_mapping(s) for s in shocks]
+    model.apply_shocks([s for s in parsed if s.parameter not in SOLVED_SHOCKS])
+    volume = [s for s in parsed if s.parameter == "export_volume"]
+    return export_volume_shift(model, volume, solver) if volume else {}
+
+
+#: Relative tolerance on the exports an ``export_volume`` shock asks for.
+EXPORT_VOLUME_TOL = 1e-9
+
+
+def export_volume_shift(model, shocks, solver: str = "cyipopt", max_iter: int = 50
+                        ) -> dict[str, float]:
+    """Exports of a commodity moved to a target at an unchanged world price.
+
+    The target :math:`E^*_c` is the current export volume changed by the shock
+    (``multiply``: a share of it; ``set``, ``add``: SAM units). The world price stays
+    where it is: on a finite demand curve :math:`E_c = E^0_c s_c (p^{We}_c)^{-\\sigma^x_c}`
+    the shifter moves to :math:`s_c E^*_c / E_c`, so the curve meets :math:`E^*_c` at the
+    current world price; under a small open economy the world price is exogenous anyway.
+    Producers are then brought to sell :math:`E^*_c` by an export tax (a subsidy for a
+    rise): the tax equivalent of a volume restraint, its rent collected by the government.
+    The rate is found by secant steps, one solve each, to :data:`EXPORT_VOLUME_TOL`.
+
+    Returns
+    -------
+    dict
+        The export tax rate found, by commodity.
+    """
+    from .errors import Problem, SolveError
+    from .model.blocks._common import pin
+
+    exports, rate = model.component("trade.exports"), model.component("trade.export_tax_rate")
+    shifter = (model.component("trade.export_demand")
+               if model.has_component("trade.export_demand") else {})
+    target: dict[str, float] = {}
+    for shock in shocks:
+        labels = [shock.index] if shock.index is not None else [
+            c for c in rate if exports[c].value > 0]
+        for c in labels:
+            now = exports[c].value
+            new = {"multiply": now * shock.value, "set": shock.value / model.scale,
+                   "add": now + shock.value / model.scale}[shock.operation]
+            if new <= 0:
+                raise SolveError("an export volume that is not positive", [Problem(
+                    "export_volume", f"export_volume[{c}]", f"the target is {new:.6g}",
+                    "give a target above zero")])
+            target[c] = new
+            if c in shifter:
+                pin(shifter[c], shifter[c].value * new / now)
+    points = {c: [] for c in target}   # (rate, exports) pairs per commodity
+    for _ in range(max_iter):
+        model.solve(solver=solver)
+        done = True
+        for c, goal in target.items():
+            t, e = rate[c].value, exports[c].value
+            points[c].append((t, e))
+            if abs(e / goal - 1) <= EXPORT_VOLUME_TOL:
+                continue
+            done = False
+            if len(points[c]) == 1:     # a first guess: exports fall as the tax rises
+                pin(rate[c], t + 0.5 * (e / goal - 1))
+                continue
+            (t0, e0), (t1, e1) = points[c][-2:]
+            pin(rate[c], t1 + ((goal - e1) * (t1 - t0) / (e1 - e0) if e1 != e0 else 0.01))
+        if done:
+            found = {c: float(rate[c].value) for c in target}
+            log.info("export_volume: export tax equivalents %s", found)
+            return found
+    raise SolveError("the export volume asked for was not reached", [Problem(
+        "export_volume", "export_volume", f"{max_iter} solves left exports at "
+        f"{ {c: exports[c].value * model.scale for c in target} }",
+        "ask for a smaller change of exports")])
 
 
 def _require_replication(model, iterations: int):
