@@ -277,10 +277,10 @@ def test_cli_refuses_to_write_the_workbook_onto_the_sam(toy_sam, tmp_path, capsy
 
 def test_multiplier_absorption_ratios_of_the_china_sam_by_endogenous_set():
     """The fixed-price ratio of secondary goods grows with the accounts that re-spend."""
+    from pathlib import Path
+
     from cge.io_analysis import multiplier_absorption_ratios
     from cge.sam.io import read_sam
-
-    from pathlib import Path
 
     sam = read_sam(Path(__file__).resolve().parents[1] / "sam_data" / "china_2018_3sector.csv")
     table = multiplier_absorption_ratios(sam)
