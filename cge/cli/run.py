@@ -91,9 +91,24 @@ def _print_indicators(ind: dict) -> None:
         if key in ind:
             x = ind[key]
             print(f"  {label}: {x['base']:,.6g} -> {x['counterfactual']:,.6g}")
-    ar = ind.get("absorption_ratio", {})
-    print("  absorption ratio (domestic sales change / -export change): " + ", ".join(
-        f"{c} {'n/a' if r is None else f'{r:.3f}'}" for c, r in ar.items()))
+    def ratios(values: dict) -> str:
+        return ", ".join(f"{c} {'n/a' if r is None else f'{r:.3f}'}" for c, r in values.items())
+
+    print("  absorption ratio (domestic sales change / -export change): "
+          + ratios(ind.get("absorption_ratio", {})))
+    if "absorption_ratio_by_revenue" in ind:
+        print("  absorption ratio by revenue (home-sales revenue / -export revenue, CPI-deflated): "
+              + ratios(ind["absorption_ratio_by_revenue"]))
+    matching = {c: r.get("matching") for c, r in ind.get("multiplier_absorption_ratio", {}).items()}
+    if matching:
+        print("  fixed-price multiplier ratio (set matching the closure): " + ratios(matching))
+    if "labour_demand_elasticity" in ind:
+        print("  labour-demand elasticity (calibration and closure): "
+              + ratios(ind["labour_demand_elasticity"]))
+    parts = ind.get("equivalent_variation_decomposition", {})
+    if parts:
+        print("  EV decomposition: " + ", ".join(f"{k.replace('_', ' ')} {v:,.1f}"
+                                                 for k, v in parts.items() if v is not None))
     gap = ind.get("structural_gap", {})
     imb = ind.get("sectoral_imbalance", {})
     print("  imbalance (E-M)/X and structural gap, base -> counterfactual: " + "; ".join(
