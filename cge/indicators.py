@@ -604,6 +604,16 @@ class IndicatorPlan:
             log.warning("the EV decomposition adds up to %.9g, not to the EV %.9g", total, ev)
         return {k: out[k] for k in EV_COMPONENTS}
 
+    def linear_changes(self, change: np.ndarray) -> dict[str, float]:
+        """The indicators linear in the variables, for a change of the variable vector:
+        ``equivalent_variation`` and ``real_gdp_change`` (GDP at base prices, SAM units).
+        Contributions to a change (:mod:`cge.subtotals`) add up as the changes do."""
+        dx = np.asarray(change, dtype=float)
+        v = self._volume_table(dx)
+        return {"equivalent_variation": float((dx[self._utility] * self._unit_cost).sum()),
+                "real_gdp_change": float((v["final_demand"] + v["exports"]
+                                          - v["imports"]).sum())}
+
     def has_unemployment(self, cf: np.ndarray) -> bool:
         """Labour can be unemployed: a fixed real wage, or unemployment in either solution."""
         if self.labour is None:
