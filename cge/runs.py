@@ -36,6 +36,7 @@ class RunResult:
     indicators: Mapping[str, Any] | None = None   # see :func:`cge.indicators.indicators`
     checks: Mapping[str, Any] | None = None       # {"replication": Check} of the benchmark
     sam: Mapping[str, str] | None = None          # ``{"name": ..., "unit": ...}`` of the SAM
+    subtotals: Any = None                         # :class:`cge.subtotals.Subtotals`, if asked
 
     @property
     def status(self) -> str:
@@ -77,7 +78,7 @@ class RunResult:
             results[name] = {index_key(k): {"base": float(x), "counterfactual": float(y)}
                              for k, x, y in zip(keys, b.to_numpy(), c.to_numpy(), strict=True)}
         ev = self.equivalent_variation
-        return {
+        out = {
             "scenario": self.scenario.name,
             "model": self.scenario.model,
             "status": self.status,
@@ -95,6 +96,9 @@ class RunResult:
                               "where": c.where, "detail": c.detail}
                        for name, c in (self.checks or {}).items()},
         }
+        if self.subtotals is not None:
+            out["subtotals"] = self.subtotals.to_json_dict()
+        return out
 
 
 def _drop(key, household):
@@ -114,7 +118,7 @@ def _stats(s) -> dict[str, Any]:
 
 
 def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
-                 model=None) -> RunResult:
+                 model=None, subtotal_steps: int | None = None) -> RunResult:
     """Solve the benchmark and the counterfactual of a scenario.
 
     Parameters
@@ -125,6 +129,9 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
         A built model to reuse: it must be the model of the scenario's SAM,
         specification, options and elasticities; it is reset to the benchmark and given
         the scenario's closure first.
+    subtotal_steps : int, optional
+        Also split every change into one contribution per shock
+        (:func:`cge.subtotals.subtotals`, in this many steps): :attr:`RunResult.subtotals`.
 
     Raises
     ------
@@ -147,12 +154,18 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
         use_model(model, scenario)
     base = model.solve(solver=solver)
     replicated = _require_replication(model, base.stats.iterations)
-    apply_scenario_shocks(model, scenario.shocks, solver)
+    parts = None
+    if subtotal_steps:
+        from .subtotals import subtotals
+
+        parts = subtotals(model, scenario.shocks, solver, subtotal_steps)
+    else:
+        apply_scenario_shocks(model, scenario.shocks, solver)
     cf = model.solve(solver=solver)
     ev = equivalent_variation(base, cf)
     return RunResult(scenario, base, cf, model.closure.to_dict(), ev,
                      indicators(base, cf, model), {"replication": replicated},
-                     {"name": model.sam.name, "unit": model.sam.unit})
+                     {"name": model.sam.name, "unit": model.sam.unit}, parts)
 
 
 def apply_scenario_shocks(model, shocks, solver: str = "cyipopt") -> dict[str, float]:

@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="cyipopt: Pyomo's SolverFactory; persistent: one PyNumero problem "
                         "reused for both solves (default)")
     p.add_argument("--quiet", action="store_true", help="print only the status line")
+    p.add_argument("--subtotals", nargs="?", type=int, const=8, metavar="STEPS",
+                   help="split every change into one contribution per shock, solving along "
+                        "the path in STEPS steps (default 8); JSON key 'subtotals'")
     p.add_argument("--force", action="store_true",
                    help="allow OUT.json to be an input file (it is overwritten)")
     p.set_defaults(func=run)
@@ -50,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     scenario = Scenario.from_yaml(args.scenario)
     inputs = [args.scenario] + ([scenario.sam] if isinstance(scenario.sam, (str, Path)) else [])
     out = output_path(args.json, inputs, "--json", args.force) if args.json else None
-    result = run_scenario(scenario, solver=args.solver)
+    result = run_scenario(scenario, solver=args.solver, subtotal_steps=args.subtotals)
     data = result.to_json_dict()
     if out is not None:
         out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
@@ -70,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
     print(shown.to_string(float_format=lambda x: f"{x:,.4f}"))
     print(f"equivalent variation: {data['equivalent_variation']:,.6g}")
     _print_indicators(data["indicators"])
+    if result.subtotals is not None:
+        print(f"subtotals ({result.subtotals.steps} steps), by shock:")
+        print(result.subtotals.indicators.to_string(float_format=lambda x: f"{x:,.1f}"))
     if args.json:
         print(f"wrote {args.json}")
     return 0
