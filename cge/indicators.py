@@ -289,11 +289,12 @@ def labour_demand_elasticities(model, closure: Mapping[str, str] | None = None) 
     if labour is None:
         return pd.Series(dtype=float, name="labour_demand_elasticity")
     closure = model.closure.to_dict() if closure is None else closure
+    from .io_analysis import labour_shares
+
     p = model.calibration.parameters
-    activities = list(model.accounts.activities)
-    factors = model.calibration.sam.matrix.loc[list(model.accounts.factors), activities]
-    employing = [a for a in activities if factors.at[labour, a] > 0]
-    share = factors.loc[labour, employing] / factors[employing].sum(axis=0)
+    share = labour_shares(model.calibration.sam, [labour])
+    employing = [a for a in model.accounts.activities if a in share.index]
+    share = share[employing]
     top = p["top_elasticity"].reindex(employing)
     value = labour_demand_elasticity(
         share.to_numpy(), p["value_added_elasticity"].reindex(employing).to_numpy(),

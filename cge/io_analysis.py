@@ -664,6 +664,23 @@ def multiplier_absorption_ratios(sam: SAM, sets: Mapping[str, Iterable[str]] | N
                          for k, v in out.items()}, index=index)
 
 
+def labour_shares(sam: SAM, labour: Iterable[str] | None = None) -> pd.Series:
+    """Labour's share of each producer's value added (factor payments), where it pays labour.
+
+    ``labour``: the labour factor accounts (default: factors named like labour,
+    :func:`cge.sam.roles.is_labour`).
+    """
+    system = _production_system(sam)
+    factors = [a for a in system.flows.index if system.roles[a] == "factor"]
+    if labour is None:
+        labour = [a for a in factors if is_labour(a, sam.accounts.at[a, "description"])]
+    payments = system.flows.loc[factors, system.producers]
+    wages = payments.loc[list(labour)].sum(axis=0)
+    paid = wages[wages > 0]
+    return (paid / payments[paid.index].sum(axis=0)).rename("labour_share").rename_axis(
+        "sector")
+
+
 def _final_demand_shares(system: _System) -> pd.Series:
     """Base composition :math:`\\phi` of domestic final demand over markets."""
     production = system.producers + system.markets
