@@ -407,11 +407,13 @@ class ModelRunner:
 
     def _plan(self):
         """The indicator plan of the current closure and budget shares (made once each)."""
-        from ..indicators import IndicatorPlan, labour_demand_elasticities
+        from ..indicators import IndicatorPlan
 
         key = repr(sorted(self.current_closure.items()))
         # the labour-demand elasticities follow the value-added and top elasticities
-        key += labour_demand_elasticities(self.model).to_numpy().tobytes().hex()
+        parameters = self.model.calibration.parameters
+        key += "".join(parameters[name].to_numpy(dtype=float).tobytes().hex()
+                       for name in ("value_added_elasticity", "top_elasticity"))
         if self._les:   # marginal budget shares depend on the income elasticities
             shares = self.model.calibration.parameters["marginal_budget_share"]
             key += shares.to_numpy().tobytes().hex()
