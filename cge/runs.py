@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .flows import RESULTS, UNITS
 from .scenario import Scenario
 
@@ -198,7 +200,8 @@ def export_volume_shift(model, shocks, solver: str = "cyipopt", max_iter: int = 
     current world price; under a small open economy the world price is exogenous anyway.
     Producers are then brought to sell :math:`E^*_c` by an export tax (a subsidy for a
     rise): the tax equivalent of a volume restraint, its rent collected by the government.
-    The rate is found by secant steps, one solve each, to :data:`EXPORT_VOLUME_TOL`.
+    The rates are found by Broyden's method from a finite-difference Jacobian, one
+    solve a step, to :data:`EXPORT_VOLUME_TOL`.
 
     Returns
     -------
@@ -226,28 +229,40 @@ def export_volume_shift(model, shocks, solver: str = "cyipopt", max_iter: int = 
             target[c] = new
             if c in shifter:
                 pin(shifter[c], shifter[c].value * new / now)
-    points = {c: [] for c in target}   # (rate, exports) pairs per commodity
-    for _ in range(max_iter):
+    labels = list(target)
+    goal = np.array([target[c] for c in labels])
+
+    def gap(rates: np.ndarray) -> np.ndarray:
+        """Exports over their targets, less one, at export tax ``rates`` (one solve)."""
+        for c, t in zip(labels, rates, strict=True):
+            pin(rate[c], float(t))
         model.solve(solver=solver)
-        done = True
-        for c, goal in target.items():
-            t, e = rate[c].value, exports[c].value
-            points[c].append((t, e))
-            if abs(e / goal - 1) <= EXPORT_VOLUME_TOL:
-                continue
-            done = False
-            if len(points[c]) == 1:     # a first guess: exports fall as the tax rises
-                pin(rate[c], t + 0.5 * (e / goal - 1))
-                continue
-            (t0, e0), (t1, e1) = points[c][-2:]
-            pin(rate[c], t1 + ((goal - e1) * (t1 - t0) / (e1 - e0) if e1 != e0 else 0.01))
-        if done:
-            found = {c: float(rate[c].value) for c in target}
+        return np.array([exports[c].value for c in labels]) / goal - 1
+
+    x = np.array([rate[c].value for c in labels], dtype=float)
+    f = gap(x)
+    # a finite-difference Jacobian to start, then Broyden's updates (one solve a step)
+    jacobian = np.empty((len(labels), len(labels)))
+    for j in range(len(labels)):
+        bumped = x.copy()
+        bumped[j] += 0.01
+        jacobian[:, j] = (gap(bumped) - f) / 0.01
+    solves = 1 + len(labels)
+    while solves < max_iter:
+        if np.abs(f).max() <= EXPORT_VOLUME_TOL:
+            found = {c: float(t) for c, t in zip(labels, x, strict=True)}
+            gap(x)     # leave the model at the solution found
             log.info("export_volume: export tax equivalents %s", found)
             return found
+        step = -np.linalg.solve(jacobian, f)
+        x_new = x + step
+        f_new = gap(x_new)
+        solves += 1
+        jacobian += np.outer(f_new - f - jacobian @ step, step) / float(step @ step)
+        x, f = x_new, f_new
     raise SolveError("the export volume asked for was not reached", [Problem(
         "export_volume", "export_volume", f"{max_iter} solves left exports at "
-        f"{ {c: exports[c].value * model.scale for c in target} }",
+        f"{ {c: exports[c].value * model.scale for c in labels} }",
         "ask for a smaller change of exports")])
 
 
