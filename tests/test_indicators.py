@@ -355,3 +355,28 @@ def test_ev_decomposition_adds_up_on_random_sams(seed, n, kind, shock, closure):
         curvature.append(parts["substitution"] + parts["consumption_composition"])
     if abs(curvature[0]) > 1e-6 * gdp:
         assert 0.15 < curvature[1] / curvature[0] < 0.4
+
+
+@pytest.mark.solver
+def test_unemployment_is_reported_under_every_labour_closure_with_slack():
+    """A wage curve or a fixed nominal wage lets labour be unemployed as a fixed real wage
+    does: the indicators report employment by activity and unemployment, even where the
+    run leaves it unchanged."""
+    from cge.model.build import CGEModel
+    from cge.sam.io import read_sam
+
+    sam = read_sam(CHINA)
+    model = CGEModel(sam, "standard", {"labour": "wage_curve"}, {"export_demand": 4},
+                     options={"benchmark_unemployment_rate": 0.049})
+    base = model.solve(solver="persistent")
+    model.apply_shocks([{"parameter": "export_demand", "index": "C_SEC", "multiply": 0.8}])
+    cf = model.solve(solver="persistent")
+    out = indicators(base, cf, model)
+    assert out["unemployment_rate"]["base"] == pytest.approx(4.9)
+    assert out["unemployment_rate"]["counterfactual"] > 4.9
+    assert set(out["employment"]) == {"A_PRI", "A_SEC", "A_TER"}
+    nominal = CGEModel(sam, "standard", {"labour": "fixed_nominal_wage"})
+    base = nominal.solve(solver="persistent")
+    out = indicators(base, base, nominal)                 # no unemployment either side
+    assert out["unemployment"] == {"base": 0.0, "counterfactual": 0.0}
+    assert set(out["employment"]) == {"A_PRI", "A_SEC", "A_TER"}
