@@ -43,6 +43,7 @@ Sector indicators (:func:`sector_indicators`), by commodity :math:`c`:
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -51,6 +52,15 @@ import numpy as np
 import pandas as pd
 
 from .flows import INDICATOR_VOLUMES, RESULT_PATHS
+
+log = logging.getLogger("cge")
+
+#: Components of :meth:`IndicatorPlan.ev_decomposition`, in order (docs/indicators.md).
+EV_COMPONENTS = ("terms_of_trade", "factor_employment", "technology", "allocative_efficiency",
+                 "saving_investment", "government_consumption", "external_balance",
+                 "substitution", "consumption_composition")
+#: Relative tolerance of the adding-up check of the EV decomposition.
+EV_ADDING_UP_TOL = 1e-6
 
 #: Export falls smaller than this share of the commodity's base exports (of total base
 #: exports for the aggregate) give no absorption ratio.
@@ -176,6 +186,42 @@ def sector_arrays(base: Mapping[str, np.ndarray], cf: Mapping[str, np.ndarray],
     return {k: np.append(out[k], total.get(k, np.nan)) for k in SECTOR_COLUMNS}
 
 
+def revenue_ratio_arrays(base: Mapping[str, Any], cf: Mapping[str, Any]) -> np.ndarray:
+    """Absorption ratio by revenue, by commodity and (last entry) in total.
+
+    .. math:: AR^{rev}_c = \\frac{\\Delta (p^d_c D_c / CPI)}{-\\Delta (p^e_c E_c / CPI)}
+
+    Producers' revenue from home sales over the loss of their export revenue, both at
+    current prices deflated by the consumer price index (base-year consumption units).
+
+    Parameters
+    ----------
+    base, cf : mapping
+        ``domestic_sales`` :math:`D`, ``exports`` :math:`E`, ``price_domestic``
+        :math:`p^d` and ``price_export`` :math:`p^e` (arrays by commodity) and ``cpi``.
+
+    Returns
+    -------
+    ndarray
+        One ratio per commodity and the aggregate
+        :math:`\\sum_c \\Delta R^D_c / (-\\sum_c \\Delta R^E_c)`; NaN unless export
+        revenue falls by more than :data:`EXPORT_CHANGE_FLOOR` of its base value.
+    """
+    def revenue(v, quantity, price):
+        return (np.asarray(v[price], dtype=float) * np.asarray(v[quantity], dtype=float)
+                / float(v["cpi"]))
+
+    home = revenue(cf, "domestic_sales", "price_domestic") - revenue(
+        base, "domestic_sales", "price_domestic")
+    e0 = revenue(base, "exports", "price_export")
+    lost = e0 - revenue(cf, "exports", "price_export")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_commodity = np.where(lost > EXPORT_CHANGE_FLOOR * np.abs(e0), home / lost, np.nan)
+    total = (float(home.sum()) / float(lost.sum())
+             if lost.sum() > EXPORT_CHANGE_FLOOR * float(np.abs(e0).sum()) else np.nan)
+    return np.append(by_commodity, total)
+
+
 def sector_indicators(base, cf) -> pd.DataFrame:
     """Absorption ratio, imbalance index and structural gap by commodity.
 
@@ -191,6 +237,120 @@ def sector_indicators(base, cf) -> pd.DataFrame:
 def _sector_table(v0: pd.DataFrame, v1: pd.DataFrame, pe: pd.Series) -> pd.DataFrame:
     columns = sector_arrays(v0, v1, pe.to_numpy())
     return pd.DataFrame(columns, index=pd.Index([*v0.index, "total"], name="commodity"))
+
+
+# -- labour-demand elasticities of the calibration ------------------------------------------
+def labour_demand_elasticity(labour_share, value_added_elasticity, value_added_cost_share=1.0,
+                             top_elasticity=0.0, fixed_capital: bool = True):
+    """Own-wage elasticity of labour demand at the benchmark, in absolute value.
+
+    With the other factors fixed (sector-specific capital), at given output and
+    intermediate prices (so at a given price of value added :math:`p^y`):
+
+    .. math:: \\epsilon_{LL} = \\frac{\\sigma^{va}}{1 - s_L}
+
+    (Cobb-Douglas: :math:`1/(1-s_L)`); the top nest does not enter, since the top
+    nest's zero profit fixes :math:`p^y` given output and input prices. With the other
+    factors variable (mobile capital, excess capacity) constant returns leave the demand
+    at given prices undetermined, and the elasticity is the one at constant output
+    (Hamermesh's constant-output elasticity of the nested CES):
+
+    .. math:: \\epsilon_{LL} = \\sigma^{va}(1 - s_L) + \\sigma^{top} s_L (1 - s_Y)
+
+    Parameters
+    ----------
+    labour_share : array_like
+        :math:`s_L`, labour's share of value added at the benchmark.
+    value_added_elasticity : array_like
+        :math:`\\sigma^{va}` (1: Cobb-Douglas).
+    value_added_cost_share : array_like
+        :math:`s_Y`, value added's share of output (:math:`a^y`).
+    top_elasticity : array_like
+        :math:`\\sigma^{top}` between value added and intermediates (0: Leontief).
+    fixed_capital : bool
+        Whether the closure fixes the other factors by activity.
+    """
+    s_l = np.asarray(labour_share, dtype=float)
+    sigma = np.asarray(value_added_elasticity, dtype=float)
+    if fixed_capital:
+        with np.errstate(divide="ignore"):
+            return np.where(s_l < 1, sigma / (1 - s_l), np.inf)
+    top = np.nan_to_num(np.asarray(top_elasticity, dtype=float))
+    return sigma * (1 - s_l) + top * s_l * (1 - np.asarray(value_added_cost_share, dtype=float))
+
+
+def labour_demand_elasticities(model, closure: Mapping[str, str] | None = None) -> pd.Series:
+    """:func:`labour_demand_elasticity` of every activity that employs labour in ``model``.
+
+    ``closure`` (default the model's) decides the capital treatment: fixed under
+    ``capital: sector_specific``, variable otherwise. Empty without a labour account.
+    """
+    labour = model.accounts.labour
+    if labour is None:
+        return pd.Series(dtype=float, name="labour_demand_elasticity")
+    closure = model.closure.to_dict() if closure is None else closure
+    from .io_analysis import labour_shares
+
+    p = model.calibration.parameters
+    share = labour_shares(model.calibration.sam, [labour])
+    employing = [a for a in model.accounts.activities if a in share.index]
+    share = share[employing]
+    top = p["top_elasticity"].reindex(employing)
+    value = labour_demand_elasticity(
+        share.to_numpy(), p["value_added_elasticity"].reindex(employing).to_numpy(),
+        p["value_added_coefficient"].reindex(employing).to_numpy(), top.to_numpy(),
+        closure.get("capital") == "sector_specific")
+    return pd.Series(value, index=pd.Index(employing, name="activity"),
+                     name="labour_demand_elasticity")
+
+
+def model_facts(model, closure: Mapping[str, str] | None = None) -> dict[str, dict]:
+    """The indicators of a model and closure that no solution changes (see
+    :class:`IndicatorPlan`), by indicator and index."""
+    closure = model.closure.to_dict() if closure is None else dict(closure)
+    facts = {"labour_demand_elasticity": labour_demand_elasticities(model, closure).to_dict(),
+             "multiplier_absorption_ratio": {
+                 f"{c},{name}": r for c, row in
+                 multiplier_absorption_ratios(model.sam, model.spec, closure).iterrows()
+                 for name, r in row.items()}}
+    return {k: v for k, v in facts.items() if v}
+
+
+#: Specifications whose government spends its revenue (net of saving and transfers) in
+#: fixed budget shares; the others hold real government consumption.
+GOVERNMENT_SPENDS_REVENUE = {"stdcge": True, "standard": False}
+
+
+def matching_multiplier_set(spec: str, closure: Mapping[str, str]) -> tuple[str, ...]:
+    """The endogenous accounts (roles) of the SAM-multiplier model that matches a closure.
+
+    Accounts whose spending follows their income in the CGE model are endogenous:
+    producers, factors, households and enterprises always
+    (:data:`cge.io_analysis.ENDOGENOUS_ROLES`); the government and the taxes it collects
+    where its spending follows its revenue (:data:`GOVERNMENT_SPENDS_REVENUE`);
+    savings-investment under ``savings_driven`` investment (investment spends what is
+    saved). Investment fixed in real terms (``investment_driven``) or held as a share of
+    absorption (``balanced``) leaves it exogenous.
+    """
+    from .io_analysis import ENDOGENOUS_ROLES
+    from .sam.roles import TAX_ROLES
+
+    roles = [*ENDOGENOUS_ROLES]
+    if GOVERNMENT_SPENDS_REVENUE.get(spec, False):
+        roles += ["government", *TAX_ROLES]
+    if closure.get("savings_investment", "savings_driven") == "savings_driven":
+        roles.append("savings_investment")
+    return tuple(roles)
+
+
+def multiplier_absorption_ratios(sam, spec: str, closure: Mapping[str, str]) -> pd.DataFrame:
+    """Fixed-price absorption ratios by commodity for each set of
+    :data:`cge.io_analysis.MULTIPLIER_SETS` and ``matching``
+    (:func:`matching_multiplier_set` of the closure)."""
+    from .io_analysis import MULTIPLIER_SETS
+    from .io_analysis import multiplier_absorption_ratios as ratios
+
+    return ratios(sam, {**MULTIPLIER_SETS, "matching": matching_multiplier_set(spec, closure)})
 
 
 # -- one implementation over variable vectors: cge run, reports and batches --------------
@@ -214,10 +374,16 @@ class IndicatorPlan:
         The labour account.
     fixed_real_wage : bool
         Whether the closure lets labour be unemployed.
+    model_facts : mapping, optional
+        Indicators of the model and closure alone, not of a solution, as
+        ``{indicator: {index: value}}``: ``labour_demand_elasticity``
+        (:func:`labour_demand_elasticities`), ``multiplier_absorption_ratio``
+        (:func:`multiplier_absorption_ratios`). :meth:`for_model` fills them.
     """
 
     def __init__(self, layout, base: np.ndarray, budget_shares: pd.DataFrame,
-                 labour: str | None, fixed_real_wage: bool):
+                 labour: str | None, fixed_real_wage: bool,
+                 model_facts: Mapping[str, Mapping[str, float]] | None = None):
         from scipy import sparse
 
         from .results import ev_unit_cost
@@ -274,6 +440,7 @@ class IndicatorPlan:
                                 np.array([at(volume_path, k) for k in keys], dtype=int)))
         self.labour = labour
         self._fixed_real_wage = fixed_real_wage
+        self.model_facts = {k: dict(v) for k, v in (model_facts or {}).items()}
         if labour is not None:
             self._wage = at(RESULT_PATHS["factor_price"], labour)
             self._unemployed = at(RESULT_PATHS["unemployment"], labour)
@@ -291,6 +458,39 @@ class IndicatorPlan:
         if export_price in layout.slices:
             for key in layout.keys[export_price]:
                 self._export_price[row_of[key]] = self.base[at(export_price, key)]
+        self._welfare_positions(layout, at)
+        #: positions of p^d_c and p^e_c by commodity (-1: no such flow, price one)
+        self._prices = {}
+        for name in ("price_domestic", "price_export"):
+            path = RESULT_PATHS[name]
+            keys = set(layout.keys[path]) if path in layout.slices else set()
+            self._prices[name] = np.array([at(path, c) if c in keys else -1
+                                           for c in layout.keys[prices]], dtype=int)
+
+    def _welfare_positions(self, layout, at) -> None:
+        """Positions of what :meth:`ev_decomposition` reads: outputs, value added,
+        productivity, factor use and the base tax rates."""
+        def where(path, keys):
+            have = set(layout.keys[path]) if path in layout.slices else set()
+            return np.array([at(path, k) if k in have else -1 for k in keys], dtype=int)
+
+        def base_of(positions, missing=0.0):
+            return np.where(positions >= 0, self.base[np.maximum(positions, 0)], missing)
+
+        activities = layout.keys["production.output"]
+        self._output = where("production.output", activities)
+        self._value_added = where("production.value_added", activities)
+        self._productivity = where("production.productivity", activities)
+        self._production_tax0 = base_of(where("production.production_tax_rate", activities))
+        demand = layout.keys["production.factor_demand"]
+        self._factor_use = where("production.factor_demand", demand)
+        factor_price = where(RESULT_PATHS["factor_price"], [f for f, _ in demand])
+        self._factor_price0 = (base_of(factor_price, 1.0)
+                               * base_of(where("production.factor_price_distortion", demand),
+                                         1.0))
+        commodities = layout.keys[RESULT_PATHS["price_composite"]]
+        self._tax0 = {name: base_of(where(f"trade.{name}", commodities))
+                      for name in ("import_tariff_rate", "export_tax_rate", "sales_tax_rate")}
 
     @classmethod
     def for_model(cls, model, base: np.ndarray) -> IndicatorPlan:
@@ -298,7 +498,8 @@ class IndicatorPlan:
         return cls(model.variable_index.layout, base,
                    model.calibration.parameters["marginal_budget_share"],
                    model.accounts.labour,
-                   model.closure.to_dict().get("labour") == "fixed_real_wage")
+                   model.closure.to_dict().get("labour") == "fixed_real_wage",
+                   model_facts(model))
 
     @classmethod
     def for_solutions(cls, base, cf, model=None) -> IndicatorPlan:
@@ -306,7 +507,8 @@ class IndicatorPlan:
         of its counterfactual)."""
         closure = cf.closure or base.closure or {}
         return cls(base.values.layout, base.values.vector, base.consumption_shares,
-                   _labour(base, model), closure.get("labour") == "fixed_real_wage")
+                   _labour(base, model), closure.get("labour") == "fixed_real_wage",
+                   None if model is None else model_facts(model, closure))
 
     # -- pieces ------------------------------------------------------------------------
     def _volume_table(self, x: np.ndarray) -> dict[str, np.ndarray]:
@@ -316,9 +518,18 @@ class IndicatorPlan:
                              + t["investment_demand"])
         return t
 
-    def _trade_balance(self, x: np.ndarray) -> float:
-        return float(x[self._eps] * sum(sign * float(np.dot(x[p], x[q]))
-                                        for sign, p, q in self._trade))
+    def _revenue_table(self, x: np.ndarray, volumes: Mapping[str, np.ndarray]) -> dict:
+        """What :func:`revenue_ratio_arrays` reads of a solution vector."""
+        out: dict[str, Any] = {"domestic_sales": volumes["domestic_sales"],
+                               "exports": volumes["exports"], "cpi": float(x[self._cpi])}
+        for name, at in self._prices.items():
+            out[name] = np.where(at >= 0, x[np.maximum(at, 0)], 1.0)
+        return out
+
+    def _trade_balance(self, x: np.ndarray, foreign: bool = False) -> float:
+        """Exports less imports at world prices, in domestic (or ``foreign``) currency."""
+        balance = sum(sign * float(np.dot(x[p], x[q])) for sign, p, q in self._trade)
+        return float(balance if foreign else x[self._eps] * balance)
 
     def macro(self, cf: np.ndarray) -> dict[str, tuple[float, float]]:
         """Economy-wide indicators as (base, counterfactual) levels; see
@@ -349,6 +560,61 @@ class IndicatorPlan:
                                         100 * u[1] / float(x1[self._force]))
         return out
 
+    def ev_decomposition(self, cf: np.ndarray) -> dict[str, float]:
+        """The equivalent variation split into :data:`EV_COMPONENTS` (SAM units).
+
+        An exact identity at base prices (docs/indicators.md): the components add up to
+        :math:`\\sum_h EV_h`; ``substitution`` and ``consumption_composition`` are the
+        curvature of the CES/CET nests and of utility, second order and never positive.
+        """
+        x0, x1 = self.base, np.asarray(cf, dtype=float)
+        v0, v1 = self._base_volumes, self._volume_table(x1)
+        d = {k: v1[k] - v0[k] for k in v0}
+        ev = float(((x1[self._utility] - x0[self._utility]) * self._unit_cost).sum())
+        gdp = float((d["final_demand"] + d["exports"] - d["imports"]).sum())
+        out = {
+            "terms_of_trade": sum(sign * float(np.dot(x1[p] - x0[p], x1[q]))
+                                  for sign, p, q in self._trade),
+            "external_balance": -(self._trade_balance(x1, foreign=True)
+                                  - self._trade_balance(x0, foreign=True)),
+            "government_consumption": -float(d["government_consumption"].sum()),
+            "saving_investment": -float(d["investment_demand"].sum()),
+        }
+
+        def level(x, positions, missing=0.0):
+            return np.where(positions >= 0, x[np.maximum(positions, 0)], missing)
+
+        out["factor_employment"] = float(np.dot(self._factor_price0,
+                                                level(x1, self._factor_use)
+                                                - level(x0, self._factor_use)))
+        y1 = level(x1, self._value_added)
+        a0, a1 = (level(x, self._productivity, 1.0) for x in (x0, x1))
+        out["technology"] = float(np.dot(1 - a0 / a1, y1))
+        t = self._tax0
+        out["allocative_efficiency"] = float(
+            np.dot(self._production_tax0, level(x1, self._output) - level(x0, self._output))
+            + np.dot(t["export_tax_rate"], d["exports"])
+            + np.dot(t["sales_tax_rate"], d["domestic_sales"]
+                     + (1 + t["import_tariff_rate"]) * d["imports"])
+            + np.dot(t["import_tariff_rate"], d["imports"]))
+        out["substitution"] = gdp - (out["factor_employment"] + out["technology"]
+                                     + out["allocative_efficiency"])
+        out["consumption_composition"] = ev - float(d["household_consumption"].sum())
+        total = sum(out.values())
+        if abs(total - ev) > EV_ADDING_UP_TOL * max(abs(ev), 1e-9 * abs(gdp), 1e-12):
+            log.warning("the EV decomposition adds up to %.9g, not to the EV %.9g", total, ev)
+        return {k: out[k] for k in EV_COMPONENTS}
+
+    def linear_changes(self, change: np.ndarray) -> dict[str, float]:
+        """The indicators linear in the variables, for a change of the variable vector:
+        ``equivalent_variation`` and ``real_gdp_change`` (GDP at base prices, SAM units).
+        Contributions to a change (:mod:`cge.subtotals`) add up as the changes do."""
+        dx = np.asarray(change, dtype=float)
+        v = self._volume_table(dx)
+        return {"equivalent_variation": float((dx[self._utility] * self._unit_cost).sum()),
+                "real_gdp_change": float((v["final_demand"] + v["exports"]
+                                          - v["imports"]).sum())}
+
     def has_unemployment(self, cf: np.ndarray) -> bool:
         """Labour can be unemployed: a fixed real wage, or unemployment in either solution."""
         if self.labour is None:
@@ -371,8 +637,12 @@ class IndicatorPlan:
         x1 = np.asarray(cf, dtype=float)
         C = self.commodities
         out: list[tuple] = []
-        s = sector_arrays(self._base_volumes, self._volume_table(x1), self._export_price)
+        v1 = self._volume_table(x1)
+        s = sector_arrays(self._base_volumes, v1, self._export_price)
+        s["absorption_ratio_by_revenue"] = revenue_ratio_arrays(
+            self._revenue_table(self.base, self._base_volumes), self._revenue_table(x1, v1))
         for name, column in (("absorption_ratio", "absorption_ratio"),
+                             ("absorption_ratio_by_revenue", "absorption_ratio_by_revenue"),
                              ("export_change", "exports_change")):
             out += [(name, c, None, None, _num(r))
                     for c, r in zip([*C, "total"], s[column], strict=True)]
@@ -392,9 +662,13 @@ class IndicatorPlan:
                     _num(macro["equivalent_variation"][1])))
         out += [("equivalent_variation_by_household", _inner(k), None, None, _num(v[1]))
                 for k, v in macro.items() if k.startswith("equivalent_variation[")]
+        out += [("equivalent_variation_decomposition", k, None, None, _num(v))
+                for k, v in self.ev_decomposition(x1).items()]
         out.append(("real_exchange_rate", "_", None, None, _pct(*macro["real_exchange_rate"])))
         for name in ("trade_balance", "government_saving"):
             out.append((name, "_", _num(macro[name][0]), _num(macro[name][1]), None))
+        for name, entries in self.model_facts.items():
+            out += [(name, key, None, None, _num(v)) for key, v in entries.items()]
         if self.labour is None:
             return out
         out.append(("real_wage", "_", None, None, _pct(*macro["real_wage"])))
@@ -479,9 +753,17 @@ def indicator_dict(rows) -> dict[str, Any]:
         entry = value if (b is None and c is None) else {"base": b, "counterfactual": c}
         if key == "_":
             out[name] = entry
+        elif name in NESTED_INDICATORS:
+            outer, inner = key.rsplit(",", 1)
+            out.setdefault(name, {}).setdefault(outer, {})[inner] = entry
         else:
             out.setdefault(name, {})[key] = entry
     return out
+
+
+#: Indicators with two index levels (``{commodity: {set: value}}`` in the JSON, index
+#: ``"commodity,set"`` in the long form).
+NESTED_INDICATORS = ("multiplier_absorption_ratio",)
 
 def _num(x) -> float | None:
     x = float(x)
@@ -505,8 +787,10 @@ def indicator_frame(data: dict[str, Any]) -> pd.DataFrame:
                 rows.append((name, "_", entry["base"], entry["counterfactual"], None))
                 continue
             for key, x in entry.items():
-                if isinstance(x, dict):
+                if isinstance(x, dict) and set(x) == {"base", "counterfactual"}:
                     rows.append((name, key, x.get("base"), x.get("counterfactual"), None))
+                elif isinstance(x, dict):
+                    rows += [(name, f"{key},{inner}", None, None, v) for inner, v in x.items()]
                 else:
                     rows.append((name, key, None, None, x))
         else:

@@ -47,12 +47,22 @@ import pandas as pd
 
 from .errors import Problem, SAMError
 from .sam.core import SAM
-from .sam.roles import ROLES, is_labour
+from .sam.roles import ROLES, TAX_ROLES, is_labour
 
 log = logging.getLogger("cge")
 
 #: Roles of the accounts that are endogenous in the SAM-multiplier model by default.
 ENDOGENOUS_ROLES = ("activity", "commodity", "good", "factor", "household", "enterprise")
+#: The endogenous sets of :func:`multiplier_absorption_ratios`, by name: production only
+#: (Type I); the default (:data:`ENDOGENOUS_ROLES`: plus factors, households and
+#: enterprises); the default plus the government and the tax accounts it collects; the
+#: default plus savings-investment (investment spends what is saved).
+MULTIPLIER_SETS: dict[str, tuple[str, ...]] = {
+    "production": ("activity", "commodity", "good"),
+    "households": ENDOGENOUS_ROLES,
+    "government": (*ENDOGENOUS_ROLES, "government", *TAX_ROLES),
+    "saving_investment": (*ENDOGENOUS_ROLES, "savings_investment"),
+}
 #: Roles of accounts a market (commodity) pays besides producers: imports and product taxes.
 _MARKET_SIDE_ROLES = ("rest_of_world", "import_tariff", "sales_tax", "export_tax")
 #: Suffix of the market part of a good account in the internal producer/market split.
@@ -626,6 +636,49 @@ def _absorption(system: _System, endogenous: list[str], respend: bool = False) -
         "absorption_ratio": effects["domestic_sales_change"][own],
         "output_change": effects["output_change"][own],
     }, index=pd.Index([system.market_names[k] for k in exported], name="commodity"))
+
+
+def multiplier_absorption_ratios(sam: SAM, sets: Mapping[str, Iterable[str]] | None = None
+                                 ) -> pd.DataFrame:
+    """The fixed-price absorption ratio of each exported commodity under several endogenous sets.
+
+    :func:`absorption_ratios` (a unit loss of the commodity's exports alone) with each
+    set of endogenous accounts (roles or labels) of ``sets``, default
+    :data:`MULTIPLIER_SETS`. A set whose multiplier model is closed (no leakage) gives NaN.
+
+    Returns
+    -------
+    DataFrame
+        Commodity x set.
+    """
+    system = _production_system(sam)
+    out = {}
+    for name, endogenous in (MULTIPLIER_SETS if sets is None else sets).items():
+        labels = _endogenous_labels(sam, endogenous, system)
+        table = _if_open(lambda labels=labels: _absorption(system, labels))
+        out[name] = None if table is None else table["absorption_ratio"]
+    exported = system.exports.to_numpy() > 0
+    index = pd.Index([n for n, e in zip(system.market_names, exported, strict=True) if e],
+                     name="commodity")
+    return pd.DataFrame({k: (np.nan if v is None else v.reindex(index))
+                         for k, v in out.items()}, index=index)
+
+
+def labour_shares(sam: SAM, labour: Iterable[str] | None = None) -> pd.Series:
+    """Labour's share of each producer's value added (factor payments), where it pays labour.
+
+    ``labour``: the labour factor accounts (default: factors named like labour,
+    :func:`cge.sam.roles.is_labour`).
+    """
+    system = _production_system(sam)
+    factors = [a for a in system.flows.index if system.roles[a] == "factor"]
+    if labour is None:
+        labour = [a for a in factors if is_labour(a, sam.accounts.at[a, "description"])]
+    payments = system.flows.loc[factors, system.producers]
+    wages = payments.loc[list(labour)].sum(axis=0)
+    paid = wages[wages > 0]
+    return (paid / payments[paid.index].sum(axis=0)).rename("labour_share").rename_axis(
+        "sector")
 
 
 def _final_demand_shares(system: _System) -> pd.Series:

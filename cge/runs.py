@@ -9,10 +9,13 @@ indicators, and writes the JSON layout of ``cge run`` (:meth:`RunResult.to_json_
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .flows import RESULTS, UNITS
 from .scenario import Scenario
@@ -20,6 +23,8 @@ from .scenario import Scenario
 #: Variables written to the JSON result, in order (the contract's names): every reported
 #: variable of :data:`cge.flows.RESULTS`.
 JSON_VARIABLES = tuple(RESULTS)
+
+log = logging.getLogger("cge")
 
 @dataclass(frozen=True)
 class RunResult:
@@ -33,6 +38,7 @@ class RunResult:
     indicators: Mapping[str, Any] | None = None   # see :func:`cge.indicators.indicators`
     checks: Mapping[str, Any] | None = None       # {"replication": Check} of the benchmark
     sam: Mapping[str, str] | None = None          # ``{"name": ..., "unit": ...}`` of the SAM
+    subtotals: Any = None                         # :class:`cge.subtotals.Subtotals`, if asked
 
     @property
     def status(self) -> str:
@@ -74,7 +80,7 @@ class RunResult:
             results[name] = {index_key(k): {"base": float(x), "counterfactual": float(y)}
                              for k, x, y in zip(keys, b.to_numpy(), c.to_numpy(), strict=True)}
         ev = self.equivalent_variation
-        return {
+        out = {
             "scenario": self.scenario.name,
             "model": self.scenario.model,
             "status": self.status,
@@ -92,6 +98,9 @@ class RunResult:
                               "where": c.where, "detail": c.detail}
                        for name, c in (self.checks or {}).items()},
         }
+        if self.subtotals is not None:
+            out["subtotals"] = self.subtotals.to_json_dict()
+        return out
 
 
 def _drop(key, household):
@@ -111,7 +120,7 @@ def _stats(s) -> dict[str, Any]:
 
 
 def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
-                 model=None) -> RunResult:
+                 model=None, subtotal_steps: int | None = None) -> RunResult:
     """Solve the benchmark and the counterfactual of a scenario.
 
     Parameters
@@ -122,6 +131,9 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
         A built model to reuse: it must be the model of the scenario's SAM,
         specification, options and elasticities; it is reset to the benchmark and given
         the scenario's closure first.
+    subtotal_steps : int, optional
+        Also split every change into one contribution per shock
+        (:func:`cge.subtotals.subtotals`, in this many steps): :attr:`RunResult.subtotals`.
 
     Raises
     ------
@@ -144,12 +156,114 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
         use_model(model, scenario)
     base = model.solve(solver=solver)
     replicated = _require_replication(model, base.stats.iterations)
-    model.apply_shocks(scenario.shocks)
+    parts = None
+    if subtotal_steps:
+        from .subtotals import subtotals
+
+        parts = subtotals(model, scenario.shocks, solver, subtotal_steps)
+    else:
+        apply_scenario_shocks(model, scenario.shocks, solver)
     cf = model.solve(solver=solver)
     ev = equivalent_variation(base, cf)
     return RunResult(scenario, base, cf, model.closure.to_dict(), ev,
                      indicators(base, cf, model), {"replication": replicated},
-                     {"name": model.sam.name, "unit": model.sam.unit})
+                     {"name": model.sam.name, "unit": model.sam.unit}, parts)
+
+
+def apply_scenario_shocks(model, shocks, solver: str = "cyipopt") -> dict[str, float]:
+    """Apply a scenario's shocks, solving for those of :data:`SOLVED_SHOCKS`.
+
+    Every other shock is applied as given (:meth:`CGEModel.apply_shocks`); then the
+    ``export_volume`` shocks are reached by :func:`export_volume_shift`. Returns the
+    export tax rates found, by commodity (empty without such shocks).
+    """
+    from .model.shocks import SOLVED_SHOCKS, Shock
+
+    parsed = [Shock.from_mapping(s) for s in shocks]
+    model.apply_shocks([s for s in parsed if s.parameter not in SOLVED_SHOCKS])
+    volume = [s for s in parsed if s.parameter == "export_volume"]
+    return export_volume_shift(model, volume, solver) if volume else {}
+
+
+#: Relative tolerance on the exports an ``export_volume`` shock asks for.
+EXPORT_VOLUME_TOL = 1e-9
+
+
+def export_volume_shift(model, shocks, solver: str = "cyipopt", max_iter: int = 50
+                        ) -> dict[str, float]:
+    """Exports of a commodity moved to a target at an unchanged world price.
+
+    The target :math:`E^*_c` is the current export volume changed by the shock
+    (``multiply``: a share of it; ``set``, ``add``: SAM units). The world price stays
+    where it is: on a finite demand curve :math:`E_c = E^0_c s_c (p^{We}_c)^{-\\sigma^x_c}`
+    the shifter moves to :math:`s_c E^*_c / E_c`, so the curve meets :math:`E^*_c` at the
+    current world price; under a small open economy the world price is exogenous anyway.
+    Producers are then brought to sell :math:`E^*_c` by an export tax (a subsidy for a
+    rise): the tax equivalent of a volume restraint, its rent collected by the government.
+    The rates are found by Broyden's method from a finite-difference Jacobian, one
+    solve a step, to :data:`EXPORT_VOLUME_TOL`.
+
+    Returns
+    -------
+    dict
+        The export tax rate found, by commodity.
+    """
+    from .errors import Problem, SolveError
+    from .model.blocks._common import pin
+
+    exports, rate = model.component("trade.exports"), model.component("trade.export_tax_rate")
+    shifter = (model.component("trade.export_demand")
+               if model.has_component("trade.export_demand") else {})
+    target: dict[str, float] = {}
+    for shock in shocks:
+        labels = [shock.index] if shock.index is not None else [
+            c for c in rate if exports[c].value > 0]
+        for c in labels:
+            now = exports[c].value
+            new = {"multiply": now * shock.value, "set": shock.value / model.scale,
+                   "add": now + shock.value / model.scale}[shock.operation]
+            if new <= 0:
+                raise SolveError("an export volume that is not positive", [Problem(
+                    "export_volume", f"export_volume[{c}]", f"the target is {new:.6g}",
+                    "give a target above zero")])
+            target[c] = new
+            if c in shifter:
+                pin(shifter[c], shifter[c].value * new / now)
+    labels = list(target)
+    goal = np.array([target[c] for c in labels])
+
+    def gap(rates: np.ndarray) -> np.ndarray:
+        """Exports over their targets, less one, at export tax ``rates`` (one solve)."""
+        for c, t in zip(labels, rates, strict=True):
+            pin(rate[c], float(t))
+        model.solve(solver=solver)
+        return np.array([exports[c].value for c in labels]) / goal - 1
+
+    x = np.array([rate[c].value for c in labels], dtype=float)
+    f = gap(x)
+    # a finite-difference Jacobian to start, then Broyden's updates (one solve a step)
+    jacobian = np.empty((len(labels), len(labels)))
+    for j in range(len(labels)):
+        bumped = x.copy()
+        bumped[j] += 0.01
+        jacobian[:, j] = (gap(bumped) - f) / 0.01
+    solves = 1 + len(labels)
+    while solves < max_iter:
+        if np.abs(f).max() <= EXPORT_VOLUME_TOL:
+            found = {c: float(t) for c, t in zip(labels, x, strict=True)}
+            gap(x)     # leave the model at the solution found
+            log.info("export_volume: export tax equivalents %s", found)
+            return found
+        step = -np.linalg.solve(jacobian, f)
+        x_new = x + step
+        f_new = gap(x_new)
+        solves += 1
+        jacobian += np.outer(f_new - f - jacobian @ step, step) / float(step @ step)
+        x, f = x_new, f_new
+    raise SolveError("the export volume asked for was not reached", [Problem(
+        "export_volume", "export_volume", f"{max_iter} solves left exports at "
+        f"{ {c: exports[c].value * model.scale for c in labels} }",
+        "ask for a smaller change of exports")])
 
 
 def _require_replication(model, iterations: int):

@@ -113,11 +113,15 @@ def _synthetic_base(tmp_path: Path) -> dict:
     ("china", None, [{"parameter": "world_import_price", "multiply": 1.05}]),
     ("china", {"labour": "fixed_real_wage"},
      [{"parameter": "world_import_price", "multiply": 1.05}]),
+    # CES value added: the labour-demand elasticities follow the batch's elasticities
+    ("china", {"labour": "fixed_real_wage", "capital": "sector_specific"},
+     [{"parameter": "export_demand", "index": "C_SEC", "multiply": 0.9}]),
     # world demand for primary exports rises while the rest falls: mixed signs of dE
     ("china", None, [{"parameter": "export_demand", "index": "C_PRI", "multiply": 1.3}]),
     # an export tax: output is valued at producers' base prices D + pe0 E
     ("synthetic", None, [{"parameter": "export_tax_rate", "index": "C001", "set": 0.0}]),
-], ids=["china", "china-fixed-real-wage", "china-exports-rise", "synthetic-export-tax"])
+], ids=["china", "china-fixed-real-wage", "china-specific-capital-ces", "china-exports-rise",
+        "synthetic-export-tax"])
 def test_batch_indicators_equal_those_of_cge_run(tmp_path, source, closure, shocks):
     """Every indicator a batch stores for a scenario is what `cge run` reports for it."""
     from cge.indicators import indicator_frame
@@ -127,6 +131,10 @@ def test_batch_indicators_equal_those_of_cge_run(tmp_path, source, closure, shoc
         base = yaml.safe_load(CHINA_BASE.read_text())
         base["sam"] = str((CHINA_BASE.parent / base["sam"]).resolve())
         elasticities = {"armington": 1.5, "cet": 3.0, "export_demand": 4}
+        if closure and closure.get("capital") == "sector_specific":
+            # CES in the base too: a batch cannot switch Cobb-Douglas to CES in place
+            base["elasticities"] = {**base.get("elasticities", {}), "value_added": 0.9}
+            elasticities["value_added"] = 0.7
     else:
         base = _synthetic_base(tmp_path)
         elasticities = {"armington": 1.5, "cet": 3.0}

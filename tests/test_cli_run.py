@@ -152,3 +152,28 @@ def test_summary_shows_rents_by_activity_under_sector_specific_capital(capsys):
     sec = next(parts for parts in lines if parts[:1] == ["CAP,A_SEC"])
     assert float(sec[-1]) < -1.0          # percent change of the secondary rent
     assert not any(parts[:1] == ["factor_price"] for parts in lines)
+
+
+@pytest.mark.solver
+def test_subtotals_in_the_json_add_up(tmp_path, capsys):
+    """stdcge's tariff abolition of both goods: one contribution per shock, adding up."""
+    scenario = tmp_path / "two.yaml"
+    import yaml
+
+    raw = yaml.safe_load(TARIFF.read_text())
+    raw["sam"] = str((TARIFF.parent / raw["sam"]).resolve())
+    raw["shocks"] = [{"parameter": "import_tariff_rate", "index": "BRD", "set": 0},
+                     {"parameter": "import_tariff_rate", "index": "MLK", "set": 0}]
+    scenario.write_text(yaml.safe_dump(raw))
+    out = tmp_path / "out.json"
+    assert main(["run", str(scenario), "--subtotals", "4", "--json", str(out)]) == 0
+    assert "subtotals (4 steps)" in capsys.readouterr().out
+    data = json.loads(out.read_text())
+    parts = data["subtotals"]
+    assert parts["shocks"] == ["import_tariff_rate[BRD]", "import_tariff_rate[MLK]"]
+    assert sum(parts["indicators"]["equivalent_variation"].values()) == pytest.approx(
+        data["equivalent_variation"], rel=1e-9)
+    for index, by_shock in parts["results"]["imports"].items():
+        level = data["results"]["imports"][index]
+        assert sum(by_shock.values()) == pytest.approx(
+            level["counterfactual"] - level["base"], rel=1e-8)

@@ -273,3 +273,36 @@ def test_cli_refuses_to_write_the_workbook_onto_the_sam(toy_sam, tmp_path, capsy
     nested = tmp_path / "new" / "folder" / "io.xlsx"
     assert main(["io", str(sam_file), "--xlsx", str(nested)]) == 0
     assert nested.is_file()
+
+
+def test_multiplier_absorption_ratios_of_the_china_sam_by_endogenous_set():
+    """The fixed-price ratio of secondary goods grows with the accounts that re-spend."""
+    from pathlib import Path
+
+    from cge.io_analysis import multiplier_absorption_ratios
+    from cge.sam.io import read_sam
+
+    sam = read_sam(Path(__file__).resolve().parents[1] / "sam_data" / "china_2018_3sector.csv")
+    table = multiplier_absorption_ratios(sam)
+    assert table.loc["C_SEC"].round(2).to_dict() == {
+        "production": -1.21, "households": -1.62, "government": -1.95,
+        "saving_investment": -3.48}
+    assert table["households"].to_numpy() == pytest.approx(
+        absorption_ratios(sam)["absorption_ratio"].to_numpy())
+    assert table["production"].to_numpy() == pytest.approx(absorption_ratios(
+        sam, ["activity", "commodity"])["absorption_ratio"].to_numpy())
+
+
+def test_labour_shares_and_cge_io_prints_the_elasticities(capsys):
+    from pathlib import Path
+
+    from cge.io_analysis import labour_shares
+    from cge.sam.io import read_sam
+
+    path = Path(__file__).resolve().parents[1] / "sam_data" / "china_2018_3sector.csv"
+    shares = labour_shares(read_sam(path))
+    assert shares.round(3).to_dict() == {"A_PRI": 0.922, "A_SEC": 0.510, "A_TER": 0.580}
+    assert main(["io", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Labour-demand elasticity" in out and "12.794" in out
+    assert "saving_investment" in out

@@ -109,3 +109,52 @@ def test_the_parser_without_a_parameter_table_accepts_any_name_but_not_a_bad_val
                               parameters=None) == Shock("p", "add", 1.0, "B")
     with pytest.raises(ConfigError, match="is not a finite number"):
         Shock.from_mapping({"parameter": "p", "set": "nan"}, parameters=None)
+
+
+def test_export_volume_is_solved_for_not_set(china):
+    """Applied as a plain value it would set an export tax rate: refused, naming the way."""
+    model = CGEModel(china, "standard")
+    assert not check_shocks(model, [{"parameter": "export_volume", "index": "C_SEC",
+                                     "multiply": 0.9}])
+    with pytest.raises(ConfigError, match="apply_scenario_shocks"):
+        model.apply_shocks([{"parameter": "export_volume", "index": "C_SEC", "multiply": 0.9}])
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("elasticities", [{"export_demand": 4}, {}],
+                         ids=["demand-curve", "small-open-economy"])
+def test_export_volume_moves_exports_at_an_unchanged_world_price(china, elasticities):
+    """The volume form: exports of C_SEC 10 % lower, the world price where it was; the
+    demand-curve form (export_demand) lowers the world price too."""
+    from cge.runs import apply_scenario_shocks
+
+    model = CGEModel(china, "standard", None, {"armington": 2, "cet": 2, **elasticities})
+    base = model.solve(solver="persistent")
+    rates = apply_scenario_shocks(model, [{"parameter": "export_volume", "index": "C_SEC",
+                                           "multiply": 0.9}], "persistent")
+    cf = model.solve(solver="persistent")
+    e0, e1 = (s.levels("exports")["C_SEC"] for s in (base, cf))
+    assert e1 / e0 == pytest.approx(0.9, rel=1e-8)
+    assert cf.levels("world_export_price")["C_SEC"] == pytest.approx(1.0, abs=1e-8)
+    assert rates["C_SEC"] > 0          # the tax equivalent of a volume restraint
+    if elasticities:
+        model.reset()
+        model.apply_shocks([{"parameter": "export_demand", "index": "C_SEC", "multiply": 0.9}])
+        curve = model.solve(solver="persistent")
+        assert curve.levels("world_export_price")["C_SEC"] < 1 - 1e-3
+
+
+def test_a_batch_refuses_export_volume(tmp_path):
+    import yaml
+
+    from cge.batch import read_batch
+    from cge.batch.spec import check_model_names
+
+    scenarios = Path(__file__).resolve().parents[1] / "sam_data" / "scenarios"
+    path = tmp_path / "batch.yaml"
+    path.write_text(yaml.safe_dump({
+        "base": str(scenarios / "china_2018_export_sensitivity_base.yaml"),
+        "scenarios": [{"name": "volume", "shocks": [
+            {"parameter": "export_volume", "index": "C_SEC", "multiply": 0.9}]}]}))
+    with pytest.raises(ConfigError, match="solved for by cge run"):
+        check_model_names(read_batch(path))

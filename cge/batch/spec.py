@@ -174,7 +174,7 @@ def check_model_names(batch: Batch) -> None:
     shocks the closure ignores (:func:`cge.model.shocks.check_shocks`).
     """
     from ..model.config import SPECIFICATIONS
-    from ..model.shocks import SHOCK_PARAMETERS
+    from ..model.shocks import SHOCK_PARAMETERS, SOLVED_SHOCKS
 
     spec = SPECIFICATIONS.get(str(batch.base.get("model", "standard")))
     problems: list[Problem] = []
@@ -183,6 +183,11 @@ def check_model_names(batch: Batch) -> None:
             problems.append(Problem("unknown_parameter", f"{where}.parameter",
                                     f"unknown parameter {name!r}",
                                     choose_from(name, SHOCK_PARAMETERS)))
+        elif kind == "shock" and name in SOLVED_SHOCKS:
+            problems.append(Problem("solved_shock", f"{where}.parameter",
+                                    f"{name} is solved for by cge run, not set in a batch",
+                                    "run it with cge run, or shock export_tax_rate or "
+                                    "export_demand in the batch"))
         elif kind == "elasticity" and spec is not None and name not in spec.elasticity_keys:
             problems.append(Problem("unknown_elasticity", f"{where}.elasticity",
                                     f"{name!r} is not an elasticity of the {spec.name} model",

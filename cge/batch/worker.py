@@ -410,6 +410,10 @@ class ModelRunner:
         from ..indicators import IndicatorPlan
 
         key = repr(sorted(self.current_closure.items()))
+        # the labour-demand elasticities follow the value-added and top elasticities
+        parameters = self.model.calibration.parameters
+        key += "".join(parameters[name].to_numpy(dtype=float).tobytes().hex()
+                       for name in ("value_added_elasticity", "top_elasticity"))
         if self._les:   # marginal budget shares depend on the income elasticities
             shares = self.model.calibration.parameters["marginal_budget_share"]
             key += shares.to_numpy().tobytes().hex()

@@ -33,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from ..io_analysis import analyse
+    from ..indicators import labour_demand_elasticity
+    from ..io_analysis import analyse, labour_shares, multiplier_absorption_ratios
     from ..sam.io import read_sam
 
     inputs = [args.file] + ([args.employment] if args.employment else [])
@@ -58,6 +59,17 @@ def run(args: argparse.Namespace) -> int:
         else:
             _section("Fixed-price (demand-driven) absorption bound: change in domestic sales per "
                      "unit of export loss, SAM multipliers", result.absorption, args.rows)
+            _section("Fixed-price absorption ratio by endogenous set (production; plus "
+                     "households and enterprises; plus government; plus saving-investment)",
+                     multiplier_absorption_ratios(sam), args.rows)
+        shares = labour_shares(sam, args.labour)
+        if len(shares):
+            _section("Labour-demand elasticity of Cobb-Douglas value added (absolute value): "
+                     "capital fixed 1/(1-s_L), capital variable at constant output 1-s_L",
+                     pd.DataFrame({"labour_share": shares,
+                                   "capital_fixed": labour_demand_elasticity(shares, 1.0),
+                                   "constant_output": labour_demand_elasticity(
+                                       shares, 1.0, fixed_capital=False)}), args.rows)
     if xlsx is not None:
         path = result.to_excel(xlsx)
         print(f"\nwrote {len(result.tables())} tables to {path}")

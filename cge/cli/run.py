@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="cyipopt: Pyomo's SolverFactory; persistent: one PyNumero problem "
                         "reused for both solves (default)")
     p.add_argument("--quiet", action="store_true", help="print only the status line")
+    p.add_argument("--subtotals", nargs="?", type=int, const=8, metavar="STEPS",
+                   help="split every change into one contribution per shock, solving along "
+                        "the path in STEPS steps (default 8); JSON key 'subtotals'")
     p.add_argument("--force", action="store_true",
                    help="allow OUT.json to be an input file (it is overwritten)")
     p.set_defaults(func=run, imports=IMPORTS)
@@ -51,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     scenario = Scenario.from_yaml(args.scenario)
     inputs = [args.scenario] + ([scenario.sam] if isinstance(scenario.sam, (str, Path)) else [])
     out = output_path(args.json, inputs, "--json", args.force) if args.json else None
-    result = run_scenario(scenario, solver=args.solver)
+    result = run_scenario(scenario, solver=args.solver, subtotal_steps=args.subtotals)
     data = result.to_json_dict()
     if out is not None:
         out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
@@ -71,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
     print(shown.to_string(float_format=lambda x: f"{x:,.4f}"))
     print(f"equivalent variation: {data['equivalent_variation']:,.6g}")
     _print_indicators(data["indicators"])
+    if result.subtotals is not None:
+        print(f"subtotals ({result.subtotals.steps} steps), by shock:")
+        print(result.subtotals.indicators.to_string(float_format=lambda x: f"{x:,.1f}"))
     if args.json:
         print(f"wrote {args.json}")
     return 0
@@ -92,9 +98,24 @@ def _print_indicators(ind: dict) -> None:
         if key in ind:
             x = ind[key]
             print(f"  {label}: {x['base']:,.6g} -> {x['counterfactual']:,.6g}")
-    ar = ind.get("absorption_ratio", {})
-    print("  absorption ratio (domestic sales change / -export change): " + ", ".join(
-        f"{c} {'n/a' if r is None else f'{r:.3f}'}" for c, r in ar.items()))
+    def ratios(values: dict) -> str:
+        return ", ".join(f"{c} {'n/a' if r is None else f'{r:.3f}'}" for c, r in values.items())
+
+    print("  absorption ratio (domestic sales change / -export change): "
+          + ratios(ind.get("absorption_ratio", {})))
+    if "absorption_ratio_by_revenue" in ind:
+        print("  absorption ratio by revenue (home-sales revenue / -export revenue, CPI-deflated): "
+              + ratios(ind["absorption_ratio_by_revenue"]))
+    matching = {c: r.get("matching") for c, r in ind.get("multiplier_absorption_ratio", {}).items()}
+    if matching:
+        print("  fixed-price multiplier ratio (set matching the closure): " + ratios(matching))
+    if "labour_demand_elasticity" in ind:
+        print("  labour-demand elasticity (calibration and closure): "
+              + ratios(ind["labour_demand_elasticity"]))
+    parts = ind.get("equivalent_variation_decomposition", {})
+    if parts:
+        print("  EV decomposition: " + ", ".join(f"{k.replace('_', ' ')} {v:,.1f}"
+                                                 for k, v in parts.items() if v is not None))
     gap = ind.get("structural_gap", {})
     imb = ind.get("sectoral_imbalance", {})
     print("  imbalance (E-M)/X and structural gap, base -> counterfactual: " + "; ".join(

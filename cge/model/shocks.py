@@ -83,6 +83,10 @@ SHOCK_PARAMETERS: dict[str, ShockParameter] = {
         "elasticity), by commodity", positive=True,
         missing_fix="set elasticities.export_demand (e.g. 4, model standard) in the scenario: "
                     "the shift needs a finite export demand elasticity"),
+    "export_volume": ShockParameter(
+        "trade.export_tax_rate", "exports at an unchanged world price (SAM units; multiply: a "
+        "share of current exports), by commodity: cge run solves for the export tax "
+        "equivalent (and, on a finite demand curve, shifts export_demand by as much)"),
     "foreign_savings": ShockParameter("rest_of_world.foreign_savings", "foreign savings in "
                                       "foreign currency", quantity=True,
                                       closure=(("external", "flexible_exchange_rate"),)),
@@ -125,6 +129,10 @@ SHOCK_PARAMETERS: dict[str, ShockParameter] = {
                                     closure=(("external", "fixed_exchange_rate"),
                                              ("numeraire", "exchange_rate"))),
 }
+
+#: Shock parameters that are not a new value of their component: ``cge run``
+#: (:func:`cge.runs.apply_scenario_shocks`) solves for the values that produce them.
+SOLVED_SHOCKS = ("export_volume",)
 
 #: What a closure that ignores a shock does instead, by closure key (for the message).
 _ENDOGENOUS_UNDER = {
@@ -224,6 +232,10 @@ def apply_shocks(model, shocks: Iterable[Mapping[str, Any] | Shock]) -> None:
     placed = [(f"shocks[{i}]", Shock.from_mapping(s, f"shocks[{i}]"))
               for i, s in enumerate(shocks)]
     problems, updates = _resolve(model, placed)
+    problems += [Problem("solved_shock", f"{at} ({s.parameter})", f"{s.parameter} is reached "
+                         "by solving the model, not set", "apply it with "
+                         "cge.runs.apply_scenario_shocks (as cge run does)")
+                 for at, s in placed if s.parameter in SOLVED_SHOCKS]
     if problems:
         raise ConfigError("invalid shocks", problems)
     for v, x in updates:
