@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, Problem
@@ -411,8 +412,17 @@ def reading(grid: pd.DataFrame, exp: Experiment, band: dict | None = None) -> li
                            f"{width / max(spread, 1e-12):.1f} times the spread across "
                            "closure families.")
             else:
-                out.append("Closures and elasticities matter about equally (spreads within "
-                           f"a factor {DRIVES}).")
+                more, less = (("closure families", "elasticities") if spread >= width
+                              else ("elasticities", "closure families"))
+                out.append(f"Closures and elasticities matter about equally: the spread "
+                           f"across {more} is {max(spread, width) / max(min(spread, width), 1e-12):.2f} "
+                           f"times the spread across {less} (below {DRIVES}).")
+            outside = [k for k in ratio.index if k != band["family"]
+                       and not band["low"] <= ratio[k] <= band["high"]]
+            if outside:
+                out.append(f"Outside the band ({', '.join(outside)}): no elasticity in the "
+                           f"range gives that ratio under the {band['family']} closure, only "
+                           "another closure does.")
         else:
             out.append(f"The largest gap is between the {hi} and the {lo} closure; the "
                        "spread across elasticities was not measured.")
@@ -592,3 +602,91 @@ def run_policies(folder: str | Path = LIBRARY, solver: str = "persistent"
         results[scenario.name] = run_scenario(scenario, solver=solver, model=model)
         families[scenario.name] = (policy, family)
     return results, outlays, families
+
+
+# -- the band of the secondary ratio over the elasticities ---------------------------------
+#: Elasticities of the band, each uniform on its central value times (1 - h, 1 + h): the
+#: library's trade elasticities, and a CES value added centred below Cobb-Douglas (most
+#: estimates of capital-labour substitution are below 1, Chirinko 2008), whose range 0.4-1.2
+#: covers Cobb-Douglas (the quadrature points never hit 1 exactly, which would need
+#: another model).
+BAND_ELASTICITIES: dict[str, float] = {"armington": 2.0, "cet": 2.0, "export_demand": 4.0,
+                                       "value_added": 0.8}
+#: Half-width ``h`` of each elasticity's range, a share of its central value.
+BAND_HALF_WIDTH = 0.5
+#: The standard normal 95 % quantile: the band is mean -/+ this many standard deviations.
+Z95 = 1.6448536269514722
+
+
+def stroud_points(n: int) -> np.ndarray:
+    """Stroud's degree-3 rule for ``n`` independent variables uniform on [-1, 1]: ``2 n``
+    equally weighted points (rows) that give the mean and variance of a quadratic exactly.
+    GEMPACK's systematic sensitivity analysis uses it (Arndt 1996)."""
+    points = np.empty((2 * n, n))
+    for k in range(1, 2 * n + 1):
+        for r in range(1, n // 2 + 1):
+            angle = (2 * r - 1) * k * np.pi / n
+            points[k - 1, 2 * r - 2] = np.sqrt(2.0 / 3.0) * np.cos(angle)
+            points[k - 1, 2 * r - 1] = np.sqrt(2.0 / 3.0) * np.sin(angle)
+        if n % 2:
+            points[k - 1, n - 1] = (-1) ** k / np.sqrt(3.0)
+    return points
+
+
+def band_batch(store: str | Path, family: str = "short run", folder: str | Path = LIBRARY
+               ) -> dict:
+    """The batch (a batch-file mapping, :func:`cge.batch.expand_batch`) of the elasticity
+    band: the grid file of ``family`` at the Stroud points of :data:`BAND_ELASTICITIES`.
+
+    Its base, the family's scenario at the centre of the elasticities (CES value added), is
+    written into ``store`` as ``band_base.yaml``.
+    """
+    import yaml
+
+    from .scenario import load_yaml
+
+    path = _library_paths(folder, [GRID[family]])[0]
+    raw = dict(load_yaml(path))
+    raw["sam"] = str((path.parent / str(raw["sam"])).resolve())
+    raw["elasticities"] = {**(raw.get("elasticities") or {}), **BAND_ELASTICITIES}
+    raw["name"] = f"{raw['name']}_band_base"
+    base = Path(store) / "band_base.yaml"
+    base.parent.mkdir(parents=True, exist_ok=True)
+    base.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    names = list(BAND_ELASTICITIES)
+    scenarios = [{"name": f"stroud_{k}", "elasticities": [
+        {"elasticity": e, "value": float(BAND_ELASTICITIES[e] * (1 + BAND_HALF_WIDTH * x))}
+        for e, x in zip(names, row, strict=True)]}
+        for k, row in enumerate(stroud_points(len(names)))]
+    return {"name": f"band_{GRID[family]}", "base": str(base), "scenarios": scenarios}
+
+
+def band_from_values(values: Iterable[float]) -> tuple[float, float, float, float]:
+    """Mean, standard deviation and the 5-95 % band (normal approximation) of a result at
+    the equally weighted Stroud points."""
+    v = np.asarray(list(values), dtype=float)
+    mean, sd = float(v.mean()), float(v.std())
+    return mean, sd, mean - Z95 * sd, mean + Z95 * sd
+
+
+def elasticity_band(store: str | Path, exp: Experiment, family: str = "short run",
+                    folder: str | Path = LIBRARY, workers: int = 1) -> dict:
+    """The 5-95 % band of the volume absorption ratio of the shocked commodity over the
+    elasticities, solved through the batch engine into ``store``; the dict :func:`reading`
+    takes (``family``, ``low``, ``high``, ``mean``, ``sd``, ``elasticities``, ``values``)."""
+    from .batch import expand_batch, load_results, run_batch
+
+    batch = expand_batch(band_batch(store, family, folder), source="elasticity band")
+    summary = run_batch(batch, store, workers=workers, progress=False, append=True)
+    if summary.failed:
+        from .errors import SolveError
+
+        raise SolveError(f"the elasticity band: {summary.failed} of {summary.total} solves "
+                         f"failed, e.g. {summary.failures[0][0]}: {summary.failures[0][1]}")
+    wide = load_results(store, batch.base_digest)["indicators"]
+    ids = [s["id"] for s in batch.scenarios]
+    values = wide.loc[ids, f"absorption_ratio[{exp.commodity}]"].astype(float)
+    mean, sd, low, high = band_from_values(values)
+    return {"family": family, "low": low, "high": high, "mean": mean, "sd": sd,
+            "elasticities": [e.replace("_", " ") for e in BAND_ELASTICITIES],
+            "values": values.tolist(), "points": len(ids)}

@@ -45,6 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     h.add_argument("--no-policies", action="store_true",
                    help="skip the policy library under the short-run, wage-curve and "
                         "Keynesian closures (solved by default)")
+    h.add_argument("--no-band", action="store_true",
+                   help="skip the 5-95 %% band of the absorption ratio over the elasticities "
+                        "(8 solves through the batch engine, into DIR/band)")
     h.add_argument("--scenarios", metavar="DIR", default=None,
                    help="folder of the China scenario library (default: the bundled one, "
                         "sam_data/scenarios; `cge examples DIR` copies it)")
@@ -80,6 +83,7 @@ def headline(args: argparse.Namespace) -> int:
     from ..headline import (
         HEADLINE,
         LIBRARY,
+        elasticity_band,
         experiment,
         grid_files,
         grid_table,
@@ -111,7 +115,8 @@ def headline(args: argparse.Namespace) -> int:
         runs[name] = data
     number = {"float_format": lambda x: f"{x:,.3f}", "na_rep": "n/a"}
     grid = grid_table(runs, exp)
-    grid.attrs["reading"] = reading(grid, exp)
+    band = None if args.no_band else elasticity_band(out / "band", exp, folder=folder)
+    grid.attrs["reading"] = reading(grid, exp, band)
     print(f"{grid.attrs['title']}:")
     print(grid.to_string(**number))
     print()
