@@ -288,6 +288,15 @@ def grid_files(folder: str | Path = LIBRARY) -> list[Path]:
     return _library_paths(folder, GRID.values())
 
 
+def command_files(folder: str | Path = LIBRARY, policies: bool = True) -> list[Path]:
+    """The scenario files ``cge headline`` solves: the headline and grid files, then checks
+    that the policy files are there too (``policies``); one ConfigError names every file
+    missing."""
+    names = list(dict.fromkeys([*HEADLINE, *GRID.values()]))
+    paths = _library_paths(folder, [*names, *(POLICIES if policies else ())])
+    return paths[:len(names)]
+
+
 def _library_paths(folder: str | Path, names: Iterable[str]) -> list[Path]:
     paths = [_folder(folder) / f"{n}.yaml" for n in names]
     missing = [p for p in paths if not p.is_file()]

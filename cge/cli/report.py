@@ -83,11 +83,10 @@ def headline(args: argparse.Namespace) -> int:
     from ..headline import (
         HEADLINE,
         LIBRARY,
+        command_files,
         elasticity_band,
         experiment,
-        grid_files,
         grid_table,
-        headline_files,
         headline_table,
         library_files,
         policy_table,
@@ -98,10 +97,9 @@ def headline(args: argparse.Namespace) -> int:
     from ..report import summary_frame, write_figures, write_workbook
 
     folder = Path(args.scenarios) if args.scenarios else LIBRARY
-    paths = headline_files(folder)
-    paths += [p for p in grid_files(folder) if p not in paths]
-    if args.library:
-        paths += [p for p in library_files(folder) if p not in paths]
+    library = library_files(folder) if args.library else []
+    paths = command_files(folder, policies=not args.no_policies)
+    paths += [p for p in library if p not in paths]
     out = Path(args.out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     results = run_scenarios(paths)
