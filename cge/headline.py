@@ -589,7 +589,28 @@ def policy_table(runs: dict, outlays: dict, families: dict) -> pd.DataFrame:
     table.attrs["title"] = ("Demand policies by closure family; fiscal cost = the transfer or "
                             "investment itself (base prices), per yuan = change over it")
     table.attrs["columns"] = POLICY_COLUMNS
+    table.attrs["reading"] = policy_reading(table)
     return table
+
+
+def policy_reading(table: pd.DataFrame) -> list[str]:
+    """One sentence per closure family of :func:`policy_table`: which policies raise
+    employment, and the one with most employment per yuan of fiscal cost."""
+    out = []
+    for family, rows in table.groupby("closure", sort=False):
+        up = rows[rows["raises employment"] == "yes"]
+        text = f"{family}: "
+        text += (f"{len(up)} of {len(rows)} policies raise employment "
+                 f"({', '.join(f'{p} {e:+.2f} %' for p, e in zip(up['policy'], up['employment, %'], strict=True))})"
+                 if len(up) else f"none of the {len(rows)} policies raises employment")
+        paid = rows.dropna(subset=["employment per yuan"])
+        if len(paid):
+            best = paid.loc[paid["employment per yuan"].idxmax()]
+            text += (f"; most per yuan: {best['policy']}, {best['employment per yuan']:+.3f} "
+                     f"of employment (base wage bill) and {best['GDP per yuan']:+.3f} of real "
+                     "GDP per yuan spent")
+        out.append(text + ".")
+    return out
 
 
 def run_policies(folder: str | Path = LIBRARY, solver: str = "persistent"

@@ -248,6 +248,10 @@ def test_policy_table_per_yuan_is_the_ratio_of_the_runs_numbers():
     assert a["government saving change"] == pytest.approx(-10.0)
     assert a["raises employment"] == "yes" and b["raises employment"] == "no"
     assert b["employment per yuan"] != b["employment per yuan"]    # no outlay: n/a
+    assert table.attrs["reading"] == [
+        "Keynesian: 1 of 1 policies raise employment (transfers +2.00 %); most per yuan: "
+        "transfers, +0.100 of employment (base wage bill) and +0.250 of real GDP per yuan "
+        "spent.", "short run: none of the 1 policies raises employment."]
 
 
 def test_stroud_points_give_mean_and_variance_of_a_uniform_exactly():

@@ -129,6 +129,7 @@ def headline(args: argparse.Namespace) -> int:
         print(f"\n{policies.attrs['title']}:")
         with pd.option_context("display.width", 250, "display.max_columns", 20):
             print(policies.to_string(index=False, **number))
+        print("\n".join(policies.attrs["reading"]))
     headline_runs = {n: runs[n] for n in HEADLINE}
     bounds = {exp.commodity: table.loc[f"fixed-price bound {exp.commodity}"].iloc[0],
               "total": table.loc["fixed-price bound, all sectors"].iloc[0]}   # closure-free
