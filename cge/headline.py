@@ -3,8 +3,12 @@
 :func:`run_scenarios` solves scenario files, building one model per distinct SAM,
 specification and elasticities and switching only the closure between runs.
 :func:`headline_table` is the compact answer to the internal-circulation question:
-secondary export demand 20 % lower, long run against short run. The shocked commodity, its
-activity and the unit come from the scenario and its SAM (:func:`experiment`).
+secondary export demand 20 % lower, long run against short run. :func:`grid_table` puts the
+same shock under four closure families (:data:`GRID`), :func:`reading` says from its numbers
+(and :func:`elasticity_band`, the 5-95 % band over the elasticities) which assumption drives
+the answer, and :func:`policy_table` reruns the demand policies under the closure families,
+per yuan of fiscal cost. The shocked commodity, its activity and the unit come from the
+scenario and its SAM (:func:`experiment`).
 """
 
 from __future__ import annotations
