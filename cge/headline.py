@@ -487,7 +487,8 @@ def policy_scenarios(folder: str | Path = LIBRARY) -> list[tuple[str, str, objec
     """``(policy, family, Scenario)`` for every policy of :data:`POLICIES` under every
     family of :data:`POLICY_FAMILIES`.
 
-    A family takes its closure, options and elasticities from its grid file (:data:`GRID`);
+    A family takes its closure from its grid file (:data:`GRID`), and the options and
+    elasticities the policy does not set (the wage curve's);
     a neoclassical family keeps the policy's ``savings_investment`` closure (an investment
     shock needs ``investment_driven``), a Keynesian one replaces it.
     """
@@ -510,7 +511,8 @@ def policy_scenarios(folder: str | Path = LIBRARY) -> list[tuple[str, str, objec
                     "savings_investment", closure.get("savings_investment"))
             out.append((policy.name, name, replace(
                 policy, name=f"{policy.name}__{name.replace(' ', '_').lower()}",
-                closure=closure, options=family.options, elasticities=family.elasticities)))
+                closure=closure, options={**(family.options or {}), **(policy.options or {})},
+                elasticities={**family.elasticities, **policy.elasticities})))
     return out
 
 

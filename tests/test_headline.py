@@ -312,3 +312,24 @@ def test_grid_and_policies_on_the_china_sam():
     assert by["Keynesian"] > 0 > by["short run"]
     assert deficit.loc["Keynesian", "employment, %"] > deficit.loc["short run",
                                                                    "employment, %"] > 0
+
+
+def test_policy_scenarios_take_the_closure_of_each_family():
+    from cge.headline import POLICIES, POLICY_FAMILIES, policy_scenarios
+
+    found = {(p, f): s for p, f, s in policy_scenarios()}
+    assert set(found) == {(p, f) for p in POLICIES for f in POLICY_FAMILIES}
+    investment = "china_debt_financed_investment_1pct"
+    assert found[investment, "short run"].closure["labour"] == "fixed_real_wage"
+    curve = found[investment, "wage curve"]
+    assert curve.closure["labour"] == "wage_curve"
+    assert curve.closure["savings_investment"] == "investment_driven"     # the policy's own
+    assert curve.options["benchmark_unemployment_rate"] == 0.049
+    assert curve.elasticities["armington"] == found[investment, "short run"].elasticities[
+        "armington"]
+    keynes = found["china_transfers_1pct_deficit", "Keynesian"]
+    assert (keynes.closure["savings_investment"], keynes.closure["capital"],
+            keynes.closure["external"]) == ("keynesian", "excess_capacity",
+                                            "fixed_exchange_rate")
+    assert keynes.shocks == found["china_transfers_1pct_deficit", "short run"].shocks
+    assert len({s.name for s in found.values()}) == len(found)
