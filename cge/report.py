@@ -342,7 +342,8 @@ def header(name: str, unit: str) -> str:
 # -- workbook -----------------------------------------------------------------------------
 def write_workbook(runs: Mapping[str, dict], path: str | Path, *, unit: str | None = None,
                    headline: pd.DataFrame | None = None,
-                   bounds: Mapping[str, float] | None = None) -> Path:
+                   bounds: Mapping[str, float] | None = None,
+                   tables: Mapping[str, pd.DataFrame] | None = None) -> Path:
     """Write the report workbook: ``summary``, ``indicators``, one sheet per block,
     ``charts`` and ``notes``.
 
@@ -358,6 +359,12 @@ def write_workbook(runs: Mapping[str, dict], path: str | Path, *, unit: str | No
     bounds : mapping, optional
         Fixed-price absorption bounds by commodity and ``"total"``, drawn as reference lines
         on the absorption chart.
+    tables : mapping, optional
+        More titled tables, ``{sheet: DataFrame}``, written after ``headline``: a table
+        with ``attrs["rows"]`` (:func:`cge.headline.grid_table`) as the headline table is,
+        one with ``attrs["columns"]`` (``{column: (kind, definition)}``,
+        :func:`cge.headline.policy_table`) column by column; ``attrs["reading"]`` (lines
+        of text) is written under the title.
 
     Every table has bold headers that name the unit, number formats by kind (thousands
     separators, ``%``), column widths from the content, frozen headers and an autofilter;
@@ -368,9 +375,11 @@ def write_workbook(runs: Mapping[str, dict], path: str | Path, *, unit: str | No
     unit = run_unit(runs, unit)
     summary = summary_frame(runs).reset_index()
     sectors, tidy = sector_frame(runs), results_frame(runs)
+    titled = {"headline": headline, **(tables or {})}
+    titled = {name: t for name, t in titled.items() if t is not None and not t.empty}
     tables: list[tuple[str, pd.DataFrame, dict[str, Any]]] = []
-    if headline is not None and not headline.empty:
-        tables.append(("headline", *_headline_sheet(headline)))
+    for name, table in titled.items():
+        tables.append((name, *_titled_sheet(table)))
     tables.append(("summary", summary, {c: column(c).kind for c in summary.columns}))
     tables.append(("indicators", sectors, {c: column(c).kind for c in sectors.columns}))
     for block, names in BLOCKS.items():
@@ -386,15 +395,22 @@ def write_workbook(runs: Mapping[str, dict], path: str | Path, *, unit: str | No
     wb.remove(wb.active)
     for name, frame, kinds in tables:
         ws = wb.create_sheet(name)
-        if name == "headline":
-            title = ws.cell(1, 1, headline.attrs.get("title", ""))
+        if name in titled:
+            attrs = titled[name].attrs
+            title = ws.cell(1, 1, attrs.get("title", ""))
             title.font = Font(name="Calibri", bold=True, size=13)
-            write_table(ws, frame, kinds, list(frame.columns), freeze="B4", row=3)
+            lines = list(attrs.get("reading", ()))
+            for i, line in enumerate(lines):
+                ws.cell(2 + i, 1, line)
+            row = 3 + len(lines)
+            keep = 2 if "columns" in attrs else 1      # the policy and its closure
+            write_table(ws, frame, kinds, list(frame.columns), row=row,
+                        freeze=f"{'ABC'[keep]}{row + 1}")
         else:
             write_table(ws, frame, kinds, [header(c, unit) for c in frame.columns],
                         freeze=_freeze(frame))
     _charts(wb, summary.set_index("scenario"), _absorption_table(runs), unit, bounds)
-    _notes(wb, [(n, f) for n, f, _ in tables], unit, headline)
+    _notes(wb, [(n, f) for n, f, _ in tables], unit, titled)
     wb.save(path)
     log.info("wrote %s", path)
     return path
@@ -408,6 +424,16 @@ def _freeze(frame: pd.DataFrame) -> str:
            and c != "status"]
     keep = len(ids) if list(frame.columns[:len(ids)]) == ids else 1
     return f"{get_column_letter(keep + 1)}2"
+
+
+def _titled_sheet(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A titled table as a sheet: by column when it defines its columns (``attrs["columns"]``),
+    else by row (:func:`_headline_sheet`)."""
+    columns = table.attrs.get("columns")
+    if columns is None:
+        return _headline_sheet(table)
+    frame = table.reset_index(drop=True)
+    return frame, {c: columns.get(c, ("ratio", ""))[0] for c in frame.columns}
 
 
 def _headline_sheet(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -603,9 +629,9 @@ def _axes(chart, categories: str, values: str, number_format: str) -> None:
 
 
 def _notes(wb, tables: list[tuple[str, pd.DataFrame]], unit: str,
-           headline: pd.DataFrame | None) -> None:
+           titled: Mapping[str, pd.DataFrame]) -> None:
     """The ``notes`` sheet: the unit, then every column of the tables (and every row of the
-    headline table), defined once with the sheets that have it."""
+    headline table and the grid), defined once with the sheets that have it."""
     from openpyxl.styles import Font
 
     ws = wb.create_sheet("notes")
@@ -614,11 +640,17 @@ def _notes(wb, tables: list[tuple[str, pd.DataFrame]], unit: str,
                   "prices; prices are indices (1 in the benchmark); % are percent changes "
                   "from the benchmark. Indicators are defined in docs/indicators.md.")
     rows: dict[tuple[str, str, str], list[str]] = {}
-    headline_rows = headline.attrs.get("rows", {}) if headline is not None else {}
     for sheet, frame in tables:
-        if sheet == "headline":
+        attrs = titled[sheet].attrs if sheet in titled else {}
+        if "columns" in attrs:
+            for name in frame.columns:
+                kind, text = attrs["columns"].get(name, ("ratio", ""))
+                shown = KINDS[kind].unit.format(unit=unit) if kind in KINDS else ""
+                rows.setdefault((f"{name} ({sheet})", shown, text), []).append(sheet)
+            continue
+        if sheet in titled:
             for label in frame["indicator"]:
-                kind, text = headline_rows.get(label, (_kind_of_label(label), ""))
+                kind, text = attrs.get("rows", {}).get(label, (_kind_of_label(label), ""))
                 rows.setdefault((f"{label} (row)", KINDS[kind].unit.format(unit=unit), text),
                                 []).append(sheet)
             continue
