@@ -114,10 +114,11 @@ def producer_export_price(sol) -> pd.Series:
     return price.reindex(commodities, fill_value=1.0).astype(float)
 
 
-def _labour_slack(closure) -> bool:
-    """Whether the closure lets labour be unemployed (any labour closure but full
-    employment: a fixed real or nominal wage, a wage curve)."""
-    return closure.get("labour", "full_employment") != "full_employment"
+def _labour_slack(closure, labour: str | None = None) -> bool:
+    """Whether the closure lets the labour factor ``labour`` be unemployed (any labour
+    closure but full employment: a fixed real or nominal wage, a wage curve)."""
+    option = (closure.get("labour_by_factor") or {}).get(labour, closure.get("labour"))
+    return (option or "full_employment") != "full_employment"
 
 
 def _labour(sol, model) -> str | None:
@@ -504,7 +505,7 @@ class IndicatorPlan:
         return cls(model.variable_index.layout, base,
                    model.calibration.parameters["marginal_budget_share"],
                    model.accounts.labour,
-                   _labour_slack(model.closure.to_dict()),
+                   _labour_slack(model.closure.to_dict(), model.accounts.labour),
                    model_facts(model))
 
     @classmethod
@@ -512,8 +513,9 @@ class IndicatorPlan:
         """The plan of a benchmark :class:`~cge.model.solution.Solution` (and the closure
         of its counterfactual)."""
         closure = cf.closure or base.closure or {}
+        labour = _labour(base, model)
         return cls(base.values.layout, base.values.vector, base.consumption_shares,
-                   _labour(base, model), _labour_slack(closure),
+                   labour, _labour_slack(closure, labour),
                    None if model is None else model_facts(model, closure))
 
     # -- pieces ------------------------------------------------------------------------
