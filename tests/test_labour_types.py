@@ -157,3 +157,28 @@ def test_the_closure_of_one_labour_type_prints_as_before():
     again = Closure.from_user(Closure(labour_by_factor={"LAB_URB": "wage_curve"}).to_dict())
     assert again.labour_of("LAB_URB") == "wage_curve"
     assert again.labour_of("LAB_RUR") == "full_employment"
+
+
+def test_the_wage_of_each_labour_type_and_the_migrating_pool_can_be_shocked(sam):
+    model = CGEModel(sam, "standard", options=OPTIONS, elasticities=ELASTICITIES,
+                     closure={"labour": "fixed_real_wage",
+                              "labour_by_factor": {"LAB_RUR": "full_employment"}})
+    with pytest.raises(ConfigError, match="fixed_real_wage"):
+        model.apply_shocks([{"parameter": "real_wage", "multiply": 0.99}])
+    model.apply_shocks([{"parameter": "labour_real_wage", "index": "LAB_URB",
+                         "multiply": 0.98}])
+    urban = _labour(model.solve(), "LAB_URB")
+    assert urban["real_wage"] == pytest.approx(0.98)
+    assert urban["rate"] < 0.05 - 1e-4
+
+    model.apply_closure({**URBAN_FIXED_WAGE, **MIGRATION})
+    model.reset()
+    with pytest.raises(ConfigError, match="endogenous"):
+        model.apply_shocks([{"parameter": "factor_endowment", "index": "LAB_URB",
+                             "multiply": 1.01}])
+    model.apply_shocks([{"parameter": "migration_labour_pool", "index": "LAB_RUR,LAB_URB",
+                         "multiply": 1.01}])
+    sol = model.solve()
+    pool = sum(_labour(sol, f)["force"] for f in ("LAB_RUR", "LAB_URB"))
+    base = model.data.markets.factor_endowment
+    assert pool == pytest.approx(1.01 * (base["LAB_RUR"] + base["LAB_URB"]) * model.scale)
