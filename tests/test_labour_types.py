@@ -182,3 +182,27 @@ def test_the_wage_of_each_labour_type_and_the_migrating_pool_can_be_shocked(sam)
     pool = sum(_labour(sol, f)["force"] for f in ("LAB_RUR", "LAB_URB"))
     base = model.data.markets.factor_endowment
     assert pool == pytest.approx(1.01 * (base["LAB_RUR"] + base["LAB_URB"]) * model.scale)
+
+
+def test_indicators_report_each_labour_type(model):
+    from cge.indicators import indicators
+
+    model.apply_closure({**URBAN_WAGE_CURVE, **MIGRATION})
+    model.reset()
+    base = model.solve()
+    model.apply_shocks(SECONDARY_EXPORT_FALL)
+    cf = model.solve()
+    model.reset()
+    out = indicators(base, cf, model)
+    rural, urban = _labour(cf, "LAB_RUR"), _labour(cf, "LAB_URB")
+    assert set(out["real_wage_by_labour_type"]) == {"LAB_RUR", "LAB_URB"}
+    assert out["real_wage_by_labour_type"]["LAB_URB"] == pytest.approx(
+        100 * (urban["real_wage"] - 1))
+    assert out["labour_force_by_labour_type"]["LAB_RUR"]["counterfactual"] == pytest.approx(
+        rural["force"])
+    assert out["unemployment_rate_by_labour_type"]["LAB_URB"]["counterfactual"] == \
+        pytest.approx(100 * urban["rate"])
+    jobs = out["employment_by_labour_type"]["LAB_URB"]
+    assert jobs["counterfactual"] == pytest.approx(urban["force"] - urban["unemployed"])
+    # the main labour type keeps today's keys
+    assert out["real_wage"] == pytest.approx(out["real_wage_by_labour_type"]["LAB_RUR"])
