@@ -206,3 +206,24 @@ def test_indicators_report_each_labour_type(model):
     assert jobs["counterfactual"] == pytest.approx(urban["force"] - urban["unemployed"])
     # the main labour type keeps today's keys
     assert out["real_wage"] == pytest.approx(out["real_wage_by_labour_type"]["LAB_RUR"])
+
+
+def test_cge_run_prints_each_labour_type_and_refuses_an_unknown_one(sam, tmp_path, capsys):
+    from cge.cli import main
+    from cge.sam.io import write_sam
+
+    write_sam(sam, tmp_path / "two.csv")
+    scenario = tmp_path / "ht.yaml"
+    text = ("name: ht\nsam: two.csv\nmodel: standard\nelasticities: {export_demand: 4}\n"
+            "options: {benchmark_unemployment_rate: 0.05}\nclosure:\n"
+            "  labour_by_factor: {%s: wage_curve}\n  migration: harris_todaro\n"
+            "shocks:\n  - {parameter: export_demand, index: C_SEC, multiply: 0.9}\n")
+    scenario.write_text(text % "LAB_URB")
+    assert main(["run", str(scenario)]) == 0
+    out = capsys.readouterr().out
+    assert "LAB_URB: real wage -0.276%" in out
+    assert "unemployment rate 5.000% -> 5.140%" in out
+    scenario.write_text(text % "LAB_URN")
+    assert main(["run", str(scenario)]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean 'LAB_URB'" in err and "Traceback" not in err
