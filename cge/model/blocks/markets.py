@@ -19,6 +19,13 @@ nominal wage :math:`w^n` is pinned under ``fixed_nominal_wage``; the wage-curve
 shift :math:`s^w` (built only when :math:`u_0 > 0`) under ``wage_curve``. Each of
 these is a definition of its free variable under the other closures. The wage
 curve is written in the unemployment rate, which it keeps positive.
+
+A SAM with several labour types gives each type after the first the same three
+rules, indexed by factor (``labour_real_wage_rule``, ``labour_wage_indexation_rule``,
+``labour_wage_curve``), and each ordered pair (rural r, urban u) the Harris-Todaro
+rules (``migration_pool_rule``, ``migration_wage_rule``):
+:math:`p^f_r = \\omega_{ru} p^f_u (1 - U_u/\\bar F_u)` and
+:math:`\\bar F_r + \\bar F_u = \\bar N_{ru}`, binding under ``migration: harris_todaro``.
 """
 
 from __future__ import annotations
