@@ -150,6 +150,10 @@ def test_unnamed_migrants_are_the_rural_labour_type_and_the_other(model):
     closure = Closure.from_user({"migration": "harris_todaro"})
     assert closure.migrants(model.data.sets) == ("LAB_RUR", "LAB_URB")
 
+    class Sets:                          # WAGE has 'AG' in it: RUR comes first
+        labour_types = ["WAGE_URB", "WAGE_RUR"]
+    assert closure.migrants(Sets) == ("WAGE_RUR", "WAGE_URB")
+
 
 def test_the_closure_of_one_labour_type_prints_as_before():
     assert set(Closure().to_dict()) == {"savings_investment", "external", "government",

@@ -189,13 +189,13 @@ class Closure:
     def migrants(self, sets) -> tuple[str, str] | None:
         """The labour types (rural, urban) Harris-Todaro migration moves workers between,
         or ``None`` without migration. Unnamed, the rural one is the labour type whose
-        label speaks of rural (``RUR``) or agricultural (``AG``) work, the urban the other
-        of two."""
+        label speaks of rural, agricultural or farm work (``RUR``, ``AGR``, ``FARM``;
+        in that order), the urban the other of two."""
         if self.migration == "none":
             return None
         types = list(sets.labour_types)
         rural = self.migration_rural or next(
-            (f for f in types if any(w in f.upper() for w in ("RUR", "AG"))), "")
+            (f for w in ("RUR", "AGR", "FARM") for f in types if w in f.upper()), "")
         urban = self.migration_urban or (
             next(iter(set(types) - {rural})) if len(types) == 2 and rural in types else "")
         return rural, urban
