@@ -140,6 +140,8 @@ def test_migration_refuses_a_rigid_rural_wage_and_one_labour_type(model, sam):
         model.apply_closure({"labour": "fixed_real_wage", **MIGRATION})
     with pytest.raises(ConfigError, match="the same"):
         model.apply_closure({**MIGRATION, "migration_urban": "LAB_RUR"})
+    with pytest.raises(ConfigError, match="migration is none"):
+        model.apply_closure({"migration_rural": "LAB_RUR"})
     from cge.sam.synthetic import synthetic_sam
 
     with pytest.raises(ConfigError, match="two labour types"):

@@ -273,6 +273,12 @@ def _labour_type_problems(cl: Closure, data: ModelData) -> list[Problem]:
                 "no factor is labour; drop labour_by_factor"))
     pair = cl.migrants(data.sets)
     if pair is None:
+        named = [k for k in ("migration_rural", "migration_urban") if getattr(cl, k)]
+        if named:
+            problems.append(Problem(
+                "bad_closure", f"closure.{named[0]}",
+                f"{' and '.join(named)} name migrants, and migration is none",
+                "set migration: harris_todaro, or drop " + " and ".join(named)))
         return problems
     if len(types) < 2:
         return [*problems, Problem(
