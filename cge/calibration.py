@@ -62,6 +62,7 @@ class Accounts:
     rest_of_world: str
     taxes: Mapping[str, tuple[str, ...]]
     make: tuple[tuple[str, str], ...] = ()
+    labour_types: tuple[str, ...] = ()   # every labour factor; ``labour`` is the first
 
     @property
     def activity_of(self) -> dict[str, str]:
@@ -70,8 +71,9 @@ class Accounts:
 
     @property
     def capital(self) -> tuple[str, ...]:
-        """Factors other than labour."""
-        return tuple(f for f in self.factors if f != self.labour)
+        """Factors other than labour (other than every labour type)."""
+        labour = set(self.labour_types) | {self.labour}
+        return tuple(f for f in self.factors if f not in labour)
 
 
 @dataclass(frozen=True)
@@ -459,13 +461,14 @@ def _accounts(sam: SAM) -> Accounts:
         commodity_of = {activities[i]: commodities[j] for i, j in make_pairs_index(made)}
     if problems:
         raise ConfigError(f"{sam.name}: the SAM does not fit the CGE model", problems)
-    labour = next((f for f in factors if is_labour(f, sam.accounts.at[f, "description"])), None)
+    labour_types = tuple(f for f in factors if is_labour(f, sam.accounts.at[f, "description"]))
+    labour = labour_types[0] if labour_types else None
     taxes = {r: tuple(sam.accounts_of(r)) for r in TAX_ROLES}
     make = tuple(make_pairs) if layout == "activity_commodity" else tuple(
         (g, g) for g in goods)
     return Accounts(layout, tuple(activities), tuple(commodities), commodity_of, tuple(factors),
                     labour, tuple(households), tuple(sam.accounts_of("enterprise")), government,
-                    s_i, row, taxes, make)
+                    s_i, row, taxes, make, labour_types)
 
 
 def make_pairs_index(made: np.ndarray) -> list[tuple[int, int]]:

@@ -114,19 +114,30 @@ def producer_export_price(sol) -> pd.Series:
     return price.reindex(commodities, fill_value=1.0).astype(float)
 
 
-def _labour_slack(closure) -> bool:
-    """Whether the closure lets labour be unemployed (any labour closure but full
-    employment: a fixed real or nominal wage, a wage curve)."""
-    return closure.get("labour", "full_employment") != "full_employment"
+def _labour_slack(closure, labour: str | None = None) -> bool:
+    """Whether the closure lets the labour factor ``labour`` be unemployed (any labour
+    closure but full employment: a fixed real or nominal wage, a wage curve)."""
+    option = (closure.get("labour_by_factor") or {}).get(labour, closure.get("labour"))
+    return (option or "full_employment") != "full_employment"
 
 
 def _labour(sol, model) -> str | None:
+    types = _labour_types(sol, model)
+    return types[0] if types else None
+
+
+def _slack_by_type(closure, labour_types) -> dict[str, bool]:
+    """Each labour type with whether ``closure`` lets it be unemployed."""
+    return {f: _labour_slack(closure, f) for f in labour_types}
+
+
+def _labour_types(sol, model) -> list[str]:
+    """Every labour factor, the main one first."""
     if model is not None:
-        return model.accounts.labour
+        return list(model.data.sets.labour_types)
     from .sam.roles import is_labour
 
-    factors = sol.levels("factor_price").index
-    return next((str(f) for f in factors if is_labour(str(f))), None)
+    return [str(f) for f in sol.levels("factor_price").index if is_labour(str(f))]
 
 
 def _pct(b: float, c: float) -> float | None:
@@ -380,6 +391,10 @@ class IndicatorPlan:
         The labour account.
     labour_slack : bool
         Whether the closure lets labour be unemployed.
+    labour_types : mapping, optional
+        Every labour type (several in SAMs with e.g. rural and urban labour), each with
+        whether the closure lets it be unemployed; with two or more, the rows
+        ``*_by_labour_type``.
     model_facts : mapping, optional
         Indicators of the model and closure alone, not of a solution, as
         ``{indicator: {index: value}}``: ``labour_demand_elasticity``
@@ -389,7 +404,8 @@ class IndicatorPlan:
 
     def __init__(self, layout, base: np.ndarray, budget_shares: pd.DataFrame,
                  labour: str | None, labour_slack: bool,
-                 model_facts: Mapping[str, Mapping[str, float]] | None = None):
+                 model_facts: Mapping[str, Mapping[str, float]] | None = None,
+                 labour_types: Mapping[str, bool] | None = None):
         from scipy import sparse
 
         from .results import ev_unit_cost
@@ -456,6 +472,13 @@ class IndicatorPlan:
             self.employers = [str(a) for f, a in demand if f == labour]
             self._employment = np.array([at(demand_path, (f, a)) for f, a in demand
                                          if f == labour], dtype=int)
+        #: labour type -> (slack closure, wage, unemployed, force, employment positions)
+        self._labour_types = {} if len(labour_types or ()) < 2 else {
+            f: (slack, at(RESULT_PATHS["factor_price"], f), at(RESULT_PATHS["unemployment"], f),
+                at("markets.factor_endowment", f), np.array(
+                    [at(RESULT_PATHS["factor_demand"], k) for k in
+                     layout.keys[RESULT_PATHS["factor_demand"]] if k[0] == f], dtype=int))
+            for f, slack in labour_types.items()}
         self.base = np.asarray(base, dtype=float)
         self._base_volumes = self._volume_table(self.base)
         #: producers' base price of exports p^e_0c (one where a commodity is not exported)
@@ -504,17 +527,21 @@ class IndicatorPlan:
         return cls(model.variable_index.layout, base,
                    model.calibration.parameters["marginal_budget_share"],
                    model.accounts.labour,
-                   _labour_slack(model.closure.to_dict()),
-                   model_facts(model))
+                   _labour_slack(model.closure.to_dict(), model.accounts.labour),
+                   model_facts(model), _slack_by_type(model.closure.to_dict(),
+                                                      model.data.sets.labour_types))
 
     @classmethod
     def for_solutions(cls, base, cf, model=None) -> IndicatorPlan:
         """The plan of a benchmark :class:`~cge.model.solution.Solution` (and the closure
         of its counterfactual)."""
         closure = cf.closure or base.closure or {}
+        types = _labour_types(base, model)
+        labour = types[0] if types else None
         return cls(base.values.layout, base.values.vector, base.consumption_shares,
-                   _labour(base, model), _labour_slack(closure),
-                   None if model is None else model_facts(model, closure))
+                   labour, _labour_slack(closure, labour),
+                   None if model is None else model_facts(model, closure),
+                   _slack_by_type(closure, types))
 
     # -- pieces ------------------------------------------------------------------------
     def _volume_table(self, x: np.ndarray) -> dict[str, np.ndarray]:
@@ -628,6 +655,28 @@ class IndicatorPlan:
         return self._labour_slack_closure or bool(self.base[self._unemployed] != 0
                                              or cf[self._unemployed] != 0)
 
+    def by_labour_type(self, cf: np.ndarray) -> list[tuple]:
+        """Rows of each labour type where a SAM has several: ``real_wage_by_labour_type``
+        (percent change), ``employment_by_labour_type`` and ``labour_force_by_labour_type``
+        (base, counterfactual), and ``unemployment_by_labour_type`` and
+        ``unemployment_rate_by_labour_type`` (percent) for the types that can be
+        unemployed."""
+        x0, x1, out = self.base, np.asarray(cf, dtype=float), []
+        for f, (slack, wage, idle, force, jobs) in self._labour_types.items():
+            out.append(("real_wage_by_labour_type", f, None, None, _pct(
+                *(float(x[wage] / x[self._cpi]) for x in (x0, x1)))))
+            out.append(("employment_by_labour_type", f, _num(x0[jobs].sum()),
+                        _num(x1[jobs].sum()), None))
+            out.append(("labour_force_by_labour_type", f, _num(x0[force]), _num(x1[force]),
+                        None))
+            if slack or x0[idle] != 0 or x1[idle] != 0:
+                out.append(("unemployment_by_labour_type", f, _num(x0[idle]), _num(x1[idle]),
+                            None))
+                out.append(("unemployment_rate_by_labour_type", f,
+                            _num(100 * x0[idle] / x0[force]), _num(100 * x1[idle] / x1[force]),
+                            None))
+        return out
+
     def employment(self, cf: np.ndarray) -> dict[str, tuple[float, float]]:
         """Labour employed by activity, (base, counterfactual)."""
         if self.labour is None:
@@ -677,6 +726,7 @@ class IndicatorPlan:
             out += [(name, key, None, None, _num(v)) for key, v in entries.items()]
         if self.labour is None:
             return out
+        out += self.by_labour_type(x1)
         out.append(("real_wage", "_", None, None, _pct(*macro["real_wage"])))
         if "unemployment" in macro:
             out += [("employment", a, _num(b), _num(c), None)

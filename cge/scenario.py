@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CGEError, ConfigError, Problem, choose_from
-from .model.closures import CLOSURE_OPTIONS
+from .model.closures import CLOSURE_KEYS
 from .model.config import SPECIFICATIONS
 from .model.shocks import Shock
 
@@ -103,7 +103,7 @@ class Scenario:
         closure = raw.get("closure")
         if closure is not None and not isinstance(closure, Mapping):
             problems.append(Problem("bad_value", f"{where}: closure", "must be a mapping",
-                                    f"keys: {', '.join(CLOSURE_OPTIONS)}"))
+                                    f"keys: {', '.join(CLOSURE_KEYS)}"))
             closure = None
         elasticities = raw.get("elasticities") or {}
         if not isinstance(elasticities, Mapping):

@@ -98,6 +98,14 @@ def _print_indicators(ind: dict) -> None:
         if key in ind:
             x = ind[key]
             print(f"  {label}: {x['base']:,.6g} -> {x['counterfactual']:,.6g}")
+    rates = ind.get("unemployment_rate_by_labour_type", {})
+    for f, change in ind.get("real_wage_by_labour_type", {}).items():
+        force = ind["labour_force_by_labour_type"][f]
+        rate = (f", unemployment rate {rates[f]['base']:.3f}% -> "
+                f"{rates[f]['counterfactual']:.3f}%" if f in rates else "")
+        print(f"  {f}: real wage {change:+.3f}%, labour force {force['base']:,.6g} -> "
+              f"{force['counterfactual']:,.6g}{rate}")
+
     def ratios(values: dict) -> str:
         return ", ".join(f"{c} {'n/a' if r is None else f'{r:.3f}'}" for c, r in values.items())
 

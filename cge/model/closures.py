@@ -48,6 +48,15 @@ capital                ``mobile``                  one rental rate, capital move
                                                    follows demand
 numeraire              a factor label, ``cpi``     the price held at its base value
                        or ``exchange_rate``        (released under ``keynesian``)
+labour_by_factor       ``{factor: option}``        one ``labour`` option per labour type
+                                                   (SAMs with several labour factors);
+                                                   ``labour`` is the shorthand for the rest
+migration              ``none``                    each labour type's force is fixed
+                       ``harris_todaro``           workers move between
+                                                   ``migration_rural`` and
+                                                   ``migration_urban`` until the rural wage
+                                                   is the expected urban wage (up to a
+                                                   calibrated wedge); their total is fixed
 =====================  ==========================  ========================================
 
 :func:`check_closure` checks a closure against a model's data, :func:`pin_closure`
@@ -58,7 +67,7 @@ sector-specific capital into shocks of the per-activity stocks.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, Problem, choose_from, unknown_keys
@@ -75,7 +84,13 @@ CLOSURE_OPTIONS: dict[str, tuple[str, ...]] = {
     "labour": ("full_employment", "fixed_real_wage", "wage_curve", "fixed_nominal_wage"),
     "capital": ("mobile", "sector_specific", "excess_capacity"),
     "numeraire": ("cpi", "exchange_rate"),
+    "migration": ("none", "harris_todaro"),
 }
+#: Closure keys for several labour types: a mapping labour factor -> ``labour`` option, and
+#: the labour factors Harris-Todaro migration moves workers between (labels).
+LABOUR_TYPE_KEYS = ("labour_by_factor", "migration_rural", "migration_urban")
+#: Every closure key.
+CLOSURE_KEYS = (*CLOSURE_OPTIONS, *LABOUR_TYPE_KEYS)
 
 
 @dataclass(frozen=True)
@@ -88,9 +103,21 @@ class Closure:
     labour: str = "full_employment"
     capital: str = "mobile"
     numeraire: str = "cpi"
+    migration: str = "none"
+    labour_by_factor: tuple[tuple[str, str], ...] = field(default=())
+    migration_rural: str = ""
+    migration_urban: str = ""
 
     def __post_init__(self) -> None:
+        if isinstance(self.labour_by_factor, Mapping):
+            object.__setattr__(self, "labour_by_factor", tuple(
+                (str(k), str(v)) for k, v in self.labour_by_factor.items()))
         problems = []
+        for factor, option in self.labour_by_factor:
+            if option not in CLOSURE_OPTIONS["labour"]:
+                problems.append(Problem("bad_closure", f"closure.labour_by_factor.{factor}",
+                                        f"unknown option {option!r}",
+                                        choose_from(option, CLOSURE_OPTIONS["labour"])))
         for key, allowed in CLOSURE_OPTIONS.items():
             value = getattr(self, key)
             if key == "numeraire":
@@ -120,9 +147,17 @@ class Closure:
         if isinstance(value, Closure):
             return value
         value = dict(value or {})
-        problems = unknown_keys(value, CLOSURE_OPTIONS, "closure", "closure key")
+        problems = unknown_keys(value, CLOSURE_KEYS, "closure", "closure key")
+        by_factor = value.get("labour_by_factor") or {}
+        if not isinstance(by_factor, Mapping):
+            problems.append(Problem("bad_closure", "closure.labour_by_factor",
+                                    f"{by_factor!r} is not a mapping",
+                                    "give {labour factor: labour option}, e.g. "
+                                    "{LAB_RUR: full_employment, LAB_URB: wage_curve}"))
+            by_factor = {}
         merged = {**dict(defaults or {}), **{k: str(v) for k, v in value.items()
-                                             if k in CLOSURE_OPTIONS}}
+                                             if k in CLOSURE_KEYS and k != "labour_by_factor"}}
+        merged["labour_by_factor"] = by_factor
         try:
             closure = cls(**merged)
         except ConfigError as exc:
@@ -131,9 +166,39 @@ class Closure:
             raise ConfigError("invalid closure", problems)
         return closure
 
-    def to_dict(self) -> dict[str, str]:
-        """The closure as a plain mapping (as printed with every result)."""
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        """The closure as a plain mapping (as printed with every result); the keys for
+        several labour types only where they are set."""
+        out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["labour_by_factor"] = dict(self.labour_by_factor)
+        for key, default in (("migration", "none"), ("labour_by_factor", {}),
+                             ("migration_rural", ""), ("migration_urban", "")):
+            if out[key] == default:
+                del out[key]
+        return out
+
+    def labour_of(self, factor: str) -> str:
+        """The ``labour`` option of one labour factor (``labour`` unless
+        ``labour_by_factor`` names it)."""
+        return dict(self.labour_by_factor).get(factor, self.labour)
+
+    def labour_options(self, sets) -> dict[str, str]:
+        """The ``labour`` option of every labour type of a model with sets ``sets``."""
+        return {f: self.labour_of(f) for f in sets.labour_types}
+
+    def migrants(self, sets) -> tuple[str, str] | None:
+        """The labour types (rural, urban) Harris-Todaro migration moves workers between,
+        or ``None`` without migration. Unnamed, the rural one is the labour type whose
+        label speaks of rural, agricultural or farm work (``RUR``, ``AGR``, ``FARM``;
+        in that order), the urban the other of two."""
+        if self.migration == "none":
+            return None
+        types = list(sets.labour_types)
+        rural = self.migration_rural or next(
+            (f for w in ("RUR", "AGR", "FARM") for f in types if w in f.upper()), "")
+        urban = self.migration_urban or (
+            next(iter(set(types) - {rural})) if len(types) == 2 and rural in types else "")
+        return rural, urban
 
     def __str__(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.to_dict().items())
@@ -142,7 +207,8 @@ class Closure:
 def check_closure(cl: Closure, data: ModelData, spec: str) -> None:
     """Raise :class:`~cge.errors.ConfigError` listing every way ``cl`` does not fit a model
     of specification ``spec`` with block data ``data``."""
-    sets, problems = data.sets, []
+    sets = data.sets
+    problems = _labour_type_problems(cl, data)
     allowed_numeraires = ["cpi", "exchange_rate", *sets.factors]
     if cl.numeraire not in allowed_numeraires:
         problems.append(Problem("bad_closure", "closure.numeraire",
@@ -166,12 +232,15 @@ def check_closure(cl: Closure, data: ModelData, spec: str) -> None:
             "description",
             "declare it: write 'labour' in the description of the labour factor in the "
             "accounts table (sheet accounts or <sam>.accounts.csv); or use full_employment"))
-    if cl.labour == "wage_curve" and sets.labour and not data.markets.unemployment_rate > 0:
+    options = cl.labour_options(sets)
+    curves = [f for f, o in options.items() if o == "wage_curve"]
+    if curves and not data.markets.unemployment_rate > 0:
         problems.append(Problem(
-            "bad_closure", "closure.labour",
+            "bad_closure", "closure.labour" if cl.labour == "wage_curve" else
+            f"closure.labour_by_factor.{curves[0]}",
             "wage_curve relates the real wage to the unemployment rate, and the benchmark has "
             "no unemployment", "set options.benchmark_unemployment_rate (e.g. 0.049)"))
-    if cl.labour == "fixed_nominal_wage" and cl.numeraire == sets.labour:
+    if options.get(cl.numeraire) == "fixed_nominal_wage":
         problems.append(Problem(
             "bad_closure", "closure.numeraire",
             f"the numeraire {cl.numeraire} already fixes the nominal wage",
@@ -192,10 +261,56 @@ def check_closure(cl: Closure, data: ModelData, spec: str) -> None:
         raise ConfigError("the closure does not fit this model", problems)
 
 
+def _labour_type_problems(cl: Closure, data: ModelData) -> list[Problem]:
+    """Why ``labour_by_factor`` or ``migration`` do not fit the model's labour types."""
+    types, problems = data.sets.labour_types, []
+    for factor, _ in cl.labour_by_factor:
+        if factor not in types:
+            problems.append(Problem(
+                "bad_closure", f"closure.labour_by_factor.{factor}",
+                f"{factor!r} is not a labour factor of this SAM",
+                choose_from(factor, types, "labour factors") if types else
+                "no factor is labour; drop labour_by_factor"))
+    pair = cl.migrants(data.sets)
+    if pair is None:
+        named = [k for k in ("migration_rural", "migration_urban") if getattr(cl, k)]
+        if named:
+            problems.append(Problem(
+                "bad_closure", f"closure.{named[0]}",
+                f"{' and '.join(named)} name migrants, and migration is none",
+                "set migration: harris_todaro, or drop " + " and ".join(named)))
+        return problems
+    if len(types) < 2:
+        return [*problems, Problem(
+            "bad_closure", "closure.migration",
+            f"harris_todaro moves workers between two labour types, and this SAM has "
+            f"{len(types)} ({', '.join(types) or 'none'})",
+            "use migration: none, or split labour into rural and urban accounts")]
+    for key, factor in zip(("migration_rural", "migration_urban"), pair, strict=True):
+        if factor not in types:
+            problems.append(Problem(
+                "bad_closure", f"closure.{key}",
+                f"{factor!r} is not a labour factor" if factor else "no labour type named",
+                choose_from(factor, types, "labour factors")))
+    rural, urban = pair
+    if rural == urban and rural:
+        problems.append(Problem("bad_closure", "closure.migration_urban",
+                                "the rural and the urban labour type are the same",
+                                f"name two different labour factors of {', '.join(types)}"))
+    elif rural in types and cl.labour_of(rural) != "full_employment":
+        problems.append(Problem(
+            "bad_closure", "closure.labour_by_factor",
+            f"under harris_todaro the rural wage clears the rural labour market, and "
+            f"{rural} has {cl.labour_of(rural)}",
+            f"set labour_by_factor: {{{rural}: full_employment}}"))
+    return problems
+
+
 def nominal_anchor(cl: Closure, data: ModelData) -> str | None:
     """The pinned nominal price that sets the price level under the keynesian closure
     (the numeraire is released then), or ``None``."""
-    if cl.labour == "fixed_nominal_wage" and data.markets.wage_indexation < 1:
+    if ("fixed_nominal_wage" in cl.labour_options(data.sets).values()
+            and data.markets.wage_indexation < 1):
         return "the nominal wage (fixed_nominal_wage)"
     if cl.capital == "excess_capacity":
         return "the rental rate (excess_capacity)"
@@ -211,7 +326,8 @@ def _keynesian_problems(cl: Closure, data: ModelData) -> list[Problem]:
     problems = []
     if data.investment.demand_rule == "value_shares":
         return problems     # refused with the other non-savings-driven closures
-    slack = cl.labour != "full_employment" or cl.capital == "excess_capacity"
+    slack = (any(o != "full_employment" for o in cl.labour_options(data.sets).values())
+             or cl.capital == "excess_capacity")
     if not slack:
         problems.append(Problem(
             "bad_closure", "closure.savings_investment",
@@ -262,19 +378,31 @@ def pin_closure(model: CGEModel, cl: Closure) -> None:
     setpin(mk.cpi, numeraire == "cpi")
     specific = set(sets.capital) if cl.capital == "sector_specific" else set()
     idle = set(sets.capital) if cl.capital == "excess_capacity" else set()
-    labour_slack = cl.labour != "full_employment"
+    labour = cl.labour_options(sets)
+    migrants = set(cl.migrants(sets) or ())
     for f in sets.factors:
         setpin(mk.factor_price[f], numeraire == f or f in specific or f in idle)
-        setpin(mk.factor_endowment[f], f not in specific and f not in idle)
-        setpin(mk.unemployment[f], not (f == sets.labour and labour_slack))
+        setpin(mk.factor_endowment[f], f not in specific and f not in idle and f not in migrants)
+        setpin(mk.unemployment[f], labour.get(f, "full_employment") == "full_employment")
     for f, a in data.production.employment:
         setpin(m.production.factor_demand[f, a], f in specific)
         setpin(m.production.factor_price_distortion[f, a], f not in specific)
     if sets.labour:
-        setpin(mk.real_wage, cl.labour == "fixed_real_wage")
-        setpin(mk.nominal_wage, cl.labour == "fixed_nominal_wage")
+        main = labour[sets.labour]
+        setpin(mk.real_wage, main == "fixed_real_wage")
+        setpin(mk.nominal_wage, main == "fixed_nominal_wage")
         if data.markets.unemployment_rate > 0:
-            setpin(mk.wage_curve_shift, cl.labour == "wage_curve")
+            setpin(mk.wage_curve_shift, main == "wage_curve")
+    for lt in sets.other_labour:
+        setpin(mk.labour_real_wage[lt], labour[lt] == "fixed_real_wage")
+        setpin(mk.labour_nominal_wage[lt], labour[lt] == "fixed_nominal_wage")
+        if data.markets.unemployment_rate > 0:
+            setpin(mk.labour_wage_curve_shift[lt], labour[lt] == "wage_curve")
+    if len(sets.labour_types) > 1:
+        pair = cl.migrants(sets)
+        for key in mk.migration_wedge:
+            setpin(mk.migration_wedge[key], key == pair)
+            setpin(mk.migration_labour_pool[key], key == pair)
     gov = m.government
     balanced = cl.savings_investment == "balanced"
     setpin(gov.tax_scaler, cl.government != "tax_scaler")

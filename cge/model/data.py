@@ -14,7 +14,7 @@ replication tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,6 +43,13 @@ class Sets:
     labour: str | None              # the labour factor (label LAB*), if any
     capital: list[str]              # the capital factors
     produced: list[str]             # commodities with domestic sales (SAM: output > exports)
+    labour_types: list[str] = field(default_factory=list)  # every labour factor, ``labour``
+    #                                 first (several in SAMs with e.g. rural and urban labour)
+
+    @property
+    def other_labour(self) -> list[str]:
+        """The labour types after the main one (``labour``)."""
+        return self.labour_types[1:]
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,7 @@ class MarketData:
 
     factor_endowment: dict[str, float]  # supply of each factor (SAM: factor row total; labour:
     #                                     the labour force, employment / (1 - u0))
-    unemployment: dict[str, float]      # benchmark unemployment (labour: u0 times the labour
+    unemployment: dict[str, float]      # benchmark unemployment (each labour type: u0 times its
     #                                     force, options.benchmark_unemployment_rate; else 0)
     unemployment_rate: float            # u0 (options.benchmark_unemployment_rate)
     cpi_weight: dict[str, float]        # CPI weight of each commodity (SAM: household columns)
@@ -253,7 +260,8 @@ def model_data(cal: Calibration) -> ModelData:
     sets = Sets(activities=A, commodities=C, factors=F, households=H, enterprises=E,
                 institutions=H + E, government=acc.government, rest_of_world=acc.rest_of_world,
                 labour=acc.labour, capital=list(acc.capital),
-                produced=[c for c in C if bm["domestic_sales"][c] > 0])
+                produced=[c for c in C if bm["domestic_sales"][c] > 0],
+                labour_types=list(acc.labour_types) or ([acc.labour] if acc.labour else []))
     fshare = pr["factor_income_share"]
 
     def shares_of(institution: str) -> dict[str, float]:
@@ -265,7 +273,8 @@ def model_data(cal: Calibration) -> ModelData:
     options = cal.options or Options()
     rate = options.benchmark_unemployment_rate if acc.labour else 0.0
     employed = scaled(bm["factor_endowment"])
-    unemployed = {f: employed[f] * rate / (1 - rate) if f == acc.labour else 0.0 for f in F}
+    labour_types = set(acc.labour_types) | {acc.labour}
+    unemployed = {f: employed[f] * rate / (1 - rate) if f in labour_types else 0.0 for f in F}
     markets = MarketData(factor_endowment={f: employed[f] + unemployed[f] for f in F},
                          unemployment=unemployed, unemployment_rate=rate,
                          cpi_weight=plain(pr["cpi_weight"]),

@@ -112,6 +112,16 @@ SHOCK_PARAMETERS: dict[str, ShockParameter] = {
     "nominal_wage": ShockParameter("markets.nominal_wage", "nominal wage anchor "
                                    "(fixed_nominal_wage)", positive=True,
                                    closure=(("labour", "fixed_nominal_wage"),)),
+    "labour_real_wage": ShockParameter(
+        "markets.labour_real_wage", "real wage floor of a labour type after the first, by "
+        "labour factor (its fixed_real_wage in labour_by_factor)", positive=True),
+    "labour_nominal_wage": ShockParameter(
+        "markets.labour_nominal_wage", "nominal wage anchor of a labour type after the first, "
+        "by labour factor (its fixed_nominal_wage in labour_by_factor)", positive=True),
+    "migration_labour_pool": ShockParameter(
+        "markets.migration_labour_pool", "labour force of the migrating rural and urban "
+        "labour types together, by 'LAB_RUR,LAB_URB' (migration: harris_todaro)",
+        quantity=True, positive=True, closure=(("migration", "harris_todaro"),)),
     "investment": ShockParameter("investment.composition", "real investment, by commodity "
                                  "(investment_driven, keynesian)", quantity=True,
                                  closure=(("savings_investment", "investment_driven"),
@@ -143,6 +153,7 @@ _ENDOGENOUS_UNDER = {
     "labour": "the wage clears the labour market",
     "capital": "capital moves between activities",
     "numeraire": "another price is the numeraire",
+    "migration": "each labour type's force is fixed",
 }
 
 
@@ -360,10 +371,16 @@ def _closure_problem(model, shock: Shock, spec: ShockParameter, where: str) -> P
     if not spec.closure:
         return None
     closure = model.closure
-    if any(getattr(closure, key) == option for key, option in spec.closure):
+
+    def option_of(key: str) -> str:     # labour: the option of the main labour type
+        if key == "labour" and model.data.sets.labour:
+            return closure.labour_of(model.data.sets.labour)
+        return getattr(closure, key)
+
+    if any(option_of(key) == option for key, option in spec.closure):
         return None
     keys = list(dict.fromkeys(key for key, _ in spec.closure))
-    now = ", ".join(f"{key}: {getattr(closure, key)}" for key in keys)
+    now = ", ".join(f"{key}: {option_of(key)}" for key in keys)
     wanted = " or ".join(option if len(keys) == 1 else f"{key}: {option}"
                          for key, option in spec.closure)
     return Problem("closure", where,

@@ -19,6 +19,13 @@ nominal wage :math:`w^n` is pinned under ``fixed_nominal_wage``; the wage-curve
 shift :math:`s^w` (built only when :math:`u_0 > 0`) under ``wage_curve``. Each of
 these is a definition of its free variable under the other closures. The wage
 curve is written in the unemployment rate, which it keeps positive.
+
+A SAM with several labour types gives each type after the first the same three
+rules, indexed by factor (``labour_real_wage_rule``, ``labour_wage_indexation_rule``,
+``labour_wage_curve``), and each ordered pair (rural r, urban u) the Harris-Todaro
+rules (``migration_pool_rule``, ``migration_wage_rule``):
+:math:`p^f_r = \\omega_{ru} p^f_u (1 - U_u/\\bar F_u)` and
+:math:`\\bar F_r + \\bar F_u = \\bar N_{ru}`, binding under ``migration: harris_todaro``.
 """
 
 from __future__ import annotations
@@ -68,7 +75,45 @@ def add_prices(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
             add_param(b, "wage_curve_elasticity", None, d.wage_curve_elasticity,
                       "elasticity of the real wage with respect to the unemployment rate "
                       "(elasticity 'wage_curve', negative)")
+    if sets.other_labour:
+        _add_labour_type_prices(b, data)
+    if len(sets.labour_types) > 1:
+        _add_migration_variables(b, data)
     return b
+
+
+def _add_labour_type_prices(b: pyo.Block, data: ModelData) -> None:
+    """The real wage, nominal wage anchor and wage-curve shift of each labour type after
+    the main one (the main one keeps the scalar ``real_wage``, ``nominal_wage`` and
+    ``wage_curve_shift``)."""
+    other, d = data.sets.other_labour, data.markets
+    add_var(b, "labour_real_wage", other, 1.0, "wage of labour type l deflated by the CPI "
+            "(held under its fixed_real_wage)", kind="rate")
+    add_var(b, "labour_nominal_wage", other, 1.0, "nominal wage anchor of labour type l "
+            "(held under its fixed_nominal_wage)", kind="price")
+    if d.unemployment_rate > 0:
+        add_var(b, "labour_wage_curve_shift", other, 1.0, "shift of the wage curve of labour "
+                "type l (held under its wage_curve; a definition otherwise)", kind="rate")
+
+
+def _add_migration_variables(b: pyo.Block, data: ModelData) -> None:
+    """Harris-Todaro migration between each ordered pair (rural, urban) of labour types:
+    their pooled labour force and the calibrated wage wedge."""
+    pairs, force, idle = (migration_pairs(data), data.markets.factor_endowment,
+                          data.markets.unemployment)
+    pool = {(r, u): force[r] + force[u] for r, u in pairs}
+    wedge = {(r, u): force[u] / (force[u] - idle[u]) for r, u in pairs}
+    add_var(b, "migration_labour_pool", pairs, pool, "labour force of rural type r and urban "
+            "type u together (held under migration: harris_todaro; a definition otherwise)")
+    add_var(b, "migration_wedge", pairs, wedge, "benchmark ratio of the rural wage to the "
+            "expected urban wage w_u (1 - u_u), calibrated (held under migration: "
+            "harris_todaro; a definition otherwise)", kind="rate")
+
+
+def migration_pairs(data: ModelData) -> list[tuple[str, str]]:
+    """Ordered pairs (rural, urban) of distinct labour types."""
+    types = data.sets.labour_types
+    return [(r, u) for r in types for u in types if r != u]
 
 
 def add_market_clearing(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -124,6 +169,51 @@ def add_market_clearing(m: pyo.ConcreteModel, data: ModelData) -> None:
                 doc="wage curve: the unemployment rate is its benchmark times (real wage / "
                 "shift)^(1/elasticity), i.e. w/P = shift (u/u0)^elasticity (binding under "
                 "labour: wage_curve)")
+    if sets.other_labour:
+        _add_labour_type_rules(b, data)
+    if len(sets.labour_types) > 1:
+        _add_migration_rules(b, data)
+
+
+def _add_labour_type_rules(b: pyo.Block, data: ModelData) -> None:
+    """The real wage, indexation and wage-curve rules of each labour type after the main
+    one, as for the main one (each binds under that type's own closure)."""
+    other, pf, cpi = data.sets.other_labour, b.factor_price, b.cpi
+    b.labour_real_wage_rule = pyo.Constraint(
+        other, rule=lambda b, lt: pf[lt] == b.labour_real_wage[lt] * cpi,
+        doc="the wage of labour type l deflated by the CPI is its real wage")
+    b.labour_wage_indexation_rule = pyo.Constraint(
+        other, rule=lambda b, lt: pf[lt] == b.labour_nominal_wage[lt]
+        * (cpi / b.base_cpi) ** b.wage_indexation,
+        doc="the wage of labour type l is its nominal anchor indexed to the CPI")
+    if data.markets.unemployment_rate > 0:
+        b.labour_wage_curve = pyo.Constraint(
+            other, rule=lambda b, lt: b.unemployment[lt] == data.markets.unemployment_rate
+            * b.factor_endowment[lt] * (b.labour_real_wage[lt] / b.labour_wage_curve_shift[lt])
+            ** (1 / b.wage_curve_elasticity),
+            doc="wage curve of labour type l: w/P = shift (u/u0)^elasticity")
+
+
+def _add_migration_rules(b: pyo.Block, data: ModelData) -> None:
+    """Harris and Todaro (1970): workers move between rural type r and urban type u until
+    the rural wage equals the expected urban wage, the urban wage times the urban
+    employment rate, up to a wedge calibrated to the benchmark.
+
+    .. math::
+
+        p^f_r = \\omega_{ru}\\, p^f_u (1 - U_u / \\bar F_u), \\qquad
+        \\bar F_r + \\bar F_u = \\bar N_{ru}
+    """
+    pairs, pf = migration_pairs(data), b.factor_price
+    E, U = b.factor_endowment, b.unemployment
+    b.migration_pool_rule = pyo.Constraint(
+        pairs, rule=lambda b, r, u: b.migration_labour_pool[r, u] == E[r] + E[u],
+        doc="the labour forces of rural type r and urban type u add up to their pool")
+    b.migration_wage_rule = pyo.Constraint(
+        pairs, rule=lambda b, r, u: pf[r] * E[u]
+        == b.migration_wedge[r, u] * pf[u] * (E[u] - U[u]),
+        doc="Harris-Todaro: the rural wage is the wedge times the expected urban wage, "
+        "the urban wage times the urban employment rate (binding under migration)")
 
 
 def absorption(m: pyo.ConcreteModel, data: ModelData):
