@@ -90,6 +90,15 @@ class Flow:
         """The receiver and payer accounts of this flow in a SAM's :class:`Accounts`."""
         return accounts_of(acc, self.receivers), accounts_of(acc, self.payers)
 
+    def booked_accounts(self, acc) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Where a solution books the flow: :meth:`accounts`, with the :attr:`fallback`
+        group as receivers when the SAM has no receiver account (calibration still refuses
+        such cells: they are not in the SAM)."""
+        receivers, payers = self.accounts(acc)
+        if not receivers and self.fallback:
+            receivers = accounts_of(acc, (self.fallback,))
+        return receivers, payers
+
     def applies_to(self, acc) -> bool:
         return self.layout is None or self.layout == acc.layout
 
@@ -349,9 +358,7 @@ def implied_sam(levels: Levels):
     for flow in FLOWS:
         if flow.value is None or not flow.applies_to(acc):
             continue
-        receivers, payers = flow.accounts(acc)
-        if not receivers and flow.fallback:
-            receivers = accounts_of(acc, (flow.fallback,))
+        receivers, payers = flow.booked_accounts(acc)
         if not receivers or not payers:
             continue
         amounts, by = flow.value(levels)
@@ -394,9 +401,7 @@ def gdp_sides(cells, acc):
     for flow in FLOWS:
         if flow.gdp is None or not flow.applies_to(acc):
             continue
-        receivers, payers = flow.accounts(acc)
-        if not receivers and flow.fallback:   # several taxes may fall back on one block
-            receivers = accounts_of(acc, (flow.fallback,))
+        receivers, payers = flow.booked_accounts(acc)   # taxes may share a fallback block
         cells_of[flow.gdp].update((r, p) for r in receivers for p in payers)
     index = {a: i for i, a in enumerate(cells.index)}
     values = cells.to_numpy()

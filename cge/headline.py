@@ -57,14 +57,7 @@ def library_files(folder: str | Path = LIBRARY, pattern: str = "china_*.yaml") -
 
 def headline_files(folder: str | Path = LIBRARY) -> list[Path]:
     """The two scenario files of the headline experiment (:data:`HEADLINE`) in ``folder``."""
-    paths = [_folder(folder) / f"{n}.yaml" for n in HEADLINE]
-    missing = [p for p in paths if not p.is_file()]
-    if missing:
-        raise ConfigError(f"the headline scenarios are not in {folder}", [Problem(
-            "missing_file", str(p), "not found",
-            "give the folder of the China scenario library with --scenarios DIR "
-            "(`cge examples DIR` copies it to DIR/scenarios)") for p in missing])
-    return paths
+    return _library_paths(folder, HEADLINE)
 
 
 def _folder(folder: str | Path) -> Path:
