@@ -299,7 +299,8 @@ def labour_demand_elasticity(labour_share, value_added_elasticity, value_added_c
 def labour_demand_elasticities(model, closure: Mapping[str, str] | None = None) -> pd.Series:
     """:func:`labour_demand_elasticity` of every activity that employs labour in ``model``.
 
-    ``closure`` (default the model's) decides the capital treatment: fixed under
+    With several labour types the share is that of all of them (their wages moving
+    together). ``closure`` (default the model's) decides the capital treatment: fixed under
     ``capital: sector_specific``, variable otherwise. Empty without a labour account.
     """
     labour = model.accounts.labour
@@ -309,7 +310,7 @@ def labour_demand_elasticities(model, closure: Mapping[str, str] | None = None) 
     from .io_analysis import labour_shares
 
     p = model.calibration.parameters
-    share = labour_shares(model.calibration.sam, [labour])
+    share = labour_shares(model.calibration.sam, model.accounts.labour_types or [labour])
     employing = [a for a in model.accounts.activities if a in share.index]
     share = share[employing]
     top = p["top_elasticity"].reindex(employing)

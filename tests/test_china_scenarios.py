@@ -55,7 +55,7 @@ def test_export_demand_fall_long_run(library, size):
     ind = run.indicators
     assert pct(run, "exports", "C_SEC") < 0
     assert "employment" not in ind            # full employment: nobody loses a job
-    assert run.counterfactual.value("unemployment", "LAB") == 0
+    assert run.counterfactual.value("unemployment", "LAB_URB") == 0
     # resources leave the export market: home sales of all sectors together rise
     assert 0 < ind["absorption_ratio"]["total"] < 1
 

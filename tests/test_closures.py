@@ -37,7 +37,7 @@ def _assert_checks_pass(model):
 
 def _employment(sol) -> float:
     demand = sol.values["production.factor_demand"]
-    return float(demand[[k for k in demand.index if k[0] == "LAB"]].sum())
+    return float(demand[[k for k in demand.index if k[0].startswith("LAB")]].sum())
 
 
 def _capital_use(sol) -> float:
