@@ -151,7 +151,9 @@ class _Build:
             self.read_prior(cfg["prior_cells"])
         self.tables = self.read_tables(cfg.get("tables") or {})
         self.survey = self.read_survey(cfg.get("survey"))
-        self.fail()
+        # without all its inputs the SAM so far is partial: the steps' problems of names
+        # and keys are still reported, not those of its values
+        self.partial = bool(self.problems)
         steps = cfg.get("steps") or []
         if not isinstance(steps, list):
             self.problem("bad_value", self.at("steps"), "is not a list",
@@ -361,7 +363,7 @@ class _Build:
             for label, acc in table.items():
                 self.account(acc, self.at(f"io_table.{key}.{label}"))
         imports = str(cfg["imports"]) if cfg.get("imports") is not None else None
-        ignore = {str(x).strip() for x in (cfg.get("ignore") or [])}
+        ignore = list(dict.fromkeys(str(x).strip() for x in (cfg.get("ignore") or [])))
         fixed_parts = cfg.get("fixed") or []
         for part in fixed_parts if isinstance(fixed_parts, list) else [fixed_parts]:
             if part not in IO_PARTS:
@@ -713,29 +715,34 @@ class _Build:
             self.problem("missing_key", self.at(f"{key}.cells"), "is missing",
                          "give the block: cells: {rows: [...], columns: [...]}")
             return
+        before = len(self.problems)
         rows = self.expand(block.get("rows"), self.at(f"{key}.cells.rows"))
         cols = self.expand(block.get("columns"), self.at(f"{key}.cells.columns"))
-        if not rows or not cols:
-            return
         for a in (*rows, *cols):
             if a in self.removed:
                 self.problem("split_account", self.at(f"{key}.cells"), f"account {a} was split "
                              "by an earlier step", "use the accounts it was split into")
-                return
-        cells = [(r, c) for r in rows for c in cols]
         if "value" not in cfg:
             self.problem("missing_key", self.at(f"{key}.value"), "is missing",
                          "give the figure's value")
             return
-        value, source, status = self.value(cfg["value"], f"{key}.value", cells)
+        cells = [(r, c) for r in rows for c in cols]
+        spec = cfg["value"]
+        residual = spec == "residual" or (isinstance(spec, dict) and "residual" in spec)
+        if len(self.problems) > before:      # bad cells: check the value's names only
+            if not residual:
+                self.value(spec, f"{key}.value", [])
+            return
+        value, source, status = self.value(spec, f"{key}.value", cells)
         weights = self.weights(cfg.get("weights"), rows, cols, f"{key}.weights")
         scale = self.number(cfg.get("scale"), f"{key}.scale", 1.0)
         if value is None or weights is None:
             return
         total = weights.sum()
         if total == 0:
-            self.problem("zero_weights", self.at(f"{key}.weights"), "the weights add up to zero",
-                         "give weights with a non-zero total")
+            if not self.partial:
+                self.problem("zero_weights", self.at(f"{key}.weights"), "the weights add up to "
+                             "zero", "give weights with a non-zero total")
             return
         value *= scale
         status = str(cfg.get("status") or status or "estimate")
@@ -798,7 +805,7 @@ class _Build:
         m.loc[old] = 0.0
         m[old] = 0.0
         self.removed.append(old)
-        for (r, c), (v, name) in list(self.fixed.items()):
+        for (r, c), (_, name) in list(self.fixed.items()):
             if old in (r, c):
                 del self.fixed[(r, c)]
                 for a in new:
