@@ -126,3 +126,25 @@ def test_headline_table_has_both_closures_and_the_bound(library):
         assert table.at[bound_row, "long run"] < ratio < 1
         # unemployment in the short run takes absorption down
         assert table.at[ratio_row, "short run"] < ratio
+
+
+def test_rural_and_urban_households_respond_differently_to_the_export_shock(library):
+    """Their incomes come from different labour, capital and transfers, and they spend and save
+    differently: the export loss costs urban households more (a proportional split of one
+    household would give both the same percentage changes)."""
+    for name in ("china_export_demand_20_short", "china_export_demand_20_long"):
+        run = library[name]
+        cons = run.indicators["real_household_consumption_by_household"]
+        assert cons["HH_URB"] < cons["HH_RUR"] - 0.2, name
+        income = {h: pct(run, "household_income", h) for h in ("HH_RUR", "HH_URB")}
+        assert abs(income["HH_URB"] - income["HH_RUR"]) > 0.1, name
+
+
+def test_les_households_with_chinese_income_elasticities_differ_from_cobb_douglas(library):
+    """Income elasticities below one for food and above one for services: the home market
+    for services falls more, and the secondary absorption ratio moves."""
+    cd, les = library["china_export_demand_20_short"], library["china_export_demand_20_short_les"]
+    ratio = {k: r.indicators["absorption_ratio"]["C_SEC"] for k, r in (("cd", cd), ("les", les))}
+    assert abs(ratio["les"] - ratio["cd"]) > 0.1
+    assert pct(les, "household_consumption", "C_TER,HH_URB") < pct(
+        les, "household_consumption", "C_PRI,HH_URB")
