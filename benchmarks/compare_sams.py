@@ -25,8 +25,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from cge.headline import (LIBRARY, experiment, grid_files, grid_table, library_files,
-                          policy_table, run_policies, run_scenarios)
+from cge.headline import (
+    LIBRARY,
+    experiment,
+    grid_files,
+    grid_table,
+    library_files,
+    policy_table,
+    run_policies,
+    run_scenarios,
+)
 from cge.report import employment_change
 from cge.sam.io import read_sam, write_sam
 
@@ -81,6 +89,26 @@ def households_frame(runs: dict) -> pd.DataFrame:
             ("income", 100 * (income[h]["counterfactual"] / income[h]["base"] - 1)),
             ("real cons.", cons[h]))}
     return pd.DataFrame(rows).T
+
+
+def library_table(runs: dict, folder: Path = LIBRARY) -> str:
+    """The table of ``sam_data/scenarios/README.md``: file, what, mechanism, closure (from
+    each file's comments and description) and the run's GDP, consumption, employment, EV."""
+    import yaml
+
+    lines = ["| file | what | mechanism | closure | GDP | cons. | empl. | EV |",
+             "|---|---|---|---|---:|---:|---:|---:|"]
+    results = library_frame(runs)
+    for name in sorted(runs):
+        text = (folder / f"{name}.yaml").read_text(encoding="utf-8")
+        notes = {k: line.split(":", 1)[1].strip() for line in text.splitlines()
+                 for k in ("Mechanism", "Closure") if line.startswith(f"# {k}:")}
+        what = yaml.safe_load(text)["description"]
+        r = results.loc[name]
+        lines.append(f"| `{name}` | {what} | {notes.get('Mechanism', '')} | "
+                     f"{notes.get('Closure', '')} | {r['GDP']:+.2f} | {r['cons.']:+.2f} | "
+                     f"{r['empl.']:+.2f} | {r['EV']:+.0f} |")
+    return "\n".join(lines)
 
 
 def tax_frame(sam) -> pd.Series:
@@ -148,9 +176,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("old", type=Path)
     parser.add_argument("new", type=Path)
     parser.add_argument("--out", type=Path, help="markdown file (default: print)")
+    parser.add_argument("--library-table", type=Path,
+                        help="also write the scenario library's table on the new SAM (the "
+                             "format of sam_data/scenarios/README.md) to this file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    text = report(solve(args.old), solve(args.new))
+    old, new = solve(args.old), solve(args.new)
+    text = report(old, new)
+    if args.library_table:
+        args.library_table.write_text(library_table(new["runs"]) + "\n", encoding="utf-8")
     if args.out:
         args.out.write_text(text, encoding="utf-8")
     else:

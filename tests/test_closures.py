@@ -26,7 +26,7 @@ CHINA_ELASTICITIES = {"armington": 2, "cet": 2, "export_demand": 4}
 #: sizes of sam_data/scenarios/china_transfers_1pct_deficit and
 #: china_debt_financed_investment_1pct).
 TRANSFERS_1PCT = [{"parameter": "household_transfers", "multiply": 1.157142}]
-INVESTMENT_1PCT = [{"parameter": "investment", "multiply": 1.022622}]
+INVESTMENT_1PCT = [{"parameter": "investment", "multiply": 1.022574}]
 EXPORT_FALL = [{"parameter": "export_demand", "multiply": 0.9}]
 
 
