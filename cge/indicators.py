@@ -299,7 +299,8 @@ def labour_demand_elasticity(labour_share, value_added_elasticity, value_added_c
 def labour_demand_elasticities(model, closure: Mapping[str, str] | None = None) -> pd.Series:
     """:func:`labour_demand_elasticity` of every activity that employs labour in ``model``.
 
-    ``closure`` (default the model's) decides the capital treatment: fixed under
+    With several labour types the share is that of all of them (their wages moving
+    together). ``closure`` (default the model's) decides the capital treatment: fixed under
     ``capital: sector_specific``, variable otherwise. Empty without a labour account.
     """
     labour = model.accounts.labour
@@ -309,7 +310,7 @@ def labour_demand_elasticities(model, closure: Mapping[str, str] | None = None) 
     from .io_analysis import labour_shares
 
     p = model.calibration.parameters
-    share = labour_shares(model.calibration.sam, [labour])
+    share = labour_shares(model.calibration.sam, model.accounts.labour_types or [labour])
     employing = [a for a in model.accounts.activities if a in share.index]
     share = share[employing]
     top = p["top_elasticity"].reindex(employing)
@@ -467,11 +468,16 @@ class IndicatorPlan:
             self._wage = at(RESULT_PATHS["factor_price"], labour)
             self._unemployed = at(RESULT_PATHS["unemployment"], labour)
             self._force = at("markets.factor_endowment", labour)
+            # employment by activity counts every labour type (base wages are one, so
+            # wage bills in base prices add up); unemployment is the main type's
             demand_path = RESULT_PATHS["factor_demand"]
-            demand = layout.keys[demand_path]
-            self.employers = [str(a) for f, a in demand if f == labour]
-            self._employment = np.array([at(demand_path, (f, a)) for f, a in demand
-                                         if f == labour], dtype=int)
+            workers = set(labour_types or ()) | {labour}
+            jobs = [(str(a), at(demand_path, (f, a))) for f, a in layout.keys[demand_path]
+                    if f in workers]
+            self.employers = list(dict.fromkeys(a for a, _ in jobs))
+            self._employment = sparse.csr_matrix(
+                (np.ones(len(jobs)), ([self.employers.index(a) for a, _ in jobs],
+                                      [k for _, k in jobs])), shape=(len(self.employers), n))
         #: labour type -> (slack closure, wage, unemployed, force, employment positions)
         self._labour_types = {} if len(labour_types or ()) < 2 else {
             f: (slack, at(RESULT_PATHS["factor_price"], f), at(RESULT_PATHS["unemployment"], f),
@@ -680,12 +686,12 @@ class IndicatorPlan:
         return out
 
     def employment(self, cf: np.ndarray) -> dict[str, tuple[float, float]]:
-        """Labour employed by activity, (base, counterfactual)."""
+        """Labour of every type employed by activity, (base, counterfactual)."""
         if self.labour is None:
             return {}
         return {a: (float(b), float(c)) for a, b, c in zip(
-            self.employers, self.base[self._employment],
-            np.asarray(cf)[self._employment], strict=True)}
+            self.employers, self._employment @ self.base,
+            self._employment @ np.asarray(cf, dtype=float), strict=True)}
 
     # -- the rows ----------------------------------------------------------------------
     def rows(self, cf: np.ndarray) -> list[tuple]:

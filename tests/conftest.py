@@ -37,36 +37,10 @@ def toy_sam() -> SAM:
     return SAM.from_frame(toy_frame(), TOY_ROLES, name="toy")
 
 
-#: Rural share of each activity's labour payment in :func:`two_labour_sam`.
-RURAL_LABOUR_SHARE = {"A_PRI": 0.95, "A_SEC": 0.1, "A_TER": 0.1}
-
-
 def two_labour_sam() -> SAM:
-    """The China SAM with its labour account split into rural and urban labour.
-
-    Each activity pays ``RURAL_LABOUR_SHARE`` of its labour compensation to ``LAB_RUR``
-    and the rest to ``LAB_URB``; each labour account pays its income out in the
-    proportions of ``LAB``'s column, so the SAM stays balanced.
-    """
+    """The bundled China SAM: urban and rural labour (``LAB_URB``, ``LAB_RUR``) by activity."""
     from pathlib import Path
 
     from cge.sam.io import read_sam
 
-    china = read_sam(Path(__file__).resolve().parents[1] / "sam_data"
-                     / "china_2018_3sector.csv")
-    m, acc = china.matrix, china.accounts
-    rural = pd.Series({a: m.at["LAB", a] * RURAL_LABOUR_SHARE.get(a, 0.0) for a in m.columns})
-    labels = list(m.index)
-    i = labels.index("LAB")
-    new = [*labels[:i], "LAB_RUR", "LAB_URB", *labels[i + 1:]]
-    split = m.reindex(index=new, columns=new, fill_value=0.0)
-    split.loc["LAB_RUR"] = rural.reindex(new, fill_value=0.0)
-    split.loc["LAB_URB"] = (m.loc["LAB"] - rural).reindex(new, fill_value=0.0)
-    share = rural.sum() / m.loc["LAB"].sum()
-    split["LAB_RUR"] = (m["LAB"] * share).reindex(new, fill_value=0.0)
-    split["LAB_URB"] = (m["LAB"] * (1 - share)).reindex(new, fill_value=0.0)
-    roles = {a: acc.at[a, "role"] if a in acc.index else "factor" for a in new}
-    descriptions = {a: acc.at[a, "description"] if a in acc.index else "" for a in new}
-    descriptions.update(LAB_RUR="rural labour", LAB_URB="urban labour")
-    return SAM.from_frame(split, roles, descriptions, name="china_two_labour",
-                          unit=china.unit)
+    return read_sam(Path(__file__).resolve().parents[1] / "sam_data" / "china_2018_3sector.csv")

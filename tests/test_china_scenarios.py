@@ -55,16 +55,20 @@ def test_export_demand_fall_long_run(library, size):
     ind = run.indicators
     assert pct(run, "exports", "C_SEC") < 0
     assert "employment" not in ind            # full employment: nobody loses a job
-    assert run.counterfactual.value("unemployment", "LAB") == 0
+    assert run.counterfactual.value("unemployment", "LAB_URB") == 0
     # resources leave the export market: home sales of all sectors together rise
     assert 0 < ind["absorption_ratio"]["total"] < 1
 
 
 def test_fixed_investment_lets_home_sales_absorb_the_export_loss(library):
+    """With real investment held, home sales of secondary goods rise: they take up the export
+    loss and, with the real depreciation, replace imports too (a ratio above one)."""
     run = library["china_export_demand_20_long_investment_driven"]
     assert pct(run, "exports", "C_SEC") < 0
     assert pct(run, "domestic_sales", "C_SEC") > 0
-    assert 0 < run.indicators["absorption_ratio"]["C_SEC"] < 1
+    assert pct(run, "imports", "C_SEC") < 0
+    assert run.indicators["absorption_ratio"]["C_SEC"] > library[
+        "china_export_demand_20_long"].indicators["absorption_ratio"]["C_SEC"] > 0
 
 
 @pytest.mark.parametrize("size", [10, 20, 30])
@@ -126,3 +130,25 @@ def test_headline_table_has_both_closures_and_the_bound(library):
         assert table.at[bound_row, "long run"] < ratio < 1
         # unemployment in the short run takes absorption down
         assert table.at[ratio_row, "short run"] < ratio
+
+
+def test_rural_and_urban_households_respond_differently_to_the_export_shock(library):
+    """Their incomes come from different labour, capital and transfers, and they spend and save
+    differently: the export loss costs urban households more (a proportional split of one
+    household would give both the same percentage changes)."""
+    for name in ("china_export_demand_20_short", "china_export_demand_20_long"):
+        run = library[name]
+        cons = run.indicators["real_household_consumption_by_household"]
+        assert cons["HH_URB"] < cons["HH_RUR"] - 0.2, name
+        income = {h: pct(run, "household_income", h) for h in ("HH_RUR", "HH_URB")}
+        assert abs(income["HH_URB"] - income["HH_RUR"]) > 0.1, name
+
+
+def test_les_households_with_chinese_income_elasticities_differ_from_cobb_douglas(library):
+    """Income elasticities below one for food and above one for services: the home market
+    for services falls more, and the secondary absorption ratio moves."""
+    cd, les = library["china_export_demand_20_short"], library["china_export_demand_20_short_les"]
+    ratio = {k: r.indicators["absorption_ratio"]["C_SEC"] for k, r in (("cd", cd), ("les", les))}
+    assert abs(ratio["les"] - ratio["cd"]) > 0.1
+    assert pct(les, "household_consumption", "C_TER,HH_URB") < pct(
+        les, "household_consumption", "C_PRI,HH_URB")

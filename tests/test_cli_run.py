@@ -148,7 +148,7 @@ def test_summary_shows_rents_by_activity_under_sector_specific_capital(capsys):
     assert main(["run", str(scenario)]) == 0
     lines = [line.split() for line in capsys.readouterr().out.splitlines()]
     rent = next(parts for parts in lines if parts[:1] == ["factor_rent"])
-    assert rent[1] == "LAB,A_PRI"
+    assert rent[1] == "LAB_RUR,A_PRI"
     sec = next(parts for parts in lines if parts[:1] == ["CAP,A_SEC"])
     assert float(sec[-1]) < -1.0          # percent change of the secondary rent
     assert not any(parts[:1] == ["factor_price"] for parts in lines)

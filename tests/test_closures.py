@@ -26,7 +26,7 @@ CHINA_ELASTICITIES = {"armington": 2, "cet": 2, "export_demand": 4}
 #: sizes of sam_data/scenarios/china_transfers_1pct_deficit and
 #: china_debt_financed_investment_1pct).
 TRANSFERS_1PCT = [{"parameter": "household_transfers", "multiply": 1.157142}]
-INVESTMENT_1PCT = [{"parameter": "investment", "multiply": 1.022622}]
+INVESTMENT_1PCT = [{"parameter": "investment", "multiply": 1.022574}]
 EXPORT_FALL = [{"parameter": "export_demand", "multiply": 0.9}]
 
 
@@ -37,7 +37,7 @@ def _assert_checks_pass(model):
 
 def _employment(sol) -> float:
     demand = sol.values["production.factor_demand"]
-    return float(demand[[k for k in demand.index if k[0] == "LAB"]].sum())
+    return float(demand[[k for k in demand.index if k[0].startswith("LAB")]].sum())
 
 
 def _capital_use(sol) -> float:

@@ -116,7 +116,7 @@ def test_sector_specific_rents_are_reported_where_the_factor_price_cannot_move(c
     rent = cf.levels("factor_rent") / base.levels("factor_rent")
     assert rent[("CAP", "A_SEC")] < 0.99
     assert rent[("CAP", "A_SEC")] < rent[("CAP", "A_PRI")]
-    assert rent[("LAB", "A_SEC")] == pytest.approx(1.0)   # the wage is one everywhere
+    assert rent[("LAB_URB", "A_SEC")] == pytest.approx(1.0)   # the wage is one everywhere
 
 
 @pytest.mark.solver

@@ -56,8 +56,8 @@ def _export_fall(model, closure) -> tuple[dict, dict]:
 
 def test_the_split_sam_balances_and_both_labour_accounts_are_labour(sam, model):
     assert sam.is_balanced()
-    assert model.data.sets.labour_types == ["LAB_RUR", "LAB_URB"]
-    assert model.data.sets.labour == "LAB_RUR"
+    assert model.data.sets.labour_types == ["LAB_URB", "LAB_RUR"]
+    assert model.data.sets.labour == "LAB_URB"      # the first labour account is the main one
     # a second labour type is not capital (sector-specific capital must leave it alone)
     assert model.data.sets.capital == ["CAP"]
     assert model.accounts.capital == ("CAP",)
@@ -168,14 +168,14 @@ def test_the_closure_of_one_labour_type_prints_as_before():
 def test_the_wage_of_each_labour_type_and_the_migrating_pool_can_be_shocked(sam):
     model = CGEModel(sam, "standard", options=OPTIONS, elasticities=ELASTICITIES,
                      closure={"labour": "fixed_real_wage",
-                              "labour_by_factor": {"LAB_RUR": "full_employment"}})
+                              "labour_by_factor": {"LAB_URB": "full_employment"}})
     with pytest.raises(ConfigError, match="fixed_real_wage"):
         model.apply_shocks([{"parameter": "real_wage", "multiply": 0.99}])
-    model.apply_shocks([{"parameter": "labour_real_wage", "index": "LAB_URB",
+    model.apply_shocks([{"parameter": "labour_real_wage", "index": "LAB_RUR",
                          "multiply": 0.98}])
-    urban = _labour(model.solve(), "LAB_URB")
-    assert urban["real_wage"] == pytest.approx(0.98)
-    assert urban["rate"] < 0.05 - 1e-4
+    rural = _labour(model.solve(), "LAB_RUR")
+    assert rural["real_wage"] == pytest.approx(0.98)
+    assert rural["rate"] < 0.05 - 1e-4
 
     model.apply_closure({**URBAN_FIXED_WAGE, **MIGRATION})
     model.reset()
@@ -211,7 +211,7 @@ def test_indicators_report_each_labour_type(model):
     jobs = out["employment_by_labour_type"]["LAB_URB"]
     assert jobs["counterfactual"] == pytest.approx(urban["force"] - urban["unemployed"])
     # the main labour type keeps today's keys
-    assert out["real_wage"] == pytest.approx(out["real_wage_by_labour_type"]["LAB_RUR"])
+    assert out["real_wage"] == pytest.approx(out["real_wage_by_labour_type"]["LAB_URB"])
 
 
 def test_cge_run_prints_each_labour_type_and_refuses_an_unknown_one(sam, tmp_path, capsys):
@@ -227,8 +227,8 @@ def test_cge_run_prints_each_labour_type_and_refuses_an_unknown_one(sam, tmp_pat
     scenario.write_text(text % "LAB_URB")
     assert main(["run", str(scenario)]) == 0
     out = capsys.readouterr().out
-    assert "LAB_URB: real wage -0.276%" in out
-    assert "unemployment rate 5.000% -> 5.140%" in out
+    assert "LAB_URB: real wage -0.282%" in out
+    assert "unemployment rate 5.000% -> 5.143%" in out
     scenario.write_text(text % "LAB_URN")
     assert main(["run", str(scenario)]) == 2
     err = capsys.readouterr().err

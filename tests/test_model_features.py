@@ -374,14 +374,17 @@ def test_elasticities_that_change_a_functional_form_are_refused(options):
 
 # --------------------------------------------------------------------------- the labour factor
 def _renamed_labour(description: str):
-    """The China SAM with its labour factor relabelled ``L`` and described ``description``."""
+    """The China SAM with its labour types merged into one factor ``L`` described
+    ``description``."""
     from pathlib import Path
 
+    from cge.sam.aggregate import aggregate
     from cge.sam.io import read_sam
 
-    sam = read_sam(Path(__file__).resolve().parents[1] / "sam_data" / "china_2018_3sector.csv")
-    matrix = sam.matrix.rename(index={"LAB": "L"}, columns={"LAB": "L"})
-    accounts = sam.accounts.rename(index={"LAB": "L"}).reset_index()
+    sam = aggregate(read_sam(Path(__file__).resolve().parents[1] / "sam_data"
+                             / "china_2018_3sector.csv"), {"LAB_URB": "L", "LAB_RUR": "L"})
+    matrix = sam.matrix
+    accounts = sam.accounts.reset_index()
     accounts.loc[accounts["account"] == "L", "description"] = description
     return type(sam).from_frame(matrix, accounts, name="renamed")
 

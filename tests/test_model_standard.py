@@ -86,7 +86,7 @@ CLOSURES = [dict(zip(("savings_investment", "external", "government", "labour", 
                 ("savings_driven", "investment_driven", "balanced"),
                 ("flexible_exchange_rate", "fixed_exchange_rate"),
                 ("flexible_saving", "tax_scaler"), ("full_employment", "fixed_real_wage"),
-                ("mobile", "sector_specific"), ("cpi", "LAB"))]
+                ("mobile", "sector_specific"), ("cpi", "LAB_URB"))]
 
 
 @pytest.mark.slow
@@ -115,8 +115,8 @@ def test_closure_decides_what_moves(china):
     unemployed.solve()
     unemployed.apply_shocks([{"parameter": "productivity", "multiply": 0.95}])
     cf = unemployed.solve()
-    assert cf.table("unemployment")["LAB"] > 0
-    assert cf.value("factor_price", "LAB") / cf.value("cpi") == pytest.approx(1.0)
+    assert cf.table("unemployment")["LAB_URB"] > 0
+    assert cf.value("factor_price", "LAB_URB") / cf.value("cpi") == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("spec, path", [("standard", "china_2018_3sector.xlsx"),

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cge.errors import CGEError, ConfigError
@@ -158,3 +159,37 @@ def test_the_command_writes_the_workbook_and_reports_bad_configs(example, tmp_pa
     clash = subprocess.run([str(CGE), "sam", "build", str(CONFIG), "--out",
                             str(EXAMPLE / "io_table.csv")], capture_output=True, text=True)
     assert clash.returncode == 2 and "refusing to overwrite" in clash.stdout + clash.stderr
+
+
+def test_a_term_scale_a_transposed_block_and_survey_shares(example):
+    """A value term with its own scale, weights from the transpose of a block, and a survey
+    item divided between accounts by shares."""
+    config = example / "config.yaml"
+    text = config.read_text()
+    text = text.replace(
+        "  - figure: export VAT rebates\n    value: {table: fiscal, item: export_vat_rebates}\n"
+        "    cells: {rows: [ETAX], columns: [C_IND]}",
+        "  - figure: export VAT rebates\n"
+        "    value: [{table: fiscal, item: export_vat_rebates},\n"
+        "            {table: fiscal, item: customs_duties, scale: -2}]\n"
+        "    cells: {rows: [ETAX], columns: [C_AGR, C_IND]}\n"
+        "    weights: {rows: [C_AGR, C_IND], columns: [ROW]}")
+    text = text.replace("    weights: {survey: property_income}\n  - figure: social transfers",
+                        "    weights: {survey: {ENT: {property_income: 0.5, wages: 0.25}}}\n"
+                        "  - figure: social transfers")
+    config.write_text(text)
+    built = build_sam(config)
+    m = built.sam.matrix
+    rebates = m.loc["ETAX", ["C_AGR", "C_IND"]]
+    assert rebates.sum() == pytest.approx(-15.0 - 2 * 5.0)
+    exports = m.loc[["C_AGR", "C_IND"], "ROW"].to_numpy()
+    # in proportion to exports as they stood (balancing moves the exports a little)
+    assert rebates.to_numpy() / rebates.sum() == pytest.approx(exports / exports.sum(), rel=2e-2)
+    survey = pd.read_csv(example / "survey.csv").pivot(index="item", columns="group",
+                                                      values="value")
+    weight = (survey.loc["population"] * (0.5 * survey.loc["property_income"]
+                                          + 0.25 * survey.loc["wages"]))
+    payouts = m.loc[["HH_RUR", "HH_URB"], "ENT"]
+    assert payouts["HH_RUR"] / payouts.sum() == pytest.approx(   # before balancing moved it
+        weight["rural"] / weight.sum(), rel=1e-2)
+    assert built.sam.is_balanced()

@@ -191,7 +191,7 @@ def test_every_problem_of_a_scenario_file_in_one_report(tmp_path):
     for expected in ("closure.labor: unknown closure key",
                      "closure.labour: unknown option 'fixed_real_wag' (did you mean "
                      "'fixed_real_wage'?",
-                     "closure.numeraire: unknown numeraire 'LABB' (did you mean 'LAB'?",
+                     "closure.numeraire: unknown numeraire 'LABB' (did you mean 'LAB_URB'?",
                      "options.household_demnd: unknown option key (did you mean "
                      "'household_demand'?",
                      "elasticities.armington: labels ['C_SEX']",

@@ -557,20 +557,27 @@ class _Build:
                           for item, values in per_head.items() if item != population}}
 
     def survey_item(self, items: Any, where: str) -> dict[str, float] | None:
-        """Population x value per head of survey ``items`` (summed), by household account."""
+        """Population x value per head of survey ``items`` (summed), by household account.
+
+        ``items``: an item, a list of items, or ``{item: share}`` (each item times its share,
+        e.g. the part of food spending that buys farm products)."""
         if self.survey is None:
             self.problem("no_survey", where, "reads the survey, which the config lacks",
                          "add a survey section")
             return None
+        if isinstance(items, dict):
+            shares = {str(i): self.number(v, where) for i, v in items.items()}
+        else:
+            shares = {str(i): 1.0 for i in (items if isinstance(items, list) else [items])}
         out: dict[str, float] = {}
-        for item in items if isinstance(items, list) else [items]:
-            values = self.survey["items"].get(str(item))
+        for item, share in shares.items():
+            values = self.survey["items"].get(item)
             if values is None:
                 self.problem("unknown_item", where, f"no survey item {item!r}",
                              choose_from(item, self.survey["items"], "items"))
                 return None
             for acc, v in values.items():
-                out[acc] = out.get(acc, 0.0) + v
+                out[acc] = out.get(acc, 0.0) + v * (share or 0.0)
         return out
 
     # -- steps
@@ -607,6 +614,11 @@ class _Build:
                 return float(m.loc[c].sum() - rest), "", "residual"
             rest = m.loc[r].sum() - m.at[r, c]
             return float(m[r].sum() - rest), "", "residual"
+        if isinstance(spec, dict) and "scale" in spec and ("table" in spec or "sum" in spec):
+            factor = self.number(spec["scale"], f"{key}.scale", 1.0)
+            value, source, status = self.value({k: v for k, v in spec.items() if k != "scale"},
+                                               key, cells)
+            return (None if value is None else value * factor), source, status
         if isinstance(spec, dict) and "table" in spec:
             table, item = str(spec.get("table")), str(spec.get("item"))
             if table not in self.tables:
@@ -683,11 +695,15 @@ class _Build:
         if isinstance(spec, dict) and ("rows" in spec or "columns" in spec):
             r2 = self.expand(spec.get("rows"), f"{where}.rows")
             c2 = self.expand(spec.get("columns"), f"{where}.columns")
+            block = self.m.loc[r2, c2].to_numpy(dtype=float)
+            if (len(r2), len(c2)) != shape and (len(c2), len(r2)) == shape:
+                return block.T          # a column of weights for a row of cells, or back
             if (len(r2), len(c2)) != shape:
                 self.problem("bad_weights", where, f"a {len(r2)} x {len(c2)} block for "
-                             f"{shape[0]} x {shape[1]} cells", "give a block of the same shape")
+                             f"{shape[0]} x {shape[1]} cells", "give a block of the same shape "
+                             "(or its transpose)")
                 return None
-            return self.m.loc[r2, c2].to_numpy(dtype=float)
+            return block
         self.problem("bad_weights", where, f"{spec!r} are not weights",
                      "give a block {rows, columns}, {survey: ITEM} or a list of numbers")
         return None
