@@ -408,8 +408,6 @@ class IndicatorPlan:
                  labour_types: Mapping[str, bool] | None = None):
         from scipy import sparse
 
-        from .results import ev_unit_cost
-
         n = sum(s.stop - s.start for s in layout.slices.values())
         self._layout = layout
 
@@ -444,11 +442,8 @@ class IndicatorPlan:
         # households in label order, as a groupby over the household level gives them
         self._by_household = np.argsort(np.array(self.households, dtype=object), kind="stable")
         self._utility = np.array([at(utility, h) for h in layout.keys[utility]])
-        price = dict(zip(layout.keys[prices], base[[at(prices, c) for c in layout.keys[prices]]],
-                         strict=True))
-        #: EV per unit of utility, by household (:func:`cge.results.ev_unit_cost`)
-        self._unit_cost = np.array([ev_unit_cost(price, budget_shares[h])
-                                    for h in layout.keys[utility]])
+        self._price_at = np.array([at(prices, c) for c in layout.keys[prices]], dtype=int)
+        self._budget_shares = budget_shares
         self._eps = at(RESULT_PATHS["exchange_rate"])
         self._cpi = at(RESULT_PATHS["cpi"])
         self._gov_saving = at(RESULT_PATHS["government_savings"])
@@ -479,15 +474,13 @@ class IndicatorPlan:
                     [at(RESULT_PATHS["factor_demand"], k) for k in
                      layout.keys[RESULT_PATHS["factor_demand"]] if k[0] == f], dtype=int))
             for f, slack in labour_types.items()}
-        self.base = np.asarray(base, dtype=float)
-        self._base_volumes = self._volume_table(self.base)
-        #: producers' base price of exports p^e_0c (one where a commodity is not exported)
-        self._export_price = np.ones(len(self.commodities))
         export_price = RESULT_PATHS["price_export"]
+        self._export_price_at = np.full(len(self.commodities), -1, dtype=int)
         if export_price in layout.slices:
             for key in layout.keys[export_price]:
-                self._export_price[row_of[key]] = self.base[at(export_price, key)]
+                self._export_price_at[row_of[key]] = at(export_price, key)
         self._welfare_positions(layout, at)
+        self._set_base(base)
         #: positions of p^d_c and p^e_c by commodity (-1: no such flow, price one)
         self._prices = {}
         for name in ("price_domestic", "price_export"):
@@ -503,23 +496,51 @@ class IndicatorPlan:
             have = set(layout.keys[path]) if path in layout.slices else set()
             return np.array([at(path, k) if k in have else -1 for k in keys], dtype=int)
 
-        def base_of(positions, missing=0.0):
-            return np.where(positions >= 0, self.base[np.maximum(positions, 0)], missing)
-
         activities = layout.keys["production.output"]
         self._output = where("production.output", activities)
         self._value_added = where("production.value_added", activities)
         self._productivity = where("production.productivity", activities)
-        self._production_tax0 = base_of(where("production.production_tax_rate", activities))
+        self._production_tax_at = where("production.production_tax_rate", activities)
         demand = layout.keys["production.factor_demand"]
         self._factor_use = where("production.factor_demand", demand)
-        factor_price = where(RESULT_PATHS["factor_price"], [f for f, _ in demand])
-        self._factor_price0 = (base_of(factor_price, 1.0)
-                               * base_of(where("production.factor_price_distortion", demand),
-                                         1.0))
+        self._factor_price_at = where(RESULT_PATHS["factor_price"], [f for f, _ in demand])
+        self._distortion_at = where("production.factor_price_distortion", demand)
         commodities = layout.keys[RESULT_PATHS["price_composite"]]
-        self._tax0 = {name: base_of(where(f"trade.{name}", commodities))
-                      for name in ("import_tariff_rate", "export_tax_rate", "sales_tax_rate")}
+        self._tax_at = {name: where(f"trade.{name}", commodities)
+                        for name in ("import_tariff_rate", "export_tax_rate", "sales_tax_rate")}
+
+    def _set_base(self, base: np.ndarray) -> None:
+        """Everything the plan reads of the base point: its levels and volumes, the EV's
+        unit cost at its prices, its export prices and the base factor prices and tax
+        rates of the EV decomposition."""
+        from .results import ev_unit_cost
+
+        self.base = np.asarray(base, dtype=float)
+
+        def base_of(positions, missing=0.0):
+            return np.where(positions >= 0, self.base[np.maximum(positions, 0)], missing)
+
+        self._base_volumes = self._volume_table(self.base)
+        price = dict(zip(self._layout.keys[RESULT_PATHS["price_composite"]],
+                         self.base[self._price_at], strict=True))
+        #: EV per unit of utility, by household (:func:`cge.results.ev_unit_cost`)
+        self._unit_cost = np.array([ev_unit_cost(price, self._budget_shares[h])
+                                    for h in self._layout.keys[RESULT_PATHS["utility"]]])
+        #: producers' base price of exports p^e_0c (one where a commodity is not exported)
+        self._export_price = base_of(self._export_price_at, 1.0)
+        self._production_tax0 = base_of(self._production_tax_at)
+        self._factor_price0 = base_of(self._factor_price_at, 1.0) * base_of(
+            self._distortion_at, 1.0)
+        self._tax0 = {name: base_of(at) for name, at in self._tax_at.items()}
+
+    def rebased(self, base: np.ndarray) -> IndicatorPlan:
+        """The same plan against another base point (e.g. a period of the business-as-usual
+        path): indicators of a counterfactual against the base of its own period."""
+        import copy
+
+        plan = copy.copy(self)
+        plan._set_base(base)
+        return plan
 
     @classmethod
     def for_model(cls, model, base: np.ndarray) -> IndicatorPlan:
@@ -686,9 +707,13 @@ class IndicatorPlan:
             np.asarray(cf)[self._employment], strict=True)}
 
     # -- the rows ----------------------------------------------------------------------
-    def rows(self, cf: np.ndarray) -> list[tuple]:
+    def rows(self, cf: np.ndarray, *, decomposition: bool = True) -> list[tuple]:
         """``(indicator, index, base, counterfactual, value)`` of a counterfactual vector:
-        the long form of :func:`indicators` (:func:`indicator_frame`)."""
+        the long form of :func:`indicators` (:func:`indicator_frame`).
+
+        ``decomposition=False`` leaves out the EV decomposition, an identity only against
+        the benchmark (whose prices are one), not against a later period of a path.
+        """
         x1 = np.asarray(cf, dtype=float)
         C = self.commodities
         out: list[tuple] = []
@@ -717,8 +742,9 @@ class IndicatorPlan:
                     _num(macro["equivalent_variation"][1])))
         out += [("equivalent_variation_by_household", _inner(k), None, None, _num(v[1]))
                 for k, v in macro.items() if k.startswith("equivalent_variation[")]
-        out += [("equivalent_variation_decomposition", k, None, None, _num(v))
-                for k, v in self.ev_decomposition(x1).items()]
+        if decomposition:
+            out += [("equivalent_variation_decomposition", k, None, None, _num(v))
+                    for k, v in self.ev_decomposition(x1).items()]
         out.append(("real_exchange_rate", "_", None, None, _pct(*macro["real_exchange_rate"])))
         for name in ("trade_balance", "government_saving"):
             out.append((name, "_", _num(macro[name][0]), _num(macro[name][1]), None))
