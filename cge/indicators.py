@@ -565,6 +565,12 @@ class IndicatorPlan:
                    _slack_by_type(closure, types))
 
     # -- pieces ------------------------------------------------------------------------
+    def volume_table(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Volumes at benchmark prices by commodity of a vector ``x`` (SAM units):
+        ``{volume: array over commodities}`` for the volumes of
+        :data:`cge.flows.INDICATOR_VOLUMES` and ``final_demand``."""
+        return self._volume_table(np.asarray(x, dtype=float))
+
     def _volume_table(self, x: np.ndarray) -> dict[str, np.ndarray]:
         v = (self._volumes @ x).reshape(len(INDICATOR_VOLUMES), -1)
         t = dict(zip(INDICATOR_VOLUMES, v, strict=True))
