@@ -114,6 +114,9 @@ class DynamicModel:
         self.scaled = np.concatenate([np.full(sl.stop - sl.start,
                                               m.unit_kind(p) in SCALED_KINDS)
                                       for p, sl in layout.slices.items()])
+        self.nominal = np.concatenate([np.full(sl.stop - sl.start,
+                                               m.unit_kind(p) in ("price", "value"))
+                                       for p, sl in layout.slices.items()])
         sets = m.data.sets
 
         def at(path, keep=lambda key: True):
@@ -258,6 +261,18 @@ class DynamicModel:
             K = (1.0 - d.depreciation) * K + x_prev[self.investment_at] * self.investment_share
         m.reset()
         return PathResult(self, levels, capital, stats)
+
+    def homogeneity_residual(self, levels: np.ndarray, factor: float = 2.0) -> float:
+        """Largest scaled residual of every equation (the balance of payments included)
+        at ``levels`` with prices and nominal values times ``factor``: zero when the
+        model is homogeneous of degree zero in prices. The model is left as it was."""
+        m, index = self.model, self.index
+        before = index.values()
+        scaled = levels * np.where(self.nominal, factor, 1.0)
+        index.restore(scaled)
+        stats = m.solve_stats("persistent", max_iter=0)
+        index.restore(before)
+        return float(max(stats.max_residual, stats.walras_residual))
 
     def base_path(self, on_period: Callable | None = None) -> PathResult:
         """Business as usual: the path without shocks (cached when no hook is given)."""

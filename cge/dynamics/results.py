@@ -50,6 +50,17 @@ class PathResult:
             block = block * index.to_sam_units[sl][None, :]
         return {k: block[:, i] for i, k in enumerate(index.layout.keys[path])}
 
+    def solution(self, t: int):
+        """Period ``t`` as a :class:`~cge.model.solution.Solution` (SAM units), so every
+        static result, welfare measure and indicator reads it."""
+        from ..model.solution import LevelTables, Solution
+
+        m, index = self.engine.model, self.engine.index
+        values = LevelTables(index.layout, self.levels[t] * index.to_sam_units)
+        parameters = m.calibration.parameters
+        return Solution(values, self.stats[t], m.closure.to_dict(), m.spec,
+                        parameters["marginal_budget_share"], parameters)
+
     def iterations(self) -> list[int]:
         return [s.iterations for s in self.stats]
 
@@ -84,22 +95,13 @@ class DynamicRun:
         return self.engine.dynamics.labels
 
     def equivalent_variation_by_household(self) -> dict[str, np.ndarray]:
-        """EV of each household in each period, at that period's base prices (SAM units)."""
-        from ..results import ev_unit_cost
+        """EV of each household in each period, at that period's base prices (SAM units;
+        :func:`cge.results.equivalent_variation` of each period)."""
+        from ..results import equivalent_variation
 
-        m = self.engine.model
-        shares = m.data.households
-        beta = shares.marginal_budget_share if shares.les else shares.budget_share
-        u0 = self.base.series("households.utility")
-        u1 = self.counterfactual.series("households.utility")
-        p0 = self.base.series("markets.price_composite", False)
-        out = {}
-        for h in u0:
-            b = {c: v for (c, hh), v in beta.items() if hh == h}
-            cost = np.array([ev_unit_cost({c: p0[c][t] for c in b}, _Shares(b))
-                             for t in range(len(self.labels))])
-            out[h] = (u1[h] - u0[h]) * cost
-        return out
+        per_period = [equivalent_variation(self.base.solution(t), self.counterfactual.solution(t))
+                      for t in range(len(self.labels))]
+        return {h: np.array([ev[h] for ev in per_period]) for h in per_period[0].index}
 
     def equivalent_variation_by_period(self) -> np.ndarray:
         """EV summed over households, one value per period (SAM units)."""
@@ -120,5 +122,32 @@ class DynamicRun:
         return np.nanmax(gap, axis=1)
 
 
-class _Shares(dict):
-    """A mapping with ``items()`` as :func:`cge.results.ev_unit_cost` reads it."""
+    def checks(self, tol: float | None = None) -> dict[str, list]:
+        """The checks of every period, ``{name: [Check per period]}``: ``replication``
+        (solved business as usual against the analytic balanced-growth path; only when
+        the dynamics are balanced), ``homogeneity`` (every equation holds at the
+        counterfactual with prices and nominal values doubled) and ``walras`` (the
+        balance of payments, dropped from the solve, holds on both paths)."""
+        from ..diagnostics import CHECK_TOL, Check
+
+        tol = CHECK_TOL if tol is None else tol
+        T = len(self.labels)
+        out: dict[str, list] = {}
+        if self.engine.dynamics.balanced:
+            gap = self.balanced_growth_gap()
+            out["replication"] = [Check("replication", bool(g <= tol), float(g),
+                                        f"period {self.labels[t]}",
+                                        f"largest relative gap to the balanced-growth path "
+                                        f"{g:.3g}") for t, g in enumerate(gap)]
+        out["homogeneity"] = [self.engine.homogeneity_residual(self.counterfactual.levels[t])
+                              for t in range(T)]
+        out["homogeneity"] = [Check("homogeneity", bool(r <= tol), float(r),
+                                    f"period {self.labels[t]}", f"largest scaled residual "
+                                    f"{r:.3g} with prices and values doubled")
+                              for t, r in enumerate(out["homogeneity"])]
+        walras = [max(b.walras_residual, c.walras_residual) for b, c
+                  in zip(self.base.stats, self.counterfactual.stats, strict=True)]
+        out["walras"] = [Check("walras", bool(w <= tol), float(w), f"period {self.labels[t]}",
+                               f"balance of payments residual {w:.3g}")
+                         for t, w in enumerate(walras)]
+        return out
