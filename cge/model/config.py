@@ -19,6 +19,12 @@ top nest of production      Leontief                        Leontief, or CES bet
                                                             where elasticity ``top`` is given
 ==========================  ==============================  ==============================
 
+``dyncge`` (Hosoe's recursive-dynamic model) takes stdcge's blocks with fixed real
+government consumption financed by a lump-sum direct tax (closure ``government:
+tax_scaler`` at zero government saving), household saving out of income net of the
+direct tax, sector-specific capital, and a composite investment good allocated to
+activities by profitability (see :mod:`cge.model.blocks.investment`).
+
 Everything is checked when the object is made; errors list the allowed values.
 """
 
@@ -46,6 +52,8 @@ class Specification:
     government_demand: str      # "budget_shares" | "fixed_real"
     investment_demand: str      # "value_shares" | "fixed_composition"
     default_closure: Mapping[str, str] = field(default_factory=dict)
+    household_saving: str = "income"    # saving rate out of "income" | "disposable_income"
+    investment_by_destination: bool = False   # composite investment allocated to activities
 
     @property
     def elasticity_keys(self) -> tuple[str, ...]:
@@ -75,6 +83,19 @@ SPECIFICATIONS: dict[str, Specification] = {
                          "external": "flexible_exchange_rate",
                          "government": "flexible_saving", "labour": "full_employment",
                          "capital": "mobile", "numeraire": "cpi"},
+    ),
+    "dyncge": Specification(
+        "dyncge",
+        "the recursive-dynamic standard CGE model of Hosoe, Gasawa and Hashimoto (GAMS library "
+        "dyncge): sector-specific capital stocks, investment by destination",
+        government_demand="fixed_real",
+        investment_demand="value_shares",
+        default_closure={"savings_investment": "savings_driven",
+                         "external": "flexible_exchange_rate",
+                         "government": "tax_scaler", "labour": "full_employment",
+                         "capital": "sector_specific", "numeraire": "cpi"},
+        household_saving="disposable_income",
+        investment_by_destination=True,
     ),
 }
 
