@@ -83,6 +83,17 @@ def _by_commodity(sol, name: str, commodities: pd.Index) -> np.ndarray:
     return np.where(at >= 0, values[at], 0.0)
 
 
+def final_demand(v: Mapping[str, Any]):
+    r"""Final demand by commodity of a table of volumes: :math:`\sum_h X^p_h + X^g + X^v`."""
+    return v["household_consumption"] + v["government_consumption"] + v["investment_demand"]
+
+
+def expenditure_gdp(v: Mapping[str, Any]):
+    """Real GDP by commodity, expenditure side, of a table of base-price volumes:
+    :math:`FD_c + E_c - M_c` (sum it for GDP)."""
+    return v["final_demand"] + v["exports"] - v["imports"]
+
+
 def volumes(sol, export_price: pd.Series | None = None) -> pd.DataFrame:
     """Base-price volumes by commodity: output, exports, imports, home sales, final demand.
 
@@ -96,8 +107,7 @@ def volumes(sol, export_price: pd.Series | None = None) -> pd.DataFrame:
         export_price = producer_export_price(sol)
     pe = export_price.reindex(commodities).to_numpy(dtype=float)
     t["output"] = t["domestic_sales"] + pe * t["exports"]
-    t["final_demand"] = (t["household_consumption"] + t["government_consumption"]
-                         + t["investment_demand"])
+    t["final_demand"] = final_demand(t)
     return pd.DataFrame(t, index=commodities)
 
 
@@ -571,11 +581,19 @@ class IndicatorPlan:
         :data:`cge.flows.INDICATOR_VOLUMES` and ``final_demand``."""
         return self._volume_table(np.asarray(x, dtype=float))
 
+    def gdp_weights(self) -> np.ndarray:
+        r"""Weights :math:`w` with :math:`w \cdot x` real GDP of a vector ``x`` (SAM units):
+        real GDP at benchmark prices is linear in the variables."""
+        m = len(self.commodities)
+        rows = self._volumes.toarray().reshape(len(INDICATOR_VOLUMES), m, -1)
+        table = dict(zip(INDICATOR_VOLUMES, rows, strict=True))
+        table["final_demand"] = final_demand(table)
+        return expenditure_gdp(table).sum(axis=0)
+
     def _volume_table(self, x: np.ndarray) -> dict[str, np.ndarray]:
         v = (self._volumes @ x).reshape(len(INDICATOR_VOLUMES), -1)
         t = dict(zip(INDICATOR_VOLUMES, v, strict=True))
-        t["final_demand"] = (t["household_consumption"] + t["government_consumption"]
-                             + t["investment_demand"])
+        t["final_demand"] = final_demand(t)
         return t
 
     def _revenue_table(self, x: np.ndarray, volumes: Mapping[str, np.ndarray]) -> dict:
@@ -597,7 +615,7 @@ class IndicatorPlan:
         x0, x1 = self.base, np.asarray(cf, dtype=float)
         v0, v1 = self._base_volumes, self._volume_table(x1)
         out: dict[str, tuple[float, float]] = {}
-        out["real_gdp"] = tuple(float((v["final_demand"] + v["exports"] - v["imports"]).sum())
+        out["real_gdp"] = tuple(float(expenditure_gdp(v).sum())
                                 for v in (v0, v1))
         c0, c1 = (self._consumption @ x for x in (x0, x1))
         out["real_household_consumption"] = (float(c0.sum()), float(c1.sum()))
@@ -631,7 +649,7 @@ class IndicatorPlan:
         v0, v1 = self._base_volumes, self._volume_table(x1)
         d = {k: v1[k] - v0[k] for k in v0}
         ev = float(((x1[self._utility] - x0[self._utility]) * self._unit_cost).sum())
-        gdp = float((d["final_demand"] + d["exports"] - d["imports"]).sum())
+        gdp = float(expenditure_gdp(d).sum())
         out = {
             "terms_of_trade": sum(sign * float(np.dot(x1[p] - x0[p], x1[q]))
                                   for sign, p, q in self._trade),
@@ -672,8 +690,7 @@ class IndicatorPlan:
         dx = np.asarray(change, dtype=float)
         v = self._volume_table(dx)
         return {"equivalent_variation": float((dx[self._utility] * self._unit_cost).sum()),
-                "real_gdp_change": float((v["final_demand"] + v["exports"]
-                                          - v["imports"]).sum())}
+                "real_gdp_change": float(expenditure_gdp(v).sum())}
 
     def has_unemployment(self, cf: np.ndarray) -> bool:
         """Labour can be unemployed: a fixed real wage, or unemployment in either solution."""
@@ -789,7 +806,7 @@ def macro_indicators(base, cf, model=None) -> pd.DataFrame:
 def real_gdp(sol) -> float:
     """GDP at base prices (expenditure side): final demand plus exports minus imports."""
     v = volumes(sol)
-    return float((v["final_demand"] + v["exports"] - v["imports"]).sum())
+    return float(expenditure_gdp(v).sum())
 
 
 def employment(base, cf, model=None) -> pd.DataFrame:

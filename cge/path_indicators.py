@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .indicators import IndicatorPlan, indicator_dict
+from .indicators import IndicatorPlan, expenditure_gdp, indicator_dict
 
 #: Sector groups of the activities of the China three-sector SAM.
 THREE_SECTOR_GROUPS: dict[str, str] = {"A_PRI": "primary", "A_SEC": "secondary",
@@ -89,7 +89,7 @@ class PathPlan:
         without ``gdp_growth``, a property of two periods)."""
         x = np.asarray(x, dtype=float)
         v = self.plan.volume_table(x)
-        gdp = float((v["final_demand"] + v["exports"] - v["imports"]).sum())
+        gdp = float(expenditure_gdp(v).sum())
         out: dict[str, Any] = {"gdp": gdp}
         for name, (member, at) in (("output_share", self._output),
                                    ("employment_share", self._employment)):

@@ -183,6 +183,7 @@ class DynamicRunResult:
     run: Any                                  # cge.dynamics.DynamicRun
     closure: Mapping[str, str]
     sam: Mapping[str, str] | None = None
+    baseline: Any = None                      # cge.baseline.GDPCalibration, if calibrated
 
     @property
     def base(self):
@@ -203,7 +204,10 @@ class DynamicRunResult:
         [...]}`` (base: business as usual), ``equivalent_variation_by_period``,
         ``equivalent_variation`` = sum_t EV(t) / (1 + interest_rate)^t (and by household),
         ``solver`` per period, ``checks`` per period (passed over all periods, the worst
-        deviation and its period, and the list by period) and ``dynamics`` (the block)."""
+        deviation and its period, and the list by period) and ``dynamics`` (the block);
+        ``indicators_by_period`` and ``path_indicators``
+        (:func:`cge.path_indicators.path_indicators`); with a baseline calibrated to a
+        GDP path, ``baseline_calibration`` (:class:`cge.baseline.GDPCalibration`)."""
         from .results import index_key
 
         run, T = self.run, len(self.run.labels)
@@ -257,7 +261,20 @@ class DynamicRunResult:
             "equivalent_variation_by_household": {str(h): float(np.sum(v * discount))
                                                   for h, v in ev.items()},
             "checks": checks,
+            **self.indicator_sections(),
+            **({"baseline_calibration": self.baseline.to_dict()}
+               if self.baseline is not None else {}),
         }
+
+    def indicator_sections(self) -> dict[str, Any]:
+        """``indicators_by_period`` and ``path_indicators`` of the two paths."""
+        from .path_indicators import PathPlan, path_indicators
+
+        engine = self.run.engine
+        sam = engine.index.to_sam_units
+        plan = PathPlan(engine.model, engine.benchmark * sam)
+        return path_indicators(plan, self.run.base.levels * sam,
+                               self.run.counterfactual.levels * sam)
 
 
 def run_dynamic_scenario(scenario: Scenario, engine=None) -> DynamicRunResult:
@@ -273,10 +290,16 @@ def run_dynamic_scenario(scenario: Scenario, engine=None) -> DynamicRunResult:
         engine = DynamicModel(scenario.load_sam(), scenario.model, scenario.dynamics,
                               scenario.closure, scenario.elasticities, scenario.options)
         scenario.check(engine.model)
+    if engine.dynamics.gdp_growth is not None and \
+            getattr(engine, "gdp_calibration", None) is None:
+        from .baseline import calibrate_gdp_path, with_calibrated_productivity
+
+        with_calibrated_productivity(engine, calibrate_gdp_path(engine))
     run = engine.run(scenario.shocks)
     m = engine.model
     return DynamicRunResult(scenario, run, m.closure.to_dict(),
-                            {"name": m.sam.name, "unit": m.sam.unit})
+                            {"name": m.sam.name, "unit": m.sam.unit},
+                            getattr(engine, "gdp_calibration", None))
 
 
 def apply_scenario_shocks(model, shocks, solver: str = "cyipopt") -> dict[str, float]:

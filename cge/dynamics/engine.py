@@ -158,12 +158,11 @@ class DynamicModel:
             for (f, a), R in zip(self.capital_keys, rent, strict=True):
                 by_act[a] = by_act.get(a, 0.0) + R
             self.investment_at = np.array([pos[a] for _, a in self.capital_keys], dtype=np.intp)
-            self.investment_share = np.array([R / by_act[a] for (f, a), R
-                                              in zip(self.capital_keys, rent, strict=True)])
-        else:
-            demand = at("investment.demand")
-            self.investment_at = demand
-            self.investment_share = rent / rent.sum()
+            self.investment_map = np.diag([R / by_act[a] for (f, a), R
+                                           in zip(self.capital_keys, rent, strict=True)])
+        else:   # real investment (base-price volume) shared by benchmark rentals
+            self.investment_at = at("investment.demand")
+            self.investment_map = np.outer(rent / rent.sum(), np.ones(self.investment_at.size))
         self._growth_paths()
 
     def _growth_paths(self) -> None:
@@ -258,7 +257,7 @@ class DynamicModel:
             levels[t] = x_prev
             capital[t] = K
             stats.append(s)
-            K = (1.0 - d.depreciation) * K + x_prev[self.investment_at] * self.investment_share
+            K = (1.0 - d.depreciation) * K + self.investment_map @ x_prev[self.investment_at]
         m.reset()
         return PathResult(self, levels, capital, stats)
 

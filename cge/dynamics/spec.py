@@ -42,6 +42,9 @@ DYNAMICS_KEYS: dict[str, str] = {
                  "default: the labour growth",
     "baseline": "business as usual: balanced_growth (analytic, dyncge), solved (the "
                 "period loop without shocks) or auto (balanced_growth when the paths allow)",
+    "gdp_growth": "target growth of real GDP per period (path, or {first: r0, last: rT} "
+                  "for a straight line): business as usual calibrated to it by productivity "
+                  "common to every activity (cge.baseline)",
 }
 INVESTMENT_ALLOCATIONS = ("profitability", "proportional")
 BASELINES = ("auto", "balanced_growth", "solved")
@@ -104,6 +107,7 @@ class Dynamics:
     productivity: Mapping[str, Any] = field(default_factory=dict)
     exogenous: Mapping[str, Any] = field(default_factory=dict)
     baseline: str = "auto"
+    gdp_growth: Any = None
 
     @property
     def periods(self) -> int:
@@ -118,6 +122,17 @@ class Dynamics:
     def path(self, raw: Any, default: float = 0.0, where: str = "dynamics") -> np.ndarray:
         """``raw`` (scalar, list or mapping) as one number per period."""
         return TimePath(raw).values(self.labels, default, where)
+
+    @property
+    def gdp_growth_path(self) -> np.ndarray | None:
+        """Target growth of real GDP per period (``None`` without a target): a path, or
+        ``{first, last}``, a straight line from the first period's rate to the last's."""
+        raw = self.gdp_growth
+        if raw is None:
+            return None
+        if isinstance(raw, Mapping) and set(raw) == {"first", "last"}:
+            return np.linspace(float(raw["first"]), float(raw["last"]), self.periods)
+        return self.path(raw, 0.0, "dynamics.gdp_growth")
 
     @property
     def labour_growth_path(self) -> np.ndarray:
@@ -137,6 +152,8 @@ class Dynamics:
         if not np.allclose(g, g[0], rtol=0, atol=0):
             return False
         if any(np.any(self.path(v) != 0) for v in self.productivity.values()):
+            return False
+        if self.gdp_growth is not None:     # productivity calibrated to a GDP path
             return False
         return all(np.array_equal(self.exogenous_growth(p), g) for p in self.exogenous)
 
@@ -190,6 +207,8 @@ class Dynamics:
                                         choose_from(raw[key], allowed)))
         if "labour_growth" in raw:
             problems += TimePath.problems(raw["labour_growth"], f"{where}.labour_growth")
+        if raw.get("gdp_growth") is not None:
+            problems += _gdp_growth_problems(raw["gdp_growth"], f"{where}.gdp_growth")
         for key in ("productivity", "exogenous"):
             block = raw.get(key, {})
             if not isinstance(block, Mapping):
@@ -208,7 +227,7 @@ class Dynamics:
             raise ConfigError(f"{where}: invalid dynamics", problems)
         out = cls(labels=labels, **{k: raw[k] for k in (
             "labour_growth", "depreciation", "interest_rate", "investment_allocation",
-            "investment_allocation_elasticity", "baseline") if k in raw},
+            "investment_allocation_elasticity", "baseline", "gdp_growth") if k in raw},
             productivity=dict(raw.get("productivity") or {}),
             exogenous=dict(raw.get("exogenous") or {}))
         found = []
@@ -235,4 +254,17 @@ class Dynamics:
                 "investment_allocation": self.investment_allocation,
                 "investment_allocation_elasticity": self.investment_allocation_elasticity,
                 "productivity": dict(self.productivity), "exogenous": dict(self.exogenous),
-                "baseline": self.baseline}
+                "baseline": self.baseline, "gdp_growth": self.gdp_growth}
+
+
+def _gdp_growth_problems(raw: Any, where: str) -> list[Problem]:
+    """Problems of a ``gdp_growth`` entry: a time path, or ``{first, last}``."""
+    if isinstance(raw, Mapping) and set(raw) & {"first", "last"}:
+        fix = "give {first: 0.067, last: 0.04} (a straight line), or a path"
+        bad = [k for k in ("first", "last") if isinstance(raw.get(k), bool)
+               or not isinstance(raw.get(k), (int, float))]
+        return ([Problem("bad_value", f"{where}.{k}", "missing or not a number", fix)
+                 for k in bad]
+                + [Problem("unknown_key", f"{where}.{k}", "neither first nor last", fix)
+                   for k in sorted(set(raw) - {"first", "last"}, key=str)])
+    return TimePath.problems(raw, where)
