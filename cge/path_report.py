@@ -301,6 +301,14 @@ def write_path_figures(runs: Mapping[str, dict], out_dir: str | Path, *,
     return written
 
 
+def period_axis(ax) -> None:
+    """The x axis of a time path: labelled "period", whole periods (years) as ticks."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlabel("period")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _positions(periods: Sequence[str]) -> np.ndarray | list[str]:
     """Numeric x positions when the periods are years or numbers, else the labels."""
     try:
@@ -328,13 +336,16 @@ def gdp_path_figure(runs: Mapping[str, dict], unit: str):
             ax.plot(x, wide["base"], color="k", lw=1.5, label="base (business as usual)")
         ax.plot(x, wide["counterfactual"], lw=1.5, ls="--", label=name)
         dev.plot(x, 100 * (wide["counterfactual"] / wide["base"] - 1), lw=1.5, label=name)
+    from matplotlib.ticker import StrMethodFormatter
+
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.set_title("Real GDP")
-    ax.set_xlabel("period")
+    period_axis(ax)
     ax.set_ylabel(f"real GDP ({unit}, at base prices)")
     ax.legend(fontsize=8)
     dev.axhline(0, color="k", lw=0.5)
     dev.set_title("Real GDP, deviation from the base path")
-    dev.set_xlabel("period")
+    period_axis(dev)
     dev.set_ylabel("% deviation from the base path")
     dev.legend(fontsize=8)
     fig.tight_layout()
@@ -355,7 +366,7 @@ def welfare_path_figure(runs: Mapping[str, dict], unit: str):
         ax.plot(x, row.to_numpy(dtype=float), marker="o", ms=3, label=label)
     ax.axhline(0, color="k", lw=0.5)
     ax.set_title("Welfare: equivalent variation by period")
-    ax.set_xlabel("period")
+    period_axis(ax)
     ax.set_ylabel(f"equivalent variation ({unit})")
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.legend(fontsize=8)
@@ -384,7 +395,7 @@ def variable_path_figure(runs: Mapping[str, dict], variable: str, *,
             draw_band(ax, draws)
         ax.axhline(0, color="k", lw=0.5)
         ax.set_title(f"{variable} [{key}]")
-        ax.set_xlabel("period")
+        period_axis(ax)
     axes[0][0].set_ylabel("% deviation from the base path")
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
@@ -423,7 +434,7 @@ def band_figure(draws: pd.DataFrame, *, title: str, ylabel: str,
                 color="k", lw=1.5, label="central")
     ax.axhline(0, color="k", lw=0.5)
     ax.set_title(title)
-    ax.set_xlabel("period")
+    period_axis(ax)
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
     return fig

@@ -102,7 +102,7 @@ def path_band_plots(out: Path, paths: pd.DataFrame, by_period: pd.DataFrame,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..path_report import draw_band
+    from ..path_report import draw_band, period_axis
 
     order = list(dict.fromkeys(paths["period"]))
     written = []
@@ -118,7 +118,7 @@ def path_band_plots(out: Path, paths: pd.DataFrame, by_period: pd.DataFrame,
         draw_band(ax, draws, label="scenarios")
         ax.axhline(0, color="k", lw=0.5)
         ax.set_title(f"{name.replace('_', ' ')} over the periods")
-        ax.set_xlabel("period")
+        period_axis(ax)
         ax.set_ylabel(label.format(unit=unit))
         ax.legend(fontsize=8)
         written.append(_save(fig, out / f"path_{name}.png"))
@@ -136,7 +136,7 @@ def path_band_plots(out: Path, paths: pd.DataFrame, by_period: pd.DataFrame,
             draw_band(ax, draws, label="scenarios")
             ax.axhline(0, color="k", lw=0.5)
             ax.set_title(f"{variable} [{key}]")
-            ax.set_xlabel("period")
+            period_axis(ax)
         axes[0][0].set_ylabel("% deviation from the base path")
         axes[0][0].legend(fontsize=8)
         fig.tight_layout()
