@@ -140,3 +140,60 @@ def test_batch_report_draws_bands_over_periods(tmp_path, workers):
     assert np.allclose(row["p50"], 0.0)                   # A is never shocked
     b = book[(book.variable == "output") & (book.idx == "B")]
     assert (b["p05"] < 0).all() and (b["p95"] > 0).all()  # shocks of either sign
+
+
+# -- the real model -----------------------------------------------------------------------
+def _china_batch(tmp_path: Path, batch: dict):
+    """A four-year China path with a ramped export-demand fall, and a batch around it."""
+    root = Path(__file__).resolve().parents[1] / "sam_data" / "scenarios"
+    base = yaml.safe_load((root / "china_2035_export_fall.yaml").read_text())
+    base["sam"] = str((root / base["sam"]).resolve())
+    base["dynamics"]["years"] = [2018, 2019, 2020, 2021]
+    base["dynamics"]["labour_growth"] = {2018: -0.005, 2020: -0.007}
+    base["shocks"] = [{"parameter": "export_demand", "index": "C_SEC", "multiply": 0.8,
+                       "ramp": [2019, 2021]}]
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(base))
+    path = tmp_path / "batch.yaml"
+    path.write_text(yaml.safe_dump({"base": "base.yaml", **batch}))
+    return read_batch(path)
+
+
+@pytest.mark.solver
+def test_a_dynamic_base_runs_paths_with_the_timing_of_its_shocks(tmp_path):
+    from cge.scenario import Scenario
+
+    batch = _china_batch(tmp_path, {"grid": [
+        {"parameter": "export_demand", "index": "C_SEC", "multiply": [0.6, 0.8]},
+        {"parameter": "labour_growth", "add": [0.0, 0.01]}]})
+    summary = run_batch(batch, tmp_path / "store", workers=1, progress=False)
+    assert (summary.solved, summary.failed) == (4, 0)
+    frames = load_results(tmp_path / "store")
+    paths, scen = frames["paths"], frames["scenarios"]
+    exports = paths[(paths.variable == "exports") & (paths.idx == "C_SEC")]
+    first = exports[exports.period == "2018"]
+    assert np.allclose(first["counterfactual"], first["base"])     # before the ramp
+    last = exports[exports.period == "2021"].set_index("scenario_id")["change_pct"]
+    deeper = scen["shock:export_demand[C_SEC]:multiply"] == 0.6
+    assert last[deeper[deeper].index].max() < last[deeper[~deeper].index].min()
+    # a faster-growing labour force: more labour employed in the last period, the
+    # base path (business as usual) growing with it
+    labour = set(Scenario.from_yaml(batch.base_path).build().data.sets.labour_types)
+    jobs = paths[(paths.variable == "factor_demand") & (paths.period == "2021")
+                 & paths.idx.str.split(",").str[0].isin(labour)]
+    total = jobs.groupby("scenario_id")["base"].sum()
+    faster = scen["shock:labour_growth:add"] == 0.01
+    ratio = total[faster[faster].index].mean() / total[faster[~faster].index].mean()
+    growth = Scenario.from_yaml(batch.base_path).dynamics.labour_growth_path
+    assert ratio == pytest.approx(np.prod((1 + growth[:3] + 0.01) / (1 + growth[:3])),
+                                  rel=1e-6)
+    ev = frames["indicators"]["equivalent_variation"]
+    assert (ev < 0).all()
+
+
+@pytest.mark.solver
+def test_an_unknown_path_parameter_stops_the_batch_before_it_runs(tmp_path):
+    from cge.errors import ConfigError
+
+    batch = _china_batch(tmp_path, {"grid": [{"parameter": "labour_growht", "add": [0.01]}]})
+    with pytest.raises(ConfigError, match="labour_growht"):
+        run_batch(batch, tmp_path / "store", workers=1, progress=False)
