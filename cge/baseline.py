@@ -113,7 +113,8 @@ def calibrate_gdp_path(engine, growth: np.ndarray | None = None) -> GDPCalibrati
     growth = np.asarray(growth, dtype=float)
     index = engine.index
     sam = index.to_sam_units
-    weights = IndicatorPlan.for_model(engine.model, engine.benchmark * sam).gdp_weights() * sam
+    weights = IndicatorPlan.for_model(engine.model, engine.benchmark * sam,
+                                      facts=False).gdp_weights() * sam
     productivity = engine.productivity_at
     variables = [index.data[i] for i in productivity.values()]
     scaler = np.ones(d.periods)

@@ -553,14 +553,15 @@ class IndicatorPlan:
         return plan
 
     @classmethod
-    def for_model(cls, model, base: np.ndarray) -> IndicatorPlan:
-        """The plan of a model at its current closure and calibration."""
+    def for_model(cls, model, base: np.ndarray, facts: bool = True) -> IndicatorPlan:
+        """The plan of a model at its current closure and calibration (``facts=False``:
+        without the indicators of the model alone, :func:`model_facts`)."""
         return cls(model.variable_index.layout, base,
                    model.calibration.parameters["marginal_budget_share"],
                    model.accounts.labour,
                    _labour_slack(model.closure.to_dict(), model.accounts.labour),
-                   model_facts(model), _slack_by_type(model.closure.to_dict(),
-                                                      model.data.sets.labour_types))
+                   model_facts(model) if facts else None,
+                   _slack_by_type(model.closure.to_dict(), model.data.sets.labour_types))
 
     @classmethod
     def for_solutions(cls, base, cf, model=None) -> IndicatorPlan:

@@ -66,7 +66,7 @@ class PathPlan:
 
     def __init__(self, model, base: np.ndarray, groups: Mapping[str, str] | None = None):
         layout = model.variable_index.layout
-        self.plan = IndicatorPlan.for_model(model, base)
+        self.plan = IndicatorPlan.for_model(model, base, facts=False)
         groups = dict(THREE_SECTOR_GROUPS if groups is None else groups)
         activities = [str(a) for a in layout.keys["production.output"]]
         self.groups = list(dict.fromkeys(groups.get(a, a) for a in activities))
