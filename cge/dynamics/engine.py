@@ -252,13 +252,15 @@ class DynamicModel:
         K = self.initial_capital.copy()
         x_prev = self.benchmark
         history: list[np.ndarray] = []     # the last solutions, extrapolated from
+        # on the balanced-growth path the labour growth alone gives the exact start
+        extrapolate = not (self.balanced and not shocks and on_period is None)
         T = d.periods
         levels = np.empty((T, len(index)))
         capital = np.empty((T, K.size))
         stats = []
         g = d.labour_growth_path
         for t in range(T):
-            x = self._start(t, history, g)
+            x = self._start(t, history if extrapolate else history[-1:], g)
             pinned = index.pinned()
             exo = self.exogenous_levels(t, K)
             x[pinned] = exo[pinned]
