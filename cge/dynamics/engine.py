@@ -254,18 +254,22 @@ class DynamicModel:
         history: list[np.ndarray] = []     # the last solutions, extrapolated from
         # on the balanced-growth path the labour growth alone gives the exact start
         extrapolate = not (self.balanced and not shocks and on_period is None)
+        last_regime = None
         T = d.periods
         levels = np.empty((T, len(index)))
         capital = np.empty((T, K.size))
         stats = []
         g = d.labour_growth_path
         for t in range(T):
+            active = shocks_at(shocks, t, d.labels)
+            regime = [(s.parameter, s.index, s.operation, s.value) for s in active]
+            if regime != last_regime:      # a shock starts, ends or jumps: no extrapolation
+                history, last_regime = history[-1:], regime
             x = self._start(t, history if extrapolate else history[-1:], g)
             pinned = index.pinned()
             exo = self.exogenous_levels(t, K)
             x[pinned] = exo[pinned]
             index.restore(x)
-            active = shocks_at(shocks, t, d.labels)
             if active:
                 m.apply_shocks(active)
             if on_period is not None:
@@ -307,10 +311,10 @@ class DynamicModel:
             else:
                 guess = 2 * logs[1] - logs[0]
             x = np.sign(x_prev) * np.exp(guess)
-        same_sign = np.all([np.sign(h) == np.sign(x_prev) for h in history[-3:]], axis=0)
-        # levels at rounding noise (a saving held at zero) are kept, not extrapolated
-        big = np.min([np.abs(h) for h in history[-3:]], axis=0) > 1e-8
-        ok = np.isfinite(x) & same_sign & big & (np.abs(x / x_prev - 1.0) < 0.5)
+            same_sign = np.all([np.sign(h) == np.sign(x_prev) for h in history[-3:]], axis=0)
+            # levels at rounding noise (a saving held at zero) are kept, not extrapolated
+            big = np.min([np.abs(h) for h in history[-3:]], axis=0) > 1e-8
+            ok = np.isfinite(x) & same_sign & big & (np.abs(x / x_prev - 1.0) < 0.5)
         return np.where(ok, x, x_prev)
 
     def homogeneity_residual(self, levels: np.ndarray, factor: float = 2.0) -> float:
