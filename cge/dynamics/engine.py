@@ -254,7 +254,7 @@ class DynamicModel:
         history: list[np.ndarray] = []     # the last solutions, extrapolated from
         # on the balanced-growth path the labour growth alone gives the exact start
         extrapolate = not (self.balanced and not shocks and on_period is None)
-        last_regime = None
+        last_regime = pinned = None
         T = d.periods
         levels = np.empty((T, len(index)))
         capital = np.empty((T, K.size))
@@ -266,10 +266,11 @@ class DynamicModel:
             if regime != last_regime:      # a shock starts, ends or jumps: no extrapolation
                 history, last_regime = history[-1:], regime
             x = self._start(t, history if extrapolate else history[-1:], g)
-            pinned = index.pinned()
+            if pinned is None or on_period is not None:   # a hook may swap the closure
+                pinned = index.pinned()
             exo = self.exogenous_levels(t, K)
             x[pinned] = exo[pinned]
-            index.restore(x)
+            self._set_point(x, pinned)
             if active:
                 m.apply_shocks(active)
             if on_period is not None:
@@ -289,6 +290,18 @@ class DynamicModel:
             K = (1.0 - d.depreciation) * K + self.investment_map @ x_prev[self.investment_at]
         m.reset()
         return PathResult(self, levels, capital, stats)
+
+    def _set_point(self, x: np.ndarray, pinned: np.ndarray) -> None:
+        """Every variable to ``x``, the ``pinned`` ones pinned there; only entries that
+        move are written (the model's bounds are not read)."""
+        from ..model.blocks._common import pin
+
+        data = self.index.data
+        moved = self.index.values() != x
+        for i in np.flatnonzero(moved & pinned).tolist():
+            pin(data[i], x[i])
+        for i in np.flatnonzero(moved & ~pinned).tolist():
+            data[i].set_value(float(x[i]), skip_validation=True)
 
     def _start(self, t: int, history: list[np.ndarray], g: np.ndarray) -> np.ndarray:
         """The starting point of period ``t``, extrapolated from the solutions before it.
