@@ -101,6 +101,8 @@ class DynamicModel:
                 [d.allocation_elasticity])
         self._layout()
         self._base: PathResult | None = None
+        #: IPOPT options of every period's solve (see :func:`cge.solve.solve_model`)
+        self.solver_options: dict | None = None
 
     # -- where things sit in the flat variable vector --------------------------------
     def _layout(self) -> None:
@@ -164,6 +166,22 @@ class DynamicModel:
             self.investment_at = at("investment.demand")
             self.investment_map = np.outer(rent / rent.sum(), np.ones(self.investment_at.size))
         self._growth_paths()
+        x0 = self.benchmark
+        grown = (1.0 - self.dynamics.depreciation) * self.initial_capital \
+            + self.investment_map @ x0[self.investment_at]
+        steady = (1.0 + self.dynamics.labour_growth_path[0]) * self.initial_capital
+        #: True when business as usual is the balanced-growth path: balanced paths, and
+        #: benchmark investment that grows every capital stock at the labour growth
+        self.balanced = bool(self.dynamics.balanced and np.allclose(grown, steady, rtol=1e-9,
+                                                                    atol=0.0))
+        if self.dynamics.baseline == "balanced_growth" and not self.balanced:
+            from ..errors import ConfigError
+
+            raise ConfigError("dynamics.baseline: no balanced-growth path", [Problem(
+                "bad_value", "dynamics.baseline", "benchmark investment does not grow every "
+                "capital stock at the labour growth rate (the SAM is not on a balanced-growth "
+                "path)", "use baseline: solved (or auto), or the dyncge model, which adjusts "
+                "the SAM's investment to the path")])
 
     def _growth_paths(self) -> None:
         """Cumulative growth factors of every period (labour, exogenous, productivity)."""
@@ -210,7 +228,8 @@ class DynamicModel:
 
     # -- the loop ----------------------------------------------------------------------
     def run_path(self, shocks: Iterable = (), on_period: Callable | None = None,
-                 counterfactual: bool = True, tol: float | None = None) -> PathResult:
+                 counterfactual: bool = True, tol: float | None = None,
+                 options: Mapping | None = None) -> PathResult:
         """Solve every period under ``shocks`` (static or time-path shocks).
 
         Parameters
@@ -222,31 +241,41 @@ class DynamicModel:
             ``on_period(state: PeriodState)`` before each solve (see :class:`PeriodState`).
         counterfactual : bool
             Passed to the hook (``False`` on the business-as-usual path).
+        tol, options
+            IPOPT tolerance and options (:func:`cge.solve.solve_model`); default
+            :attr:`solver_options`.
         """
         m, index, d = self.model, self.index, self.dynamics
+        options = self.solver_options if options is None else options
         shocks = list(shocks)
         m.reset()
         K = self.initial_capital.copy()
         x_prev = self.benchmark
+        history: list[np.ndarray] = []     # the last solutions, extrapolated from
+        # on the balanced-growth path the labour growth alone gives the exact start
+        extrapolate = not (self.balanced and not shocks and on_period is None)
+        last_regime = pinned = None
         T = d.periods
         levels = np.empty((T, len(index)))
         capital = np.empty((T, K.size))
         stats = []
         g = d.labour_growth_path
         for t in range(T):
-            growth = 1.0 if t == 0 else 1.0 + g[t - 1]
-            x = np.where(self.scaled, x_prev * growth, x_prev)
-            pinned = index.pinned()
+            active = shocks_at(shocks, t, d.labels)
+            regime = [(s.parameter, s.index, s.operation, s.value) for s in active]
+            if regime != last_regime:      # a shock starts, ends or jumps: no extrapolation
+                history, last_regime = history[-1:], regime
+            x = self._start(t, history if extrapolate else history[-1:], g)
+            if pinned is None or on_period is not None:   # a hook may swap the closure
+                pinned = index.pinned()
             exo = self.exogenous_levels(t, K)
             x[pinned] = exo[pinned]
-            index.restore(x)
-            active = shocks_at(shocks, t, d.labels)
+            self._set_point(x, pinned)
             if active:
                 m.apply_shocks(active)
             if on_period is not None:
                 on_period(PeriodState(self, t, d.labels[t], K.copy(), counterfactual))
-            s = m.solve_stats("persistent", tol=tol) if tol is not None \
-                else m.solve_stats("persistent")
+            s = m.solve_stats("persistent", tol=tol, options=options)
             if not s.ok:
                 raise SolveError(f"period {d.labels[t]}: IPOPT did not solve the model "
                                  f"({s.message}, {s.iterations} iterations)",
@@ -254,12 +283,52 @@ class DynamicModel:
                                           f"scaled residual {r:.3g}", "")
                                   for name, r in s.worst])
             x_prev = index.values()
+            history = [*history[-2:], x_prev]
             levels[t] = x_prev
             capital[t] = K
             stats.append(s)
             K = (1.0 - d.depreciation) * K + self.investment_map @ x_prev[self.investment_at]
         m.reset()
         return PathResult(self, levels, capital, stats)
+
+    def _set_point(self, x: np.ndarray, pinned: np.ndarray) -> None:
+        """Every variable to ``x``, the ``pinned`` ones pinned there; only entries that
+        move are written (the model's bounds are not read)."""
+        from ..model.blocks._common import pin
+
+        data = self.index.data
+        moved = self.index.values() != x
+        for i in np.flatnonzero(moved & pinned).tolist():
+            pin(data[i], x[i])
+        for i in np.flatnonzero(moved & ~pinned).tolist():
+            data[i].set_value(float(x[i]), skip_validation=True)
+
+    def _start(self, t: int, history: list[np.ndarray], g: np.ndarray) -> np.ndarray:
+        """The starting point of period ``t``, extrapolated from the solutions before it.
+
+        Every variable's log level is extrapolated along the path: quadratically from
+        three previous periods, linearly from two; from one period (or the benchmark),
+        quantities and values grow at the labour growth. Variables that change sign or are zero
+        keep their last level.
+        """
+        if len(history) < 2:
+            x_prev = history[-1] if history else self.benchmark
+            growth = 1.0 if t == 0 else 1.0 + g[t - 1]
+            return np.where(self.scaled, x_prev * growth, x_prev)
+        x_prev = history[-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logs = [np.log(np.abs(x)) for x in history[-3:]]
+            if len(logs) == 3:
+                step = logs[2] - logs[1]
+                guess = logs[2] + step + ((logs[2] - logs[1]) - (logs[1] - logs[0]))
+            else:
+                guess = 2 * logs[1] - logs[0]
+            x = np.sign(x_prev) * np.exp(guess)
+            same_sign = np.all([np.sign(h) == np.sign(x_prev) for h in history[-3:]], axis=0)
+            # levels at rounding noise (a saving held at zero) are kept, not extrapolated
+            big = np.min([np.abs(h) for h in history[-3:]], axis=0) > 1e-8
+            ok = np.isfinite(x) & same_sign & big & (np.abs(x / x_prev - 1.0) < 0.5)
+        return np.where(ok, x, x_prev)
 
     def homogeneity_residual(self, levels: np.ndarray, factor: float = 2.0) -> float:
         """Largest scaled residual of every equation (the balance of payments included)

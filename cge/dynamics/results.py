@@ -133,21 +133,22 @@ class DynamicRun:
         tol = CHECK_TOL if tol is None else tol
         T = len(self.labels)
         out: dict[str, list] = {}
-        if self.engine.dynamics.balanced:
+        if self.engine.balanced:
             gap = self.balanced_growth_gap()
             out["replication"] = [Check("replication", bool(g <= tol), float(g),
-                                        f"period {self.labels[t]}",
                                         f"largest relative gap to the balanced-growth path "
-                                        f"{g:.3g}") for t, g in enumerate(gap)]
+                                        f"{g:.3g}", f"period {self.labels[t]}")
+                                  for t, g in enumerate(gap)]
         out["homogeneity"] = [self.engine.homogeneity_residual(self.counterfactual.levels[t])
                               for t in range(T)]
         out["homogeneity"] = [Check("homogeneity", bool(r <= tol), float(r),
-                                    f"period {self.labels[t]}", f"largest scaled residual "
-                                    f"{r:.3g} with prices and values doubled")
+                                    f"largest scaled residual {r:.3g} with prices and values "
+                                    "doubled", f"period {self.labels[t]}")
                               for t, r in enumerate(out["homogeneity"])]
         walras = [max(b.walras_residual, c.walras_residual) for b, c
                   in zip(self.base.stats, self.counterfactual.stats, strict=True)]
-        out["walras"] = [Check("walras", bool(w <= tol), float(w), f"period {self.labels[t]}",
-                               f"balance of payments residual {w:.3g}")
+        out["walras"] = [Check("walras", bool(w <= tol), float(w),
+                               f"balance of payments residual {w:.3g}",
+                               f"period {self.labels[t]}")
                          for t, w in enumerate(walras)]
         return out

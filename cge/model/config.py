@@ -111,6 +111,20 @@ GAMS_NAMES: dict[str, str] = {
 }
 
 
+#: Names of the variables and scalars dyncge adds to stdcge's (``GAMS_NAMES``), and where
+#: they live: a Pyomo path, a block data field or a result of the dynamics engine.
+DYNCGE_GAMS_NAMES: dict[str, str] = {
+    "III": "investment.composite", "II": "investment.by_destination",
+    "pk": "investment.price_composite", "KK": "PathResult.capital",
+    "CC": "PathResult.composite_consumption", "iota": "investment.composite_scale",
+    "zeta": "investment.allocation_elasticity", "ssp": "households.saving_rate",
+    "adj": "BalancedGrowth.adjustment", "a": "1 / prod_c alpha_c^alpha_c",
+    "Td00": "balanced-growth SAM (government, household)",
+    "Sp00": "balanced-growth SAM (savings-investment, household)",
+    "III00": "balanced-growth SAM, savings-investment column total",
+}
+
+
 def get_specification(name: str) -> Specification:
     """The specification called ``name`` (``stdcge`` or ``standard``)."""
     try:
