@@ -126,7 +126,7 @@ def calibrate_gdp_path(engine, growth: np.ndarray | None = None) -> GDPCalibrati
     def solve_at(a: float, base: np.ndarray) -> float:
         for v, x in zip(variables, base.tolist(), strict=True):
             pin(v, x * a)
-        s = engine.model.solve_stats("persistent")
+        s = engine.model.solve_stats("persistent", options=engine.solver_options)
         solves[0] += 1
         if not s.ok:
             raise SolveError(f"calibrating the baseline: period {d.labels[t]} does not solve "
