@@ -77,7 +77,7 @@ class PathResult:
 def _benchmark_spending(m) -> dict[str, float]:
     """Household consumption spending in the benchmark (SAM units; prices one)."""
     out: dict[str, float] = {}
-    for (c, h), v in m.data.households.consumption.items():
+    for (_, h), v in m.data.households.consumption.items():
         out[h] = out.get(h, 0.0) + v * m.scale
     return out
 
