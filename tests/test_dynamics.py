@@ -180,6 +180,9 @@ def test_cge_run_writes_the_dynamic_json_contract(tmp_path, capsys):
         for entry in data["results"][name].values():
             assert set(entry) == {"base", "counterfactual"}
             assert len(entry["base"]) == len(entry["counterfactual"]) == 31
+    stock = data["results"]["capital_stock"]["CAP,SRV"]
+    assert stock["base"][1] / stock["base"][0] == pytest.approx(1.02, rel=1e-12)
+    assert data["results"]["investment_by_destination"]["SRV"]["counterfactual"][0] > 0
     ev = data["equivalent_variation_by_period"]
     assert len(ev) == 31
     assert data["equivalent_variation"] == pytest.approx(
