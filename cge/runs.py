@@ -285,9 +285,24 @@ def run_dynamic_scenario(scenario: Scenario, engine=None) -> DynamicRunResult:
     from .dynamics import DynamicModel
 
     if engine is None:
-        scenario.build()                    # every problem of the scenario, before any solve
-        engine = DynamicModel(scenario.load_sam(), scenario.model, scenario.dynamics,
-                              scenario.closure, scenario.elasticities, scenario.options)
+        from .errors import ConfigError
+
+        try:
+            engine = DynamicModel(scenario.load_sam(), scenario.model, scenario.dynamics,
+                                  scenario.closure, scenario.elasticities, scenario.options)
+        except ConfigError as exc:    # every problem of the scenario, named by its file
+            from .errors import Problem
+
+            where = scenario.where
+            found = [Problem(p.kind, p.where if p.where.startswith(where)
+                             else f"{where}: {p.where}", p.message, p.fix)
+                     for p in exc.problems]
+            try:
+                scenario.build()
+            except ConfigError as other:
+                seen = {p.message for p in other.problems}
+                found = list(other.problems) + [p for p in found if p.message not in seen]
+            raise ConfigError(f"{where}: invalid scenario", found) from None
         scenario.check(engine.model)
     run = engine.run(scenario.shocks)
     m = engine.model
