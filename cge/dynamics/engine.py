@@ -250,7 +250,6 @@ class DynamicModel:
         shocks = list(shocks)
         m.reset()
         K = self.initial_capital.copy()
-        x_prev = self.benchmark
         history: list[np.ndarray] = []     # the last solutions, extrapolated from
         # on the balanced-growth path the labour growth alone gives the exact start
         extrapolate = not (self.balanced and not shocks and on_period is None)
