@@ -202,9 +202,9 @@ def calibrate(sam: SAM, spec: str = "standard",
 #: Elasticities each specification accepts.
 ELASTICITY_KEYS: dict[str, tuple[str, ...]] = {
     "stdcge": ("armington", "cet"),
-    "dyncge": ("armington", "cet"),
     "standard": ("armington", "cet", "value_added", "export_demand", "top", "income",
                  "frisch", "wage_curve"),
+    "dyncge": ("armington", "cet"),
 }
 
 #: Elasticities, their meaning and default value (``None``: infinite, i.e. absent).

@@ -154,6 +154,13 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
     if not isinstance(scenario, Scenario):
         scenario = Scenario.from_yaml(scenario)
     if scenario.dynamics is not None:
+        if subtotal_steps:
+            from .errors import ConfigError, Problem
+
+            raise ConfigError(f"{scenario.where}: subtotals are not split along a dynamic "
+                              "path", [Problem("subtotals", f"{scenario.where}: dynamics",
+                                               "--subtotals needs a static scenario",
+                                               "run without --subtotals")])
         return run_dynamic_scenario(scenario)
     if model is None:
         model = scenario.build()          # checks the shocks on the model too
@@ -204,7 +211,9 @@ class DynamicRunResult:
         [...]}`` (base: business as usual), ``equivalent_variation_by_period``,
         ``equivalent_variation`` = sum_t EV(t) / (1 + interest_rate)^t (and by household),
         ``solver`` per period, ``checks`` per period (passed over all periods, the worst
-        deviation and its period, and the list by period) and ``dynamics`` (the block);
+        deviation and its period, and the list by period) and ``dynamics`` (the block).
+        ``results["capital_stock"]`` holds the capital stock each period starts with, by
+        (capital factor, activity) or, with mobile capital, by factor;
         ``indicators_by_period`` and ``path_indicators``
         (:func:`cge.path_indicators.path_indicators`); with a baseline calibrated to a
         GDP path, ``baseline_calibration`` (:class:`cge.baseline.GDPCalibration`)."""
@@ -230,6 +239,13 @@ class DynamicRunResult:
             results[name] = {index_key(k): {"base": b[:, i].tolist(),
                                             "counterfactual": c[:, i].tolist()}
                              for i, k in enumerate(keys)}
+        stocks = {"base": run.base.capital_stock(), "counterfactual":
+                  run.counterfactual.capital_stock()}
+        results["capital_stock"] = {
+            index_key(_drop(k, one_household)): {side: stocks[side][k].tolist()
+                                                 for side in stocks}
+            for k in stocks["base"]}
+        units["capital_stock"] = UNITS["volume"].format(sam_unit=sam.get("unit") or "SAM units")
         ev = run.equivalent_variation_by_household()
         r = run.engine.dynamics.interest_rate
         discount = (1.0 + r) ** -np.arange(T)
@@ -286,9 +302,24 @@ def run_dynamic_scenario(scenario: Scenario, engine=None) -> DynamicRunResult:
     from .dynamics import DynamicModel
 
     if engine is None:
-        scenario.build()                    # every problem of the scenario, before any solve
-        engine = DynamicModel(scenario.load_sam(), scenario.model, scenario.dynamics,
-                              scenario.closure, scenario.elasticities, scenario.options)
+        from .errors import ConfigError
+
+        try:
+            engine = DynamicModel(scenario.load_sam(), scenario.model, scenario.dynamics,
+                                  scenario.closure, scenario.elasticities, scenario.options)
+        except ConfigError as exc:    # every problem of the scenario, named by its file
+            from .errors import Problem
+
+            where = scenario.where
+            found = [Problem(p.kind, p.where if p.where.startswith(where)
+                             else f"{where}: {p.where}", p.message, p.fix)
+                     for p in exc.problems]
+            try:
+                scenario.build()
+            except ConfigError as other:
+                seen = {p.message for p in other.problems}
+                found = list(other.problems) + [p for p in found if p.message not in seen]
+            raise ConfigError(f"{where}: invalid scenario", found) from None
         scenario.check(engine.model)
     if engine.dynamics.gdp_growth is not None and \
             getattr(engine, "gdp_calibration", None) is None:

@@ -180,6 +180,9 @@ def test_cge_run_writes_the_dynamic_json_contract(tmp_path, capsys):
         for entry in data["results"][name].values():
             assert set(entry) == {"base", "counterfactual"}
             assert len(entry["base"]) == len(entry["counterfactual"]) == 31
+    stock = data["results"]["capital_stock"]["CAP,SRV"]
+    assert stock["base"][1] / stock["base"][0] == pytest.approx(1.02, rel=1e-12)
+    assert data["results"]["investment_by_destination"]["SRV"]["counterfactual"][0] > 0
     ev = data["equivalent_variation_by_period"]
     assert len(ev) == 31
     assert data["equivalent_variation"] == pytest.approx(
@@ -191,3 +194,27 @@ def test_cge_run_writes_the_dynamic_json_contract(tmp_path, capsys):
     assert all(c["passed"] for c in data["checks"].values())
     printed = capsys.readouterr().out
     assert "31 periods" in printed and "discounted at 0.05" in printed
+
+
+@pytest.mark.solver
+def test_cge_run_names_every_problem_of_a_dynamic_scenario(tmp_path, capsys):
+    p = tmp_path / "s.yaml"
+    p.write_text("name: x\nsam: dyncge.xlsx\nmodel: dyncge\n"
+                 "dynamics: {periods: 3, productivity: {XYZ: 0.01}}\n"
+                 "shocks: [{parameter: import_tariff_rate, index: FOO, set: 0}]\n")
+    assert main(["run", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert "dynamics.productivity.XYZ: no activity 'XYZ'" in err
+    assert "'FOO' is not an index" in err and "Traceback" not in err
+
+
+@pytest.mark.solver
+def test_a_static_dyncge_run_solves_on_the_sam_as_given(tmp_path):
+    from cge.runs import run_scenario
+
+    p = tmp_path / "s.yaml"
+    p.write_text("name: x\nsam: dyncge.xlsx\nmodel: dyncge\n"
+                 "shocks: [{parameter: import_tariff_rate, set: 0}]\n")
+    result = run_scenario(Scenario.from_yaml(p), solver="persistent")
+    assert result.status == "optimal"
+    assert result.checks["replication"].passed

@@ -112,3 +112,13 @@ def test_a_wrong_depreciation_fails_the_replication(engine, reference):
     replication = run.checks()["replication"]
     assert replication[0].passed and not replication[-1].passed
     assert "balanced-growth path" in replication[-1].detail
+
+
+def test_the_numeraire_is_gams_price_index_of_composite_supply(engine, run):
+    """GAMS fixes PRICE = sum_i pq_i Q00_i / sum_j Q00_j at one; so does dyncge's cpi."""
+    q00 = engine.model.calibration.benchmark["composite_supply"]
+    weights = q00 / q00.sum()
+    pq = run.counterfactual.series("markets.price_composite")
+    price = sum(weights[c] * pq[c] for c in pq)
+    assert np.abs(price - 1.0).max() < 1e-12
+    assert np.abs(pq["HMN"] - 1.0).max() > 1e-4          # prices did move

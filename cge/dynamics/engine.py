@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import Problem, SolveError
+from ..model.shocks import shocks_at
 from .results import PathResult
 from .spec import GROWING_PARAMETERS, Dynamics
-from ..model.shocks import shocks_at
 
 log = logging.getLogger("cge")
 
@@ -157,10 +157,10 @@ class DynamicModel:
             keys = layout.keys["investment.by_destination"]
             pos = {a: dest[i] for i, a in enumerate(keys)}
             by_act: dict = {}
-            for (f, a), R in zip(self.capital_keys, rent, strict=True):
+            for (_, a), R in zip(self.capital_keys, rent, strict=True):
                 by_act[a] = by_act.get(a, 0.0) + R
             self.investment_at = np.array([pos[a] for _, a in self.capital_keys], dtype=np.intp)
-            self.investment_map = np.diag([R / by_act[a] for (f, a), R
+            self.investment_map = np.diag([R / by_act[a] for (_, a), R
                                            in zip(self.capital_keys, rent, strict=True)])
         else:   # real investment (base-price volume) shared by benchmark rentals
             self.investment_at = at("investment.demand")
@@ -250,7 +250,6 @@ class DynamicModel:
         shocks = list(shocks)
         m.reset()
         K = self.initial_capital.copy()
-        x_prev = self.benchmark
         history: list[np.ndarray] = []     # the last solutions, extrapolated from
         # on the balanced-growth path the labour growth alone gives the exact start
         extrapolate = not (self.balanced and not shocks and on_period is None)

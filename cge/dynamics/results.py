@@ -61,6 +61,12 @@ class PathResult:
         return Solution(values, self.stats[t], m.closure.to_dict(), m.spec,
                         parameters["marginal_budget_share"], parameters)
 
+    def capital_stock(self) -> dict[Any, np.ndarray]:
+        """The capital stock each period starts with (SAM units of capital at base prices),
+        by (capital factor, activity) under sector-specific capital, else by factor."""
+        scale = self.engine.model.scale
+        return {k: self.capital[:, i] * scale for i, k in enumerate(self.engine.capital_keys)}
+
     def iterations(self) -> list[int]:
         return [s.iterations for s in self.stats]
 
@@ -77,7 +83,7 @@ class PathResult:
 def _benchmark_spending(m) -> dict[str, float]:
     """Household consumption spending in the benchmark (SAM units; prices one)."""
     out: dict[str, float] = {}
-    for (c, h), v in m.data.households.consumption.items():
+    for (_, h), v in m.data.households.consumption.items():
         out[h] = out.get(h, 0.0) + v * m.scale
     return out
 

@@ -23,7 +23,9 @@ top nest of production      Leontief                        Leontief, or CES bet
 government consumption financed by a lump-sum direct tax (closure ``government:
 tax_scaler`` at zero government saving), household saving out of income net of the
 direct tax, sector-specific capital, and a composite investment good allocated to
-activities by profitability (see :mod:`cge.model.blocks.investment`).
+activities by profitability (see :mod:`cge.model.blocks.investment`); its price index
+(``cpi``, the default numeraire) weighs composite goods by benchmark composite supply, as
+GAMS's ``PRICE``.
 
 Everything is checked when the object is made; errors list the allowed values.
 """
@@ -54,6 +56,7 @@ class Specification:
     default_closure: Mapping[str, str] = field(default_factory=dict)
     household_saving: str = "income"    # saving rate out of "income" | "disposable_income"
     investment_by_destination: bool = False   # composite investment allocated to activities
+    price_index: str = "consumption"    # weights of the CPI: "consumption" | "composite_supply"
 
     @property
     def elasticity_keys(self) -> tuple[str, ...]:
@@ -96,6 +99,7 @@ SPECIFICATIONS: dict[str, Specification] = {
                          "capital": "sector_specific", "numeraire": "cpi"},
         household_saving="disposable_income",
         investment_by_destination=True,
+        price_index="composite_supply",
     ),
 }
 

@@ -284,7 +284,7 @@ def model_data(cal: Calibration) -> ModelData:
     unemployed = {f: employed[f] * rate / (1 - rate) if f in labour_types else 0.0 for f in F}
     markets = MarketData(factor_endowment={f: employed[f] + unemployed[f] for f in F},
                          unemployment=unemployed, unemployment_rate=rate,
-                         cpi_weight=plain(pr["cpi_weight"]),
+                         cpi_weight=_price_index_weights(cal, spec.price_index, plain),
                          wage_indexation=options.wage_indexation,
                          wage_curve_elasticity=cal.elasticities.scalar("wage_curve"))
     row_to = {i: float(v) / s for i, v in bm["transfers_from_abroad"].items() if v != 0}
@@ -299,6 +299,15 @@ def model_data(cal: Calibration) -> ModelData:
                      households=_households(cal, sets, shares_of_all, spec.household_saving),
                      investment=_investment(cal, sets, spec.investment_demand,
                                             spec.investment_by_destination))
+
+
+def _price_index_weights(cal: Calibration, index: str, plain) -> dict[str, float]:
+    """Weights of the price index: household budget shares (a CPI), or shares of benchmark
+    composite supply (dyncge's ``PRICE``)."""
+    if index == "composite_supply":
+        q0 = cal.benchmark["composite_supply"]
+        return plain(q0 / q0.sum())
+    return plain(cal.parameters["cpi_weight"])
 
 
 def _production(cal: Calibration, sets: Sets) -> ProductionData:

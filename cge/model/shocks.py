@@ -13,7 +13,7 @@ files and reports all go through :meth:`Shock.parse` (the shock alone) and
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 

@@ -107,7 +107,7 @@ def _add_investment_by_destination(m: pyo.ConcreteModel, b: pyo.Block, data: Mod
               "investment function (SAM: savings-investment column)")
     add_param(b, "allocation_elasticity", None, 1.0, "elasticity zeta of the allocation of "
               "investment to the rental rate (0: in proportion to capital use)")
-    pq, pf = m.markets.price_composite, m.markets.factor_price
+    pf = m.markets.factor_price
     F, wdist = m.production.factor_demand, m.production.factor_price_distortion
     rental = list(d.capital_rental)
 
