@@ -191,7 +191,8 @@ def write_path_workbook(runs: Mapping[str, dict], path: str | Path, *,
                         unit: str | None = None) -> Path:
     """Write the workbook of dynamic runs: ``summary``, ``welfare`` (EV by period),
     ``indicators`` (by period), one sheet per block of variables (:data:`cge.report.BLOCKS`)
-    with the periods as columns, and ``notes``.
+    with the periods as columns, ``dynamics`` (the results of the path alone, such as the
+    capital stock of each period) and ``notes``.
 
     Every sheet has bold headers, number formats by kind (values in the SAM's unit with
     thousands separators, prices as indices, percent deviations), the identifying columns
@@ -231,7 +232,9 @@ def write_path_workbook(runs: Mapping[str, dict], path: str | Path, *,
                  **dict.fromkeys(periods, by_row)}
         sheets.append(("indicators", wide, kinds, list(wide.columns), "E2"))
     tidy = path_frame(runs)
-    for block, names in BLOCKS.items():
+    known = {n for names in BLOCKS.values() for n in names}
+    others = tuple(dict.fromkeys(v for v in tidy["variable"] if v not in known))
+    for block, names in {**BLOCKS, "dynamics": others}.items():
         table, kinds = block_table(tidy, names, periods, unit)
         if not table.empty:
             sheets.append((block, table, kinds, list(table.columns), "F2"))

@@ -45,6 +45,8 @@ def dynamic_run(name: str, fall: float) -> dict:
             "price_domestic": {"C_SEC": {"base": [1.0] * 4, "counterfactual": list(loss)}},
             "household_income": {"_": {"base": list(30 * growth),
                                        "counterfactual": list(30 * growth * loss)}},
+            "capital_stock": {"CAP": {"base": list(100 * growth),
+                                      "counterfactual": list(100 * growth * loss)}},
         },
         "equivalent_variation_by_period": ev,
         "equivalent_variation": sum(e / (1 + RATE) ** t for t, e in enumerate(ev)),
@@ -96,7 +98,10 @@ def test_workbook_has_periods_as_columns_with_formats(run_files, tmp_path):
     path = write_workbook(load_runs([run_files]), tmp_path / "paths.xlsx")
     wb = load_workbook(path)
     assert {"summary", "welfare", "indicators", "production", "notes"} <= set(wb.sheetnames)
-    assert set(wb.sheetnames) - {"summary", "welfare", "indicators", "notes"} <= set(BLOCKS)
+    assert set(wb.sheetnames) - {"summary", "welfare", "indicators", "notes",
+                                 "dynamics"} <= set(BLOCKS)
+    capital = list(wb["dynamics"].iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in capital] == ["capital_stock"] * 3        # a variable of paths only
     ws = wb["production"]
     headers = [c.value for c in ws[1]]
     assert headers == ["scenario", "variable", "index", "unit", "series",
