@@ -101,7 +101,7 @@ def test_workbook_has_periods_as_columns_with_formats(run_files, tmp_path):
     assert set(wb.sheetnames) - {"summary", "welfare", "indicators", "notes",
                                  "dynamics"} <= set(BLOCKS)
     capital = list(wb["dynamics"].iter_rows(min_row=2, values_only=True))
-    assert [r[1] for r in capital] == ["capital_stock"] * 3        # a variable of paths only
+    assert [r[1] for r in capital] == ["capital_stock"] * 6   # of paths only, two runs
     ws = wb["production"]
     headers = [c.value for c in ws[1]]
     assert headers == ["scenario", "variable", "index", "unit", "series",
