@@ -26,6 +26,7 @@ import pandas as pd
 from .errors import ConfigError, Problem
 from .report import (
     BLOCKS,
+    KINDS,
     variable_kind,
     variable_unit,
     write_table,
@@ -228,9 +229,10 @@ def write_path_workbook(runs: Mapping[str, dict], path: str | Path, *,
         wide.columns.name = None
         by_row = np.array([_indicator_kind(i, s) for i, s in
                            zip(wide["indicator"], wide["series"], strict=True)], dtype=object)
-        kinds = {**dict.fromkeys(("scenario", "indicator", "index", "series"), "text"),
+        wide.insert(4, "unit", [KINDS[k].unit.format(unit=unit) for k in by_row])
+        kinds = {**dict.fromkeys(("scenario", "indicator", "index", "series", "unit"), "text"),
                  **dict.fromkeys(periods, by_row)}
-        sheets.append(("indicators", wide, kinds, list(wide.columns), "E2"))
+        sheets.append(("indicators", wide, kinds, list(wide.columns), "F2"))
     tidy = path_frame(runs)
     known = {n for names in BLOCKS.values() for n in names}
     others = tuple(dict.fromkeys(v for v in tidy["variable"] if v not in known))
@@ -264,7 +266,9 @@ def write_path_workbook(runs: Mapping[str, dict], path: str | Path, *,
 
 def _indicator_kind(indicator: str, series: str) -> str:
     if series != "value":
-        return "share" if indicator.endswith("_share") else "value"
+        if "share" in indicator:
+            return "share"
+        return "percent" if indicator.endswith("_growth") else "value"
     if indicator in ("absorption_ratio",):
         return "ratio"
     return "value" if indicator == "equivalent_variation" else "percent"

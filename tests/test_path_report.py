@@ -115,6 +115,11 @@ def test_workbook_has_periods_as_columns_with_formats(run_files, tmp_path):
     assert ws.cell(4, 9).value == pytest.approx(0)            # A_PRI does not move
     trade = wb["trade"]
     assert trade.cell(2, 6).number_format == "0.0000"         # prices are indices
+    ind = wb["indicators"]
+    assert [c.value for c in ind[1]][:5] == ["scenario", "indicator", "index", "series", "unit"]
+    shares = [r for r in ind.iter_rows(min_row=2) if r[1].value == "output_share"]
+    assert shares and shares[0][4].value == "share"
+    assert shares[0][5].number_format == "0.0000"
     ev = [r for r in wb["welfare"].iter_rows(min_row=2, values_only=True)]
     assert len(ev) == 2 and len(ev[0]) == 1 + len(YEARS)
 
