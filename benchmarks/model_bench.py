@@ -66,6 +66,31 @@ def bench_model(sam, spec: str, repeats: int, solver: str = "persistent") -> dic
             "variables": counts["free_variables"], "equations": counts["equations"]}
 
 
+#: Target of a dyncge path (31 periods, tariff abolition) in a running process (ms).
+TARGET_DYNCGE_PATH_MS = 50
+
+
+def bench_dyncge(repeats: int) -> dict:
+    """dyncge's tariff-abolition path (31 periods) re-solved on one built engine: median
+    time of a path, IPOPT iterations per period, and of business as usual."""
+    from cge.dynamics import DynamicModel
+    from cge.sam.io import read_sam
+
+    engine = DynamicModel(read_sam(ROOT / "sam_data" / "dyncge.csv"), "dyncge",
+                          {"periods": 31, "depreciation": 0.04, "interest_rate": 0.05,
+                           "labour_growth": 0.02, "investment_allocation_elasticity": 1})
+    shocks = [{"parameter": "import_tariff_rate", "set": 0}]
+    engine.run_path(shocks)               # the first path builds the persistent problem
+    paths = []
+
+    def path():
+        paths.append(engine.run_path(shocks))
+
+    seconds = _median_time(path, repeats)
+    base = _median_time(lambda: engine.run_path(()), max(1, repeats // 2))
+    return {"path": seconds, "base": base, "iterations": paths[-1].iterations()}
+
+
 #: The reference of the start-up goal: Python importing the solver stack alone.
 REFERENCE_IMPORTS = ("import pyomo.environ, cyipopt; "
                      "from pyomo.contrib.pynumero.asl import AmplInterface")
@@ -136,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-process", action="store_true",
                         help="skip the whole-process timings (`cge run`, `cge sam check`)")
     parser.add_argument("--process-repeats", type=int, default=10)
+    parser.add_argument("--no-dynamics", action="store_true",
+                        help="skip the dyncge path (31 periods)")
     parser.add_argument("--process-only", action="store_true",
                         help="only the whole-process timings (start-up of `cge run`)")
     args = parser.parse_args([] if argv is None else argv)
@@ -162,6 +189,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:<22}{r['variables']:>7}{r['equations']:>7}{1e3 * r['build']:>11.1f}"
               f"{1e3 * r['benchmark']:>9.1f}{1e3 * r['resolve']:>10.1f}{r['iterations']:>6}  "
               f"{', '.join(targets)}", flush=True)
+    if not args.no_dynamics:
+        d = bench_dyncge(4 * args.repeats)
+        its = d["iterations"]
+        print(f"dyncge path, 31 periods: {1e3 * d['path']:.1f} ms (target <= "
+              f"{TARGET_DYNCGE_PATH_MS}), {sum(its)} IPOPT iterations ({min(its)}-{max(its)} "
+              f"a period); business as usual {1e3 * d['base']:.1f} ms", flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak:,.0f} MiB (target < {TARGET_PEAK_MIB:,} MiB)")
     if not args.no_process:

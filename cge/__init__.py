@@ -42,6 +42,8 @@ _LAZY: dict[str, str] = {
     "compare": "cge.results",
     "equivalent_variation": "cge.results",
     "run_checks": "cge.diagnostics",
+    "DynamicModel": "cge.dynamics.engine",
+    "Dynamics": "cge.dynamics.spec",
 }
 
 __all__ = ["ROLES", "Problem", "CGEError", "SAMError", "ConfigError", "SolveError",

@@ -181,8 +181,8 @@ def calibrate(sam: SAM, spec: str = "standard",
                           f"{', '.join(ELASTICITY_KEYS)}")
     el = Elasticities.from_user(elasticities, spec)
     opts = Options.from_user(options)
-    if spec == "stdcge" and opts.household_demand != Options().household_demand:
-        raise ConfigError("the stdcge model has Cobb-Douglas households only", [Problem(
+    if spec in ("stdcge", "dyncge") and opts.household_demand != Options().household_demand:
+        raise ConfigError(f"the {spec} model has Cobb-Douglas households only", [Problem(
             "bad_option", "options", f"{opts}", "use model standard for other options")])
     if not sam.is_balanced(rtol=CALIBRATION_BALANCE_RTOL):
         raise SAMError(f"{sam.name}: cannot calibrate to an unbalanced SAM",
@@ -204,6 +204,7 @@ ELASTICITY_KEYS: dict[str, tuple[str, ...]] = {
     "stdcge": ("armington", "cet"),
     "standard": ("armington", "cet", "value_added", "export_demand", "top", "income",
                  "frisch", "wage_curve"),
+    "dyncge": ("armington", "cet"),
 }
 
 #: Elasticities, their meaning and default value (``None``: infinite, i.e. absent).
@@ -862,3 +863,80 @@ def _demand_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapping[
     return {"marginal_budget_share": beta, "subsistence_consumption": gamma,
             "frisch_parameter": frisch.rename("frisch_parameter"),
             "income_elasticity": beta.div(share.where(share != 0), axis=1).fillna(0.0)}
+
+
+@dataclass(frozen=True)
+class BalancedGrowth:
+    """A SAM adjusted to a balanced-growth path (Hosoe's dyncge) and what it took.
+
+    ``sam`` books investment ``adjustment`` times the observed one: the investment
+    that keeps every capital stock growing at the labour-force growth rate,
+
+    .. math::
+
+        I^{ass} = \\frac{g + \\delta}{r}\\, \\textstyle\\sum_f R_f, \\qquad
+        adj = I^{ass} / I^{SAM}, \\qquad K_{a} = R_{fa} / r
+
+    (:math:`R_f` capital rentals, :math:`r` the rate of return, :math:`\\delta`
+    depreciation, :math:`g` growth). The government consumes less of each commodity by
+    what investment gains, its direct tax falls by the total, and household saving
+    rises by it, so the SAM stays balanced.
+    """
+
+    sam: SAM
+    adjustment: float                 # adj = required / observed investment
+    required_investment: float        # III_ASS
+    observed_investment: float        # III_SAM
+    capital_stock: pd.Series          # K_fa = rental / interest rate, by (factor, activity)
+
+
+def balanced_growth_sam(sam: SAM, interest_rate: float, depreciation: float,
+                        growth: float) -> BalancedGrowth:
+    """Adjust ``sam``'s investment to the balanced growth path at rate ``growth``.
+
+    Parameters
+    ----------
+    sam : SAM
+        A balanced SAM with one household.
+    interest_rate, depreciation, growth : float
+        Rate of return on capital (> 0), depreciation rate and growth rate of the path.
+
+    Raises
+    ------
+    ConfigError
+        The SAM has no capital factor, or not exactly one household.
+    """
+    acc = _accounts(sam)
+    problems = []
+    if len(acc.households) != 1:
+        problems.append(Problem("role_count", "role household",
+                                f"the balanced-growth SAM needs one household, found "
+                                f"{len(acc.households)}", "merge the households"))
+    if not acc.capital:
+        problems.append(Problem("role_count", "role factor", "no capital factor",
+                                "add a capital factor (a factor other than labour)"))
+    if interest_rate <= 0:
+        problems.append(Problem("bad_value", "dynamics.interest_rate",
+                                f"{interest_rate} is not positive", "give a rate above 0"))
+    if problems:
+        raise ConfigError(f"{sam.name}: no balanced-growth path", problems)
+    m = sam.matrix.copy()
+    hh, gov, s_i = acc.households[0], acc.government, acc.savings_investment
+    rentals = m.loc[list(acc.capital), list(acc.activities)]
+    required = (growth + depreciation) / interest_rate * float(rentals.to_numpy().sum())
+    commodities = list(acc.commodities)
+    observed = float(m.loc[commodities, s_i].sum())
+    adj = required / observed
+    extra = m.loc[commodities, s_i] * (adj - 1.0)
+    m.loc[commodities, s_i] += extra
+    m.loc[commodities, gov] -= extra
+    direct = acc.taxes.get("direct_tax") or ()
+    collector = direct[0] if direct else gov
+    m.loc[collector, hh] -= float(extra.sum())
+    m.loc[s_i, hh] += float(extra.sum())
+    if direct:
+        m.loc[gov, collector] -= float(extra.sum())
+    adjusted = SAM(m, sam.accounts, sam.name, sam.unit, dict(sam.meta))
+    stock = (rentals / interest_rate).stack()
+    stock.index.names = ["factor", "activity"]
+    return BalancedGrowth(adjusted, adj, required, observed, stock.rename("capital_stock"))

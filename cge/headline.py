@@ -36,7 +36,8 @@ HEADLINE = ("china_export_demand_20_long", "china_export_demand_20_short")
 def library_files(folder: str | Path = LIBRARY, pattern: str = "china_*.yaml") -> list[Path]:
     """The scenario files of the library that ``cge run`` can solve.
 
-    Batch files and the files of the elasticity study (``china_2018_*``) are left out.
+    Batch files, the files of the elasticity study (``china_2018_*``) and dynamic
+    scenarios (with ``dynamics:``, the ``china_2035_*`` paths) are left out.
     Raises a ConfigError naming ``folder`` when it holds no such file.
     """
     import yaml
@@ -46,7 +47,8 @@ def library_files(folder: str | Path = LIBRARY, pattern: str = "china_*.yaml") -
         if path.name.startswith("china_2018_"):
             continue
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if isinstance(raw, dict) and "sam" in raw and "grid" not in raw:
+        if isinstance(raw, dict) and "sam" in raw and "grid" not in raw \
+                and "dynamics" not in raw:
             out.append(path)
     if not out:
         raise ConfigError(f"no scenario files {pattern} in {folder}", [Problem(

@@ -83,6 +83,17 @@ def _by_commodity(sol, name: str, commodities: pd.Index) -> np.ndarray:
     return np.where(at >= 0, values[at], 0.0)
 
 
+def final_demand(v: Mapping[str, Any]):
+    r"""Final demand by commodity of a table of volumes: :math:`\sum_h X^p_h + X^g + X^v`."""
+    return v["household_consumption"] + v["government_consumption"] + v["investment_demand"]
+
+
+def expenditure_gdp(v: Mapping[str, Any]):
+    """Real GDP by commodity, expenditure side, of a table of base-price volumes:
+    :math:`FD_c + E_c - M_c` (sum it for GDP)."""
+    return v["final_demand"] + v["exports"] - v["imports"]
+
+
 def volumes(sol, export_price: pd.Series | None = None) -> pd.DataFrame:
     """Base-price volumes by commodity: output, exports, imports, home sales, final demand.
 
@@ -96,8 +107,7 @@ def volumes(sol, export_price: pd.Series | None = None) -> pd.DataFrame:
         export_price = producer_export_price(sol)
     pe = export_price.reindex(commodities).to_numpy(dtype=float)
     t["output"] = t["domestic_sales"] + pe * t["exports"]
-    t["final_demand"] = (t["household_consumption"] + t["government_consumption"]
-                         + t["investment_demand"])
+    t["final_demand"] = final_demand(t)
     return pd.DataFrame(t, index=commodities)
 
 
@@ -409,8 +419,6 @@ class IndicatorPlan:
                  labour_types: Mapping[str, bool] | None = None):
         from scipy import sparse
 
-        from .results import ev_unit_cost
-
         n = sum(s.stop - s.start for s in layout.slices.values())
         self._layout = layout
 
@@ -445,11 +453,8 @@ class IndicatorPlan:
         # households in label order, as a groupby over the household level gives them
         self._by_household = np.argsort(np.array(self.households, dtype=object), kind="stable")
         self._utility = np.array([at(utility, h) for h in layout.keys[utility]])
-        price = dict(zip(layout.keys[prices], base[[at(prices, c) for c in layout.keys[prices]]],
-                         strict=True))
-        #: EV per unit of utility, by household (:func:`cge.results.ev_unit_cost`)
-        self._unit_cost = np.array([ev_unit_cost(price, budget_shares[h])
-                                    for h in layout.keys[utility]])
+        self._price_at = np.array([at(prices, c) for c in layout.keys[prices]], dtype=int)
+        self._budget_shares = budget_shares
         self._eps = at(RESULT_PATHS["exchange_rate"])
         self._cpi = at(RESULT_PATHS["cpi"])
         self._gov_saving = at(RESULT_PATHS["government_savings"])
@@ -485,15 +490,13 @@ class IndicatorPlan:
                     [at(RESULT_PATHS["factor_demand"], k) for k in
                      layout.keys[RESULT_PATHS["factor_demand"]] if k[0] == f], dtype=int))
             for f, slack in labour_types.items()}
-        self.base = np.asarray(base, dtype=float)
-        self._base_volumes = self._volume_table(self.base)
-        #: producers' base price of exports p^e_0c (one where a commodity is not exported)
-        self._export_price = np.ones(len(self.commodities))
         export_price = RESULT_PATHS["price_export"]
+        self._export_price_at = np.full(len(self.commodities), -1, dtype=int)
         if export_price in layout.slices:
             for key in layout.keys[export_price]:
-                self._export_price[row_of[key]] = self.base[at(export_price, key)]
+                self._export_price_at[row_of[key]] = at(export_price, key)
         self._welfare_positions(layout, at)
+        self._set_base(base)
         #: positions of p^d_c and p^e_c by commodity (-1: no such flow, price one)
         self._prices = {}
         for name in ("price_domestic", "price_export"):
@@ -509,34 +512,63 @@ class IndicatorPlan:
             have = set(layout.keys[path]) if path in layout.slices else set()
             return np.array([at(path, k) if k in have else -1 for k in keys], dtype=int)
 
-        def base_of(positions, missing=0.0):
-            return np.where(positions >= 0, self.base[np.maximum(positions, 0)], missing)
-
         activities = layout.keys["production.output"]
         self._output = where("production.output", activities)
         self._value_added = where("production.value_added", activities)
         self._productivity = where("production.productivity", activities)
-        self._production_tax0 = base_of(where("production.production_tax_rate", activities))
+        self._production_tax_at = where("production.production_tax_rate", activities)
         demand = layout.keys["production.factor_demand"]
         self._factor_use = where("production.factor_demand", demand)
-        factor_price = where(RESULT_PATHS["factor_price"], [f for f, _ in demand])
-        self._factor_price0 = (base_of(factor_price, 1.0)
-                               * base_of(where("production.factor_price_distortion", demand),
-                                         1.0))
+        self._factor_price_at = where(RESULT_PATHS["factor_price"], [f for f, _ in demand])
+        self._distortion_at = where("production.factor_price_distortion", demand)
         commodities = layout.keys[RESULT_PATHS["price_composite"]]
-        self._tax0 = {name: base_of(where(f"trade.{name}", commodities))
-                      for name in ("import_tariff_rate", "import_tax_rate", "export_tax_rate",
+        self._tax_at = {name: where(f"trade.{name}", commodities)
+                        for name in ("import_tariff_rate", "import_tax_rate", "export_tax_rate",
                                    "sales_tax_rate")}
 
+    def _set_base(self, base: np.ndarray) -> None:
+        """Everything the plan reads of the base point: its levels and volumes, the EV's
+        unit cost at its prices, its export prices and the base factor prices and tax
+        rates of the EV decomposition."""
+        from .results import ev_unit_cost
+
+        self.base = np.asarray(base, dtype=float)
+
+        def base_of(positions, missing=0.0):
+            return np.where(positions >= 0, self.base[np.maximum(positions, 0)], missing)
+
+        self._base_volumes = self._volume_table(self.base)
+        price = dict(zip(self._layout.keys[RESULT_PATHS["price_composite"]],
+                         self.base[self._price_at], strict=True))
+        #: EV per unit of utility, by household (:func:`cge.results.ev_unit_cost`)
+        self._unit_cost = np.array([ev_unit_cost(price, self._budget_shares[h])
+                                    for h in self._layout.keys[RESULT_PATHS["utility"]]])
+        #: producers' base price of exports p^e_0c (one where a commodity is not exported)
+        self._export_price = base_of(self._export_price_at, 1.0)
+        self._production_tax0 = base_of(self._production_tax_at)
+        self._factor_price0 = base_of(self._factor_price_at, 1.0) * base_of(
+            self._distortion_at, 1.0)
+        self._tax0 = {name: base_of(at) for name, at in self._tax_at.items()}
+
+    def rebased(self, base: np.ndarray) -> IndicatorPlan:
+        """The same plan against another base point (e.g. a period of the business-as-usual
+        path): indicators of a counterfactual against the base of its own period."""
+        import copy
+
+        plan = copy.copy(self)
+        plan._set_base(base)
+        return plan
+
     @classmethod
-    def for_model(cls, model, base: np.ndarray) -> IndicatorPlan:
-        """The plan of a model at its current closure and calibration."""
+    def for_model(cls, model, base: np.ndarray, facts: bool = True) -> IndicatorPlan:
+        """The plan of a model at its current closure and calibration (``facts=False``:
+        without the indicators of the model alone, :func:`model_facts`)."""
         return cls(model.variable_index.layout, base,
                    model.calibration.parameters["marginal_budget_share"],
                    model.accounts.labour,
                    _labour_slack(model.closure.to_dict(), model.accounts.labour),
-                   model_facts(model), _slack_by_type(model.closure.to_dict(),
-                                                      model.data.sets.labour_types))
+                   model_facts(model) if facts else None,
+                   _slack_by_type(model.closure.to_dict(), model.data.sets.labour_types))
 
     @classmethod
     def for_solutions(cls, base, cf, model=None) -> IndicatorPlan:
@@ -551,11 +583,25 @@ class IndicatorPlan:
                    _slack_by_type(closure, types))
 
     # -- pieces ------------------------------------------------------------------------
+    def volume_table(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Volumes at benchmark prices by commodity of a vector ``x`` (SAM units):
+        ``{volume: array over commodities}`` for the volumes of
+        :data:`cge.flows.INDICATOR_VOLUMES` and ``final_demand``."""
+        return self._volume_table(np.asarray(x, dtype=float))
+
+    def gdp_weights(self) -> np.ndarray:
+        r"""Weights :math:`w` with :math:`w \cdot x` real GDP of a vector ``x`` (SAM units):
+        real GDP at benchmark prices is linear in the variables."""
+        m = len(self.commodities)
+        rows = self._volumes.toarray().reshape(len(INDICATOR_VOLUMES), m, -1)
+        table = dict(zip(INDICATOR_VOLUMES, rows, strict=True))
+        table["final_demand"] = final_demand(table)
+        return expenditure_gdp(table).sum(axis=0)
+
     def _volume_table(self, x: np.ndarray) -> dict[str, np.ndarray]:
         v = (self._volumes @ x).reshape(len(INDICATOR_VOLUMES), -1)
         t = dict(zip(INDICATOR_VOLUMES, v, strict=True))
-        t["final_demand"] = (t["household_consumption"] + t["government_consumption"]
-                             + t["investment_demand"])
+        t["final_demand"] = final_demand(t)
         return t
 
     def _revenue_table(self, x: np.ndarray, volumes: Mapping[str, np.ndarray]) -> dict:
@@ -577,7 +623,7 @@ class IndicatorPlan:
         x0, x1 = self.base, np.asarray(cf, dtype=float)
         v0, v1 = self._base_volumes, self._volume_table(x1)
         out: dict[str, tuple[float, float]] = {}
-        out["real_gdp"] = tuple(float((v["final_demand"] + v["exports"] - v["imports"]).sum())
+        out["real_gdp"] = tuple(float(expenditure_gdp(v).sum())
                                 for v in (v0, v1))
         c0, c1 = (self._consumption @ x for x in (x0, x1))
         out["real_household_consumption"] = (float(c0.sum()), float(c1.sum()))
@@ -611,7 +657,7 @@ class IndicatorPlan:
         v0, v1 = self._base_volumes, self._volume_table(x1)
         d = {k: v1[k] - v0[k] for k in v0}
         ev = float(((x1[self._utility] - x0[self._utility]) * self._unit_cost).sum())
-        gdp = float((d["final_demand"] + d["exports"] - d["imports"]).sum())
+        gdp = float(expenditure_gdp(d).sum())
         out = {
             "terms_of_trade": sum(sign * float(np.dot(x1[p] - x0[p], x1[q]))
                                   for sign, p, q in self._trade),
@@ -653,8 +699,7 @@ class IndicatorPlan:
         dx = np.asarray(change, dtype=float)
         v = self._volume_table(dx)
         return {"equivalent_variation": float((dx[self._utility] * self._unit_cost).sum()),
-                "real_gdp_change": float((v["final_demand"] + v["exports"]
-                                          - v["imports"]).sum())}
+                "real_gdp_change": float(expenditure_gdp(v).sum())}
 
     def has_unemployment(self, cf: np.ndarray) -> bool:
         """Labour can be unemployed: a fixed real wage, or unemployment in either solution."""
@@ -694,9 +739,13 @@ class IndicatorPlan:
             self._employment @ np.asarray(cf, dtype=float), strict=True)}
 
     # -- the rows ----------------------------------------------------------------------
-    def rows(self, cf: np.ndarray) -> list[tuple]:
+    def rows(self, cf: np.ndarray, *, decomposition: bool = True) -> list[tuple]:
         """``(indicator, index, base, counterfactual, value)`` of a counterfactual vector:
-        the long form of :func:`indicators` (:func:`indicator_frame`)."""
+        the long form of :func:`indicators` (:func:`indicator_frame`).
+
+        ``decomposition=False`` leaves out the EV decomposition, an identity only against
+        the benchmark (whose prices are one), not against a later period of a path.
+        """
         x1 = np.asarray(cf, dtype=float)
         C = self.commodities
         out: list[tuple] = []
@@ -725,8 +774,9 @@ class IndicatorPlan:
                     _num(macro["equivalent_variation"][1])))
         out += [("equivalent_variation_by_household", _inner(k), None, None, _num(v[1]))
                 for k, v in macro.items() if k.startswith("equivalent_variation[")]
-        out += [("equivalent_variation_decomposition", k, None, None, _num(v))
-                for k, v in self.ev_decomposition(x1).items()]
+        if decomposition:
+            out += [("equivalent_variation_decomposition", k, None, None, _num(v))
+                    for k, v in self.ev_decomposition(x1).items()]
         out.append(("real_exchange_rate", "_", None, None, _pct(*macro["real_exchange_rate"])))
         for name in ("trade_balance", "government_saving"):
             out.append((name, "_", _num(macro[name][0]), _num(macro[name][1]), None))
@@ -765,7 +815,7 @@ def macro_indicators(base, cf, model=None) -> pd.DataFrame:
 def real_gdp(sol) -> float:
     """GDP at base prices (expenditure side): final demand plus exports minus imports."""
     v = volumes(sol)
-    return float((v["final_demand"] + v["exports"] - v["imports"]).sum())
+    return float(expenditure_gdp(v).sum())
 
 
 def employment(base, cf, model=None) -> pd.DataFrame:

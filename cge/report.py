@@ -369,7 +369,14 @@ def write_workbook(runs: Mapping[str, dict], path: str | Path, *, unit: str | No
     Every table has bold headers that name the unit, number formats by kind (thousands
     separators, ``%``), column widths from the content, frozen headers and an autofilter;
     the ``notes`` sheet defines every column (:data:`COLUMNS`).
+
+    Dynamic runs (JSON with ``periods``) get the workbook of
+    :func:`cge.path_report.write_path_workbook` (periods as columns).
     """
+    from .path_report import check_path_runs, write_path_workbook
+
+    if check_path_runs(runs):
+        return write_path_workbook(runs, path, unit=unit)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     unit = run_unit(runs, unit)
@@ -673,8 +680,13 @@ def write_figures(runs: Mapping[str, dict], out_dir: str | Path,
 
     ``bounds``: fixed-price absorption bounds by commodity (and ``"total"``), drawn on the
     absorption figure (see :func:`absorption_figure`); ``unit``: the unit of values
-    (default: :func:`run_unit`).
+    (default: :func:`run_unit`). Dynamic runs get the time paths of
+    :func:`cge.path_report.write_path_figures`.
     """
+    from .path_report import check_path_runs, write_path_figures
+
+    if check_path_runs(runs):
+        return write_path_figures(runs, out_dir, unit=unit)
     import matplotlib
 
     matplotlib.use("Agg")

@@ -123,6 +123,9 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
                  model=None, subtotal_steps: int | None = None) -> RunResult:
     """Solve the benchmark and the counterfactual of a scenario.
 
+    A scenario with ``dynamics`` solves business as usual and the counterfactual path
+    instead (:func:`run_dynamic_scenario`, a :class:`DynamicRunResult`).
+
     Parameters
     ----------
     scenario : Scenario or path to a YAML file
@@ -150,6 +153,15 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
 
     if not isinstance(scenario, Scenario):
         scenario = Scenario.from_yaml(scenario)
+    if scenario.dynamics is not None:
+        if subtotal_steps:
+            from .errors import ConfigError, Problem
+
+            raise ConfigError(f"{scenario.where}: subtotals are not split along a dynamic "
+                              "path", [Problem("subtotals", f"{scenario.where}: dynamics",
+                                               "--subtotals needs a static scenario",
+                                               "run without --subtotals")])
+        return run_dynamic_scenario(scenario)
     if model is None:
         model = scenario.build()          # checks the shocks on the model too
     else:
@@ -168,6 +180,157 @@ def run_scenario(scenario: Scenario | str | Path, solver: str = "cyipopt",
     return RunResult(scenario, base, cf, model.closure.to_dict(), ev,
                      indicators(base, cf, model), {"replication": replicated},
                      {"name": model.sam.name, "unit": model.sam.unit}, parts)
+
+
+@dataclass(frozen=True)
+class DynamicRunResult:
+    """Business as usual and the counterfactual path of a scenario with ``dynamics``."""
+
+    scenario: Scenario
+    run: Any                                  # cge.dynamics.DynamicRun
+    closure: Mapping[str, str]
+    sam: Mapping[str, str] | None = None
+    baseline: Any = None                      # cge.baseline.GDPCalibration, if calibrated
+
+    @property
+    def base(self):
+        return self.run.base
+
+    @property
+    def counterfactual(self):
+        return self.run.counterfactual
+
+    @property
+    def status(self) -> str:
+        ok = all(s.ok for s in (*self.run.base.stats, *self.run.counterfactual.stats))
+        return "optimal" if ok else "failed"
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The static layout (:meth:`RunResult.to_json_dict`) with one value per period:
+        ``periods`` (labels), ``results[variable][index] = {"base": [...], "counterfactual":
+        [...]}`` (base: business as usual), ``equivalent_variation_by_period``,
+        ``equivalent_variation`` = sum_t EV(t) / (1 + interest_rate)^t (and by household),
+        ``solver`` per period, ``checks`` per period (passed over all periods, the worst
+        deviation and its period, and the list by period) and ``dynamics`` (the block).
+        ``results["capital_stock"]`` holds the capital stock each period starts with, by
+        (capital factor, activity) or, with mobile capital, by factor;
+        ``indicators_by_period`` and ``path_indicators``
+        (:func:`cge.path_indicators.path_indicators`); with a baseline calibrated to a
+        GDP path, ``baseline_calibration`` (:class:`cge.baseline.GDPCalibration`)."""
+        from .results import index_key
+
+        run, T = self.run, len(self.run.labels)
+        base = [run.base.solution(t) for t in range(T)]
+        cf = [run.counterfactual.solution(t) for t in range(T)]
+        households = list(base[0].levels("utility").index)
+        one_household = households[0] if len(households) == 1 else None
+        sam = dict(self.sam or {})
+        results: dict[str, Any] = {}
+        units: dict[str, str] = {}
+        present = set(base[0].names)
+        for name in JSON_VARIABLES:
+            if name not in present:
+                continue
+            units[name] = UNITS[RESULTS[name].unit].format(
+                sam_unit=sam.get("unit") or "SAM units")
+            b = np.array([s.levels(name).to_numpy() for s in base])
+            c = np.array([s.levels(name).to_numpy() for s in cf])
+            keys = [_drop(k, one_household) for k in base[0].levels(name).index]
+            results[name] = {index_key(k): {"base": b[:, i].tolist(),
+                                            "counterfactual": c[:, i].tolist()}
+                             for i, k in enumerate(keys)}
+        stocks = {"base": run.base.capital_stock(), "counterfactual":
+                  run.counterfactual.capital_stock()}
+        results["capital_stock"] = {
+            index_key(_drop(k, one_household)): {side: stocks[side][k].tolist()
+                                                 for side in stocks}
+            for k in stocks["base"]}
+        units["capital_stock"] = UNITS["volume"].format(sam_unit=sam.get("unit") or "SAM units")
+        ev = run.equivalent_variation_by_household()
+        r = run.engine.dynamics.interest_rate
+        discount = (1.0 + r) ** -np.arange(T)
+        by_period = np.sum(list(ev.values()), axis=0)
+        checks = {}
+        for name, per_period in run.checks().items():
+            worst = max(per_period, key=lambda c: c.deviation)
+            checks[name] = {"passed": all(c.passed for c in per_period),
+                            "deviation": float(worst.deviation), "where": worst.where,
+                            "detail": worst.detail,
+                            "by_period": [{"passed": bool(c.passed),
+                                           "deviation": float(c.deviation)}
+                                          for c in per_period]}
+        return {
+            "scenario": self.scenario.name,
+            "model": self.scenario.model,
+            "status": self.status,
+            "closure": dict(self.closure),
+            "shocks": [s.to_dict() for s in self.scenario.shocks],
+            "dynamics": run.engine.dynamics.to_dict(),
+            "periods": [p if isinstance(p, int) else str(p) for p in run.labels],
+            "solver": {"base": [_stats(s) for s in run.base.stats],
+                       "counterfactual": [_stats(s) for s in run.counterfactual.stats]},
+            "sam": sam,
+            "units": units,
+            "results": results,
+            "equivalent_variation": float(np.sum(by_period * discount)),
+            "equivalent_variation_by_period": by_period.tolist(),
+            "equivalent_variation_by_household": {str(h): float(np.sum(v * discount))
+                                                  for h, v in ev.items()},
+            "checks": checks,
+            **self.indicator_sections(),
+            **({"baseline_calibration": self.baseline.to_dict()}
+               if self.baseline is not None else {}),
+        }
+
+    def indicator_sections(self) -> dict[str, Any]:
+        """``indicators_by_period`` and ``path_indicators`` of the two paths."""
+        from .path_indicators import PathPlan, path_indicators
+
+        engine = self.run.engine
+        sam = engine.index.to_sam_units
+        plan = PathPlan(engine.model, engine.benchmark * sam)
+        return path_indicators(plan, self.run.base.levels * sam,
+                               self.run.counterfactual.levels * sam)
+
+
+def run_dynamic_scenario(scenario: Scenario, engine=None) -> DynamicRunResult:
+    """Business as usual and the counterfactual path of a scenario with ``dynamics``.
+
+    ``engine``: a :class:`cge.dynamics.DynamicModel` of the scenario to reuse (its
+    business-as-usual path is cached).
+    """
+    from .dynamics import DynamicModel
+
+    if engine is None:
+        from .errors import ConfigError
+
+        try:
+            engine = DynamicModel(scenario.load_sam(), scenario.model, scenario.dynamics,
+                                  scenario.closure, scenario.elasticities, scenario.options)
+        except ConfigError as exc:    # every problem of the scenario, named by its file
+            from .errors import Problem
+
+            where = scenario.where
+            found = [Problem(p.kind, p.where if p.where.startswith(where)
+                             else f"{where}: {p.where}", p.message, p.fix)
+                     for p in exc.problems]
+            try:
+                scenario.build()
+            except ConfigError as other:
+                seen = {p.message for p in other.problems}
+                found = list(other.problems) + [p for p in found if p.message not in seen]
+            raise ConfigError(f"{where}: invalid scenario", found) from None
+        scenario.check(engine.model)
+    if engine.dynamics.gdp_growth is not None and \
+            getattr(engine, "gdp_calibration", None) is None:
+        from .baseline import calibrate_gdp_path, with_calibrated_productivity
+
+        with_calibrated_productivity(engine, calibrate_gdp_path(engine))
+    run = engine.run(scenario.shocks)
+    m = engine.model
+    return DynamicRunResult(scenario, run, m.closure.to_dict(),
+                            {"name": m.sam.name, "unit": m.sam.unit},
+                            getattr(engine, "gdp_calibration", None))
 
 
 def apply_scenario_shocks(model, shocks, solver: str = "cyipopt") -> dict[str, float]:

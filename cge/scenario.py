@@ -10,6 +10,11 @@ A scenario file (YAML)::
     options: {household_demand: les}   # optional functional forms (standard model)
     shocks:
       - {parameter: import_tariff_rate, set: 0}   # index absent: every commodity
+    dynamics: {periods: 31, interest_rate: 0.05}  # optional: a path of periods
+
+With ``dynamics`` (see ``docs/dynamics.md``) the run is a path of periods and shocks
+may have time paths (``from``, ``ramp``, ``{period: value}``). A SAM file not found
+beside the scenario is looked up among the bundled SAMs (``sam: dyncge.xlsx``).
 
 :meth:`Scenario.build` calibrates and builds its model; :func:`cge.runs.run_scenario`
 solves it.
@@ -29,7 +34,7 @@ from .model.shocks import Shock
 
 #: Keys a scenario file may have.
 SCENARIO_KEYS = ("name", "description", "sam", "model", "elasticities", "closure", "options",
-                 "shocks")
+                 "shocks", "dynamics")
 
 
 def load_yaml(path: str | Path, what: str = "scenario file"):
@@ -71,6 +76,7 @@ class Scenario:
     description: str = ""
     options: Mapping[str, Any] | None = None
     where: str = field(default="scenario", compare=False)   # the file, for error messages
+    dynamics: Any = None          # a cge.dynamics.Dynamics: the run is a path of periods
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
@@ -125,12 +131,22 @@ class Scenario:
             shock, found = Shock.parse(s, f"{where}: shocks[{i}]")
             problems += found
             shocks.append(shock)
+        dynamics = None
+        if raw.get("dynamics") is not None:
+            from .dynamics.spec import Dynamics
+
+            try:
+                dynamics = Dynamics.from_mapping(raw["dynamics"], f"{where}: dynamics")
+            except ConfigError as exc:
+                problems += exc.problems
+        problems += _timing_problems(shocks, dynamics, raw.get("dynamics") is not None,
+                                     f"{where}: shocks")
         settings = []
         if model in SPECIFICATIONS:
             settings = _setting_problems(model, closure, elasticities, options, where)
         sam = raw.get("sam")
         if isinstance(sam, (str, Path)) and sam:
-            sam = Path(base_dir) / sam
+            sam = _bundled(Path(base_dir) / sam)
             if not sam.exists():
                 problems.append(Problem("missing_file", f"{where}: sam", f"{sam} not found",
                                         "give the path relative to the scenario file"))
@@ -144,7 +160,7 @@ class Scenario:
         return cls(str(raw["name"]), sam, model, dict(elasticities),
                    dict(closure) if closure else None, tuple(shocks),
                    str(raw.get("description", "")), dict(options) if options else None,
-                   where)
+                   where, dynamics)
 
     def load_sam(self):
         """The SAM object (read from file when ``sam`` is a path)."""
@@ -273,4 +289,34 @@ def _setting_problems(model: str, closure, elasticities, options,
             check()
         except ConfigError as exc:
             problems.extend(_placed(exc, where))
+    return problems
+
+
+def _bundled(path: Path) -> Path:
+    """``path``, or the bundled SAM of that file name when ``path`` does not exist."""
+    if path.exists():
+        return path
+    from .examples import examples_folder
+
+    bundled = examples_folder() / path.name
+    return bundled if bundled.is_file() else path
+
+
+def _timing_problems(shocks, dynamics, has_dynamics: bool, where: str) -> list[Problem]:
+    """Problems of shocks with time paths: without a ``dynamics`` block, or naming periods
+    the block does not have."""
+    problems = []
+    for i, shock in enumerate(shocks):
+        if shock is None or not shock.timed:
+            continue
+        at = f"{where}[{i}]"
+        if not has_dynamics:
+            problems.append(Problem("time_path", at, "a shock with a time path (from, ramp or "
+                                    "{period: value}) needs a dynamics block",
+                                    "add dynamics: {periods: ...} or give a number"))
+        elif dynamics is not None:
+            try:
+                shock.at_period(0, dynamics.labels)
+            except ConfigError as exc:
+                problems += [Problem(p.kind, at, p.message, p.fix) for p in exc.problems]
     return problems

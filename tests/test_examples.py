@@ -31,7 +31,9 @@ def test_copied_scenarios_name_sams_that_are_copied_too(tmp_path):
     for path in scenarios:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         named = raw.get("sam") or raw["base"]          # a batch file names its base scenario
-        assert (path.parent / named).is_file(), (path.name, named)
+        # a bare file name not beside the scenario is a bundled SAM (scenario._bundled)
+        assert (path.parent / named).is_file() or (
+            "/" not in named and (tmp_path / "ex" / named).is_file()), (path.name, named)
 
 
 def test_existing_files_are_named_and_kept_unless_force(tmp_path, capsys):

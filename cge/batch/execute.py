@@ -79,7 +79,9 @@ def run_batch(batch: Batch, store_dir: str | Path, workers: int | None = None,
     scheduler : str, optional
         Address of a running Dask scheduler (``tcp://host:8786``); the batch runs there.
     runner : str
-        The runner class as ``module:attribute`` (see :mod:`cge.batch.worker`).
+        The runner class as ``module:attribute`` (see :mod:`cge.batch.worker`); the
+        model runner becomes :class:`cge.batch.paths.PathRunner` for a base scenario
+        with ``dynamics``.
     chunk_size : int, optional
         Scenarios per chunk; by default the batch is cut into at least
         ``CHUNKS_PER_WORKER`` chunks per worker, of at most ``MAX_CHUNK`` scenarios.
@@ -97,6 +99,10 @@ def run_batch(batch: Batch, store_dir: str | Path, workers: int | None = None,
         cause. Scenarios already solved stay in the store.
     """
     start = time.perf_counter()
+    if runner == MODEL_RUNNER and batch.base.get("dynamics") is not None:
+        from .paths import PATH_RUNNER
+
+        runner = PATH_RUNNER                  # a base scenario with dynamics: paths
     check = getattr(load_runner(runner), "check_batch", None)
     if check is not None:
         check(batch)

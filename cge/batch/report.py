@@ -10,7 +10,11 @@ From a result store it writes
 * ``sensitivity_<indicator>.png`` (economy-wide indicators): the indicator against each
   input that varies (median and 5-95 % band over the other inputs);
 * ``tornado_<indicator>.png``: the swing of the indicator's median as each input moves from
-  its lowest to its highest value.
+  its lowest to its highest value;
+* for a dynamic batch (a base scenario with ``dynamics:``), a sheet ``paths`` (quantiles of
+  the percent deviation from the base path of every variable, period by period) and
+  ``path_<name>.png``: the median and 5-95 % band over periods of the indicators of
+  :data:`PATH_BAND_INDICATORS` and of the variables of :data:`PATH_BAND_VARIABLES`.
 """
 
 from __future__ import annotations
@@ -31,6 +35,13 @@ log = logging.getLogger("cge")
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: Input columns with at most this many distinct values are treated as a grid axis.
 GRID_LEVELS = 12
+#: Indicators of a dynamic batch drawn as bands over periods: name -> axis label.
+PATH_BAND_INDICATORS = {"real_gdp": "real GDP, % deviation from the base path",
+                        "real_household_consumption": "real household consumption, "
+                                                      "% deviation from the base path",
+                        "equivalent_variation": "equivalent variation, {unit}"}
+#: Variables of a dynamic batch drawn as bands over periods, one panel per account.
+PATH_BAND_VARIABLES = ("output", "exports")
 
 
 def batch_report(store_dir: str | Path, out_dir: str | Path,
@@ -58,7 +69,7 @@ def batch_report(store_dir: str | Path, out_dir: str | Path,
     indicators = indicators.reindex(solved_ids)
     tornado = influence(inputs, indicators)
     written = [_workbook(out / "batch_report.xlsx", scenarios, results, indicators, inputs,
-                         tornado)]
+                         tornado, frames["paths"])]
     for name in indicators.columns:
         if not _headline(name):
             continue   # per-account indicators: in the workbook, not one figure each
@@ -67,7 +78,78 @@ def batch_report(store_dir: str | Path, out_dir: str | Path,
             sub = tornado[tornado["indicator"] == name]
             if not sub.empty:
                 written.append(_tornado_plot(out, name, sub))
+    paths = frames["paths"]
+    if not paths.empty:
+        written += path_band_plots(out, paths[paths["scenario_id"].isin(solved_ids)],
+                                   frames["path_indicators"])
     return written
+
+
+def path_quantiles(paths: pd.DataFrame) -> pd.DataFrame:
+    """Quantiles over scenarios of each variable's percent deviation from the base path,
+    one row per variable, account and period."""
+    q = (paths.groupby(["variable", "idx", "period"], sort=False)["change_pct"]
+         .quantile(list(QUANTILES)).unstack())
+    q.columns = [f"p{round(100 * p):02d}" for p in QUANTILES]
+    return q.reset_index()
+
+
+def path_band_plots(out: Path, paths: pd.DataFrame, by_period: pd.DataFrame,
+                    unit: str = "SAM units") -> list[Path]:
+    """The 5-95 % bands over periods (:func:`cge.path_report.band_figure`)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..path_report import draw_band, period_axis
+
+    order = list(dict.fromkeys(paths["period"]))
+    written = []
+    ids = set(paths["scenario_id"])
+    for name, label in PATH_BAND_INDICATORS.items():
+        part = by_period[(by_period["indicator"] == name) & (by_period["idx"] == "_")
+                         & by_period["scenario_id"].isin(ids)]
+        if part.empty or part["value"].isna().all():
+            continue
+        draws = part.pivot_table(index="scenario_id", columns="period", values="value",
+                                 sort=False).reindex(columns=order)
+        fig, ax = plt.subplots(figsize=(7, 4))
+        draw_band(ax, draws, label="scenarios")
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set_title(f"{name.replace('_', ' ')} over the periods")
+        period_axis(ax)
+        ax.set_ylabel(label.format(unit=unit))
+        ax.legend(fontsize=8)
+        written.append(_save(fig, out / f"path_{name}.png"))
+    for variable in PATH_BAND_VARIABLES:
+        part = paths[paths["variable"] == variable]
+        if part.empty:
+            continue
+        keys = list(dict.fromkeys(part["idx"]))
+        fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.8), squeeze=False,
+                                 sharey=True)
+        for ax, key in zip(axes[0], keys, strict=True):
+            draws = (part[part["idx"] == key]
+                     .pivot_table(index="scenario_id", columns="period", values="change_pct",
+                                  sort=False).reindex(columns=order))
+            draw_band(ax, draws, label="scenarios")
+            ax.axhline(0, color="k", lw=0.5)
+            ax.set_title(f"{variable} [{key}]")
+            period_axis(ax)
+        axes[0][0].set_ylabel("% deviation from the base path")
+        axes[0][0].legend(fontsize=8)
+        fig.tight_layout()
+        written.append(_save(fig, out / f"path_{variable}.png"))
+    return written
+
+
+def _save(fig, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return path
 
 
 def varying_inputs(scenarios: pd.DataFrame) -> pd.DataFrame:
@@ -117,7 +199,8 @@ def influence(inputs: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
     return table.loc[order].sort_values("indicator", kind="stable").reset_index(drop=True)
 
 
-def _workbook(path: Path, scenarios, results, indicators, inputs, tornado) -> Path:
+def _workbook(path: Path, scenarios, results, indicators, inputs, tornado,
+              paths: pd.DataFrame | None = None) -> Path:
     solved = scenarios["status"] == SOLVED
     summary = scenarios["status"].value_counts().rename_axis("status").rename("scenarios")
     summary = pd.concat([summary, pd.Series({"total": len(scenarios)}, name="scenarios")])
@@ -141,7 +224,10 @@ def _workbook(path: Path, scenarios, results, indicators, inputs, tornado) -> Pa
             ("outputs", outputs.reset_index(), "percent"),
             ("tornado", tornado, "number"),
             ("scenarios", table.reset_index(), "number"),
-            ("failed", failed.reset_index(), "number")):
+            ("failed", failed.reset_index(), "number"),
+            *((("paths", path_quantiles(paths[paths["scenario_id"].isin(
+                scenarios.index[solved])]), "percent"),)
+              if paths is not None and not paths.empty else ())):
         kinds = {c: numbers if pd.api.types.is_float_dtype(frame[c]) else "text"
                  for c in frame.columns}
         write_table(wb.create_sheet(name), frame, kinds, [str(c) for c in frame.columns])

@@ -34,8 +34,25 @@ Tables
     the full indicator set of :func:`cge.indicators.indicators`, long and tidy:
     ``scenario_id``, ``indicator``, ``idx`` (account label, ``total`` or ``_``), ``base``,
     ``counterfactual`` (levels) and ``value`` (percent changes and ratios).
+``path_levels``
+    dynamic scenarios only (a base scenario with ``dynamics:``): every reported variable
+    of every period, ``scenario_id``, ``layout`` (of ``variables``, whose ``base`` is
+    then the first period's), ``periods`` (their labels, JSON), ``base`` and
+    ``counterfactual`` (BLOBs of little-endian float64, period by period: the base path
+    of the scenario's elasticities and the shocked path). :func:`load_results` unpacks
+    them into the long ``paths`` table (``scenario_id, variable, idx, period, base,
+    counterfactual, change_pct``).
+``path_indicators``
+    dynamic scenarios only: the indicators of every period, ``scenario_id``, ``period``,
+    ``indicator``, ``idx``, ``base``, ``counterfactual``, ``value``. The ``indicators``
+    table then holds the summary of the path: ``equivalent_variation`` (discounted),
+    ``equivalent_variation_sum`` and the last period's indicators, so the batch report's
+    quantiles and tornado read dynamic batches as they read static ones.
 ``meta``
     key/value facts about the batch (base scenario file, batch file).
+
+A store written before the ``path_*`` tables existed opens as it is: they are created
+empty, and static batches never write them.
 """
 
 from __future__ import annotations
@@ -94,6 +111,19 @@ CREATE TABLE IF NOT EXISTS indicators (
     indicator TEXT NOT NULL, idx TEXT NOT NULL,
     base REAL, counterfactual REAL, value REAL,
     PRIMARY KEY (scenario_id, indicator, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS path_levels (
+    scenario_id TEXT PRIMARY KEY REFERENCES scenarios(id) ON DELETE CASCADE,
+    layout INTEGER NOT NULL,
+    periods TEXT NOT NULL,
+    base BLOB NOT NULL,
+    counterfactual BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS path_indicators (
+    scenario_id TEXT NOT NULL REFERENCES scenarios(id) ON DELETE CASCADE,
+    period TEXT NOT NULL, indicator TEXT NOT NULL, idx TEXT NOT NULL,
+    base REAL, counterfactual REAL, value REAL,
+    PRIMARY KEY (scenario_id, period, indicator, idx)
 ) WITHOUT ROWID;
 """
 
@@ -221,7 +251,9 @@ class ResultStore:
                 self._db.executemany("INSERT INTO inputs VALUES (?, ?, ?, ?, ?, ?)",
                                      _input_rows(sid, scenario))
                 levels = outcome.get("results")
-                if levels is not None and len(levels):
+                if isinstance(levels, PathLevels):
+                    self._write_path(sid, levels, outcome.get("path_indicators") or ())
+                elif levels is not None and len(levels):
                     layout, values = self._levels(levels)
                     self._db.execute("INSERT INTO levels VALUES (?, ?, ?)",
                                      (sid, layout, values.astype("<f8").tobytes()))
@@ -249,6 +281,19 @@ class ResultStore:
                                  [(layout, k, str(v), str(i), _num(b))
                                   for k, (v, i, b) in enumerate(rows)])
         return layout, values
+
+    def _write_path(self, sid: str, path: PathLevels, indicators) -> None:
+        """Store a dynamic scenario's levels of every period and its indicators by period,
+        ``[(period, rows), ...]`` (in the open transaction)."""
+        layout, _ = self._levels(Levels(path.variables, path.counterfactual[0]))
+        self._db.execute("INSERT INTO path_levels VALUES (?, ?, ?, ?, ?)",
+                         (sid, layout, json.dumps([str(p) for p in path.periods]),
+                          np.ascontiguousarray(path.base, dtype="<f8").tobytes(),
+                          np.ascontiguousarray(path.counterfactual, dtype="<f8").tobytes()))
+        self._db.executemany(
+            "INSERT INTO path_indicators VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(sid, str(period), *row[1:]) for period, rows in indicators
+             for row in _indicator_rows(sid, rows)])
 
     def close(self) -> None:
         self._db.close()
@@ -320,6 +365,24 @@ class Levels(NamedTuple):
         return len(self.variables)
 
 
+class PathLevels(NamedTuple):
+    """A dynamic scenario's reported variables in every period: what a path worker sends.
+
+    ``variables`` is a tuple of ``(variable, index, base in the first period)`` as in
+    :class:`Levels`; ``periods`` the period labels; ``base`` and ``counterfactual``
+    arrays of shape (periods, variables): the base path at the scenario's elasticities
+    and the path with its shocks.
+    """
+
+    variables: tuple
+    periods: tuple
+    base: np.ndarray
+    counterfactual: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.variables)
+
+
 def _read_layouts(db) -> dict[int, tuple]:
     layouts: dict[int, list] = {}
     for layout, variable, idx, base in db.execute(
@@ -367,10 +430,13 @@ def load_results(directory: str | Path, base_digest: str | None = None
         columns such as ``elasticity:cet[BRD]`` and ``shock:import_tariff_rate[BRD]:multiply``),
         ``results`` (long: ``scenario_id, variable, idx, base, counterfactual`` and
         ``change_pct``), ``indicator_table`` (long: ``scenario_id, indicator, idx, base,
-        counterfactual, value``, the full set of :func:`cge.indicators.indicators`) and
+        counterfactual, value``, the full set of :func:`cge.indicators.indicators`),
         ``indicators`` (wide, indexed by id: one column per indicator and account, named
         ``absorption_ratio`` (all commodities) or ``absorption_ratio[C_SEC]``, holding the
-        ``value`` or, for levels, the counterfactual; see :func:`wide_indicators`).
+        ``value`` or, for levels, the counterfactual; see :func:`wide_indicators`) and,
+        for dynamic batches (empty otherwise), ``paths`` (long: ``scenario_id, variable,
+        idx, period, base, counterfactual, change_pct``) and ``path_indicators`` (long:
+        ``scenario_id, period, indicator, idx, base, counterfactual, value``).
 
     Examples
     --------
@@ -388,21 +454,29 @@ def load_results(directory: str | Path, base_digest: str | None = None
         inputs = pd.read_sql_query("SELECT * FROM inputs", db)
         results = _results(db)
         indicators = pd.read_sql_query("SELECT * FROM indicators", db)
+        dynamic = _has_table(db, "path_levels")     # a store of an older cge has none
+        paths = _paths(db) if dynamic else _paths_frame([])
+        path_indicators = pd.read_sql_query(
+            "SELECT * FROM path_indicators" if dynamic else
+            "SELECT scenario_id, '' AS period, indicator, idx, base, counterfactual, value "
+            "FROM indicators WHERE 0", db)
     if base_digest is not None:
         scenarios = scenarios[scenarios["base_digest"] == base_digest]
         keep = set(scenarios.index)
-        inputs, results, indicators = (frame[frame["scenario_id"].isin(keep)]
-                                       .reset_index(drop=True)
-                                       for frame in (inputs, results, indicators))
+        inputs, results, indicators, paths, path_indicators = (
+            frame[frame["scenario_id"].isin(keep)].reset_index(drop=True)
+            for frame in (inputs, results, indicators, paths, path_indicators))
     if not inputs.empty:
         inputs["column"] = inputs.apply(_input_column, axis=1)
         wide = inputs.pivot_table(index="scenario_id", columns="column", values="value",
                                   aggfunc="first")
         scenarios = scenarios.join(wide)
-    base = results["base"].where(results["base"] != 0)
-    results["change_pct"] = 100.0 * (results["counterfactual"] / base - 1.0)
+    for frame in (results, paths):
+        base = frame["base"].where(frame["base"] != 0)
+        frame["change_pct"] = 100.0 * (frame["counterfactual"] / base - 1.0)
     return {"scenarios": scenarios, "results": results, "indicator_table": indicators,
-            "indicators": wide_indicators(indicators)}
+            "indicators": wide_indicators(indicators), "paths": paths,
+            "path_indicators": path_indicators}
 
 
 def _results(db) -> pd.DataFrame:
@@ -427,6 +501,37 @@ def _results(db) -> pd.DataFrame:
             "counterfactual": np.concatenate(values)}))
     columns = ["scenario_id", "variable", "idx", "base", "counterfactual"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def _paths(db) -> pd.DataFrame:
+    """The ``path_levels`` BLOBs unpacked into the long table of every variable and period."""
+    layouts = _read_layouts(db)
+    frames = []
+    for sid, layout, periods, base, cf in db.execute(
+            "SELECT p.scenario_id, p.layout, p.periods, p.base, p.counterfactual "
+            "FROM path_levels p JOIN scenarios s ON s.id = p.scenario_id ORDER BY s.position"):
+        variables, periods = layouts[layout], json.loads(periods)
+        n, t = len(variables), len(periods)
+        frames.append(pd.DataFrame({
+            "scenario_id": sid,
+            "variable": np.tile(np.array([v for v, _, _ in variables], dtype=object), t),
+            "idx": np.tile(np.array([i for _, i, _ in variables], dtype=object), t),
+            "period": np.repeat(np.array(periods, dtype=object), n),
+            "base": np.frombuffer(base, dtype="<f8"),
+            "counterfactual": np.frombuffer(cf, dtype="<f8")}))
+    return _paths_frame(frames)
+
+
+def _paths_frame(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    columns = ["scenario_id", "variable", "idx", "period", "base", "counterfactual"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        {c: pd.Series(dtype=float if c in ("base", "counterfactual") else object)
+         for c in columns})
+
+
+def _has_table(db, name: str) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                      (name,)).fetchone() is not None
 
 
 def wide_indicators(table: pd.DataFrame) -> pd.DataFrame:

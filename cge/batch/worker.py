@@ -23,7 +23,9 @@ A runner is any class built as ``Runner(base_path, base)`` with the methods
     returns ``(rows, indicators)``: rows ``(variable, index, base, counterfactual)`` (or
     a :class:`cge.batch.store.Levels` vector) and
     indicator rows ``(indicator, index, base, counterfactual, value)`` (or a mapping
-    ``{indicator: value}`` of scalars);
+    ``{indicator: value}`` of scalars); a runner of dynamic scenarios returns
+    ``(path, indicators, path_indicators)``: a :class:`cge.batch.store.PathLevels`, the
+    summary indicators of the path, and ``[(period, indicator rows), ...]``;
 ``base_value(parameter, index)``
     the benchmark value of a parameter, or ``{index: value}`` when ``index`` is ``None``
     (to split a ``set`` shock into steps);
@@ -165,10 +167,11 @@ class _Worker:
                 seconds += more_seconds
                 if not ok:
                     reason = f"{reason} (also after {len(HOMOTOPY_STEPS)} homotopy steps)"
-            rows, indicators = self.runner.report() if ok else ((), ())
+            rows, indicators, *by_period = self.runner.report() if ok else ((), ())
         except Exception as exc:  # a model error must not stop the batch
             log.debug("scenario %s raised", scenario.get("name"), exc_info=True)
             ok, reason, rows, indicators = False, f"{type(exc).__name__}: {exc}", (), ()
+            by_period = []
         if ok:
             self._remember(point)
         else:
@@ -178,7 +181,8 @@ class _Worker:
                 "seconds": float(seconds) if seconds else time.perf_counter() - start,
                 "attempts": attempts, "worker": self.name, "results": rows,
                 "indicators": (dict(indicators) if isinstance(indicators, Mapping)
-                               else list(indicators))}
+                               else list(indicators)),
+                "path_indicators": list(by_period[0]) if by_period else []}
 
     def _homotopy(self, shocks, elasticities, closure) -> tuple[bool, str, int, float]:
         self.runner.to_benchmark()

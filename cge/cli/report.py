@@ -55,12 +55,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def report(args: argparse.Namespace) -> int:
+    from ..path_report import check_path_runs, path_summary
     from ..report import load_runs, summary_frame, write_figures, write_workbook
 
     xlsx = (output_path(args.xlsx, _result_files(args.results), "--xlsx", args.force)
             if args.xlsx else None)
     runs = load_runs(args.results)
-    print(summary_frame(runs).to_string(float_format=lambda x: f"{x:,.3f}"))
+    summary = path_summary(runs) if check_path_runs(runs) else summary_frame(runs)
+    print(summary.to_string(float_format=lambda x: f"{x:,.3f}"))
     if xlsx is not None:
         print(f"wrote {write_workbook(runs, xlsx, unit=args.unit)}")
     if args.figures:

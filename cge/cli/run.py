@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     data = result.to_json_dict()
     if out is not None:
         out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    if scenario.dynamics is not None:
+        return _print_path(scenario, data, args)
     base, cf = result.base.stats, result.counterfactual.stats
     print(f"scenario {scenario.name} ({scenario.model}): {cf.status}")
     if args.quiet:
@@ -77,6 +79,30 @@ def run(args: argparse.Namespace) -> int:
     if result.subtotals is not None:
         print(f"subtotals ({result.subtotals.steps} steps), by shock:")
         print(result.subtotals.indicators.to_string(float_format=lambda x: f"{x:,.1f}"))
+    if args.json:
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _print_path(scenario, data: dict, args: argparse.Namespace) -> int:
+    """The summary of a dynamic run: status, checks, EV by period and discounted."""
+    print(f"scenario {scenario.name} ({scenario.model}, {len(data['periods'])} periods): "
+          f"{data['status']}")
+    if args.quiet:
+        return 0
+    print("closure: " + ", ".join(f"{k}={v}" for k, v in data["closure"].items()))
+    iterations = [s["iterations"] for s in data["solver"]["counterfactual"]]
+    print(f"counterfactual: {sum(iterations)} IPOPT iterations over the periods "
+          f"(at most {max(iterations)} in one)")
+    for name, check in data["checks"].items():
+        print(f"check {name}: {'passed' if check['passed'] else 'FAILED'} in every period "
+              f"(worst {check['deviation']:.1e}, {check['where']})" if check["passed"] else
+              f"check {name}: FAILED ({check['detail']}, {check['where']})")
+    ev = data["equivalent_variation_by_period"]
+    for label, value in zip(data["periods"], ev, strict=True):
+        print(f"  period {label}: equivalent variation {value:,.6g}")
+    print(f"equivalent variation, discounted at "
+          f"{data['dynamics']['interest_rate']}: {data['equivalent_variation']:,.6g}")
     if args.json:
         print(f"wrote {args.json}")
     return 0

@@ -67,7 +67,7 @@ sector-specific capital into shocks of the per-activity stocks.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, Problem, choose_from, unknown_keys
@@ -452,12 +452,13 @@ def capital_stock_shocks(model: CGEModel, shocks: Iterable[Mapping[str, Any] | A
             continue
         for f in factors:
             if f not in specific:
-                out.append(Shock(shock.parameter, shock.operation, shock.value, f))
+                out.append(replace(shock, index=f))
             elif activity:
-                out.append(Shock("capital_stock", shock.operation, shock.value, shock.index))
+                out.append(replace(shock, parameter="capital_stock"))
             else:
-                out.append(Shock("capital_stock", "multiply",
-                                 _endowment_ratio(model, f, shock), f))
+                out.append(replace(shock, parameter="capital_stock", operation="multiply",
+                                   value=_endowment_ratio(model, f, shock), index=f,
+                                   fraction=1.0))
     return out
 
 
@@ -468,4 +469,5 @@ def _endowment_ratio(model: CGEModel, factor: str, shock) -> float:
                 for a in model.data.production.employers_of[factor]) * model.scale
     new = {"set": shock.value, "multiply": total * shock.value,
            "add": total + shock.value}[shock.operation]
+    new = total + getattr(shock, "fraction", 1.0) * (new - total)   # a ramp's step
     return new / total

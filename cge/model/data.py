@@ -215,6 +215,7 @@ class HouseholdData:
     marginal_budget_share: dict[Pair, float]  # LES beta_ch (elasticity 'income')
     subsistence: dict[Pair, float]      # LES gamma_ch (elasticities 'income', 'frisch')
     factor_income_share: dict[Pair, float]  # (household, factor) -> share of factor income
+    saving_base: str = "income"         # saving rate out of "income" or "disposable_income"
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,12 @@ class InvestmentData:
     value_share: dict[str, float]       # lambda_c: share of total savings spent on c
     total_savings: float                # SAM: savings-investment column total
     absorption_share: float             # investment over absorption (balanced closure)
+    # investment by destination (dyncge): activities employing capital and their rentals
+    destinations: list[str] = field(default_factory=list)
+    capital_rental: dict[Pair, float] = field(default_factory=dict)  # (capital, activity)
+    by_destination: dict[str, float] = field(default_factory=dict)   # II_a, benchmark
+    composite: float = 0.0              # composite investment III (value at pk = 1)
+    composite_scale: float = 1.0        # iota = III / prod_c (X^v_c)^lambda_c
 
 
 @dataclass(frozen=True)
@@ -279,7 +286,7 @@ def model_data(cal: Calibration) -> ModelData:
     unemployed = {f: employed[f] * rate / (1 - rate) if f in labour_types else 0.0 for f in F}
     markets = MarketData(factor_endowment={f: employed[f] + unemployed[f] for f in F},
                          unemployment=unemployed, unemployment_rate=rate,
-                         cpi_weight=plain(pr["cpi_weight"]),
+                         cpi_weight=_price_index_weights(cal, spec.price_index, plain),
                          wage_indexation=options.wage_indexation,
                          wage_curve_elasticity=cal.elasticities.scalar("wage_curve"))
     row_to = {i: float(v) / s for i, v in bm["transfers_from_abroad"].items() if v != 0}
@@ -291,8 +298,18 @@ def model_data(cal: Calibration) -> ModelData:
                      trade=_trade(cal, sets), rest_of_world=rest_of_world,
                      government=_government(cal, sets, spec.government_demand, shares_of),
                      enterprises=_enterprises(cal, sets, shares_of_all),
-                     households=_households(cal, sets, shares_of_all),
-                     investment=_investment(cal, sets, spec.investment_demand))
+                     households=_households(cal, sets, shares_of_all, spec.household_saving),
+                     investment=_investment(cal, sets, spec.investment_demand,
+                                            spec.investment_by_destination))
+
+
+def _price_index_weights(cal: Calibration, index: str, plain) -> dict[str, float]:
+    """Weights of the price index: household budget shares (a CPI), or shares of benchmark
+    composite supply (dyncge's ``PRICE``)."""
+    if index == "composite_supply":
+        q0 = cal.benchmark["composite_supply"]
+        return plain(q0 / q0.sum())
+    return plain(cal.parameters["cpi_weight"])
 
 
 def _production(cal: Calibration, sets: Sets) -> ProductionData:
@@ -417,7 +434,8 @@ def _enterprises(cal: Calibration, sets: Sets, shares_of_all) -> EnterpriseData:
         factor_income_share=shares_of_all(E))
 
 
-def _households(cal: Calibration, sets: Sets, shares_of_all) -> HouseholdData:
+def _households(cal: Calibration, sets: Sets, shares_of_all,
+                saving_base: str = "income") -> HouseholdData:
     bm, pr, s = cal.benchmark, cal.parameters, cal.scale
     C, H = sets.commodities, sets.households
     xp, shares = bm["household_consumption"].to_numpy(), pr["consumption_share"].to_numpy()
@@ -428,10 +446,14 @@ def _households(cal: Calibration, sets: Sets, shares_of_all) -> HouseholdData:
     gamma = {k: v / s for k, v in _pairs(pr["subsistence_consumption"], pairs).items()}
     utility = {h: float(np.prod([(consumption[c, h] - gamma[c, h]) ** beta[c, h]
                                  for c, hh in pairs if hh == h])) for h in H}
+    saving_rate = {h: float(pr["household_saving_rate"][h]) for h in H}
+    if saving_base == "disposable_income":     # S = s (YH - T^d)
+        saving_rate = {h: float(bm["household_savings"][h])
+                       / float(bm["income"][h] - bm["direct_tax"][h]) for h in H}
     return HouseholdData(
         income={h: float(bm["income"][h]) / s for h in H},
         savings={h: float(bm["household_savings"][h]) / s for h in H},
-        saving_rate={h: float(pr["household_saving_rate"][h]) for h in H},
+        saving_rate=saving_rate,
         consumption=consumption,
         budget_share={(C[i], H[j]): float(shares[i, j]) for i, j in nonzero},
         utility=utility,
@@ -439,18 +461,35 @@ def _households(cal: Calibration, sets: Sets, shares_of_all) -> HouseholdData:
         consumers_of={c: [h for cc, h in pairs if cc == c] for c in C},
         les=cal.options is not None and cal.options.household_demand == "les",
         marginal_budget_share=beta, subsistence=gamma,
-        factor_income_share=shares_of_all(H))
+        factor_income_share=shares_of_all(H), saving_base=saving_base)
 
 
-def _investment(cal: Calibration, sets: Sets, rule: str) -> InvestmentData:
+def _investment(cal: Calibration, sets: Sets, rule: str,
+                by_destination: bool = False) -> InvestmentData:
     bm, pr, s = cal.benchmark, cal.parameters, cal.scale
     xv = bm["investment_demand"]
     goods = [c for c in sets.commodities if xv[c] != 0]
+    demand = {c: float(xv[c]) / s for c in goods}
+    share = {c: float(pr["investment_share"][c]) for c in goods}
+    total = float(xv.sum()) / s
+    extra = {}
+    if by_destination:
+        f0 = bm["factor_demand"]
+        rental = {(f, a): float(f0.at[f, a]) / s for f in sets.capital
+                  for a in sets.activities if f0.at[f, a] != 0}
+        destinations = list(dict.fromkeys(a for _, a in rental))
+        by_activity = {a: sum(v for (_, aa), v in rental.items() if aa == a)
+                       for a in destinations}
+        all_rentals = sum(by_activity.values())
+        extra = dict(destinations=destinations, capital_rental=rental,
+                     by_destination={a: total * by_activity[a] / all_rentals
+                                     for a in destinations},
+                     composite=total,
+                     composite_scale=total / float(np.prod([demand[c] ** share[c]
+                                                            for c in goods])))
     return InvestmentData(
-        demand_rule=rule, goods=goods, demand={c: float(xv[c]) / s for c in goods},
-        value_share={c: float(pr["investment_share"][c]) for c in goods},
-        total_savings=float(xv.sum()) / s,
-        absorption_share=float(pr["investment_share_of_absorption"]))
+        demand_rule=rule, goods=goods, demand=demand, value_share=share, total_savings=total,
+        absorption_share=float(pr["investment_share_of_absorption"]), **extra)
 
 
 def _pairs(table, pairs) -> dict:

@@ -13,8 +13,8 @@ files and reports all go through :meth:`Shock.parse` (the shock alone) and
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import ConfigError, Problem, choose_from, unknown_keys
@@ -160,14 +160,59 @@ _ENDOGENOUS_UNDER = {
 }
 
 
+#: Keys of a shock with a time path (a scenario with ``dynamics``): ``from`` a period on,
+#: a linear ``ramp`` ``[first, full]``; an explicit path is a mapping ``{period: value}``
+#: given as the operation's value.
+TIME_KEYS = ("from", "ramp")
+
+
 @dataclass(frozen=True)
 class Shock:
-    """One change to an exogenous parameter."""
+    """One change to an exogenous parameter, optionally along a time path.
+
+    ``start`` (key ``from``): the first period it applies in (default: the first);
+    ``ramp``: (first, full) periods of a linear ramp from no change to the full shock;
+    ``path``: explicit ``((period, value), ...)``, each value holding until the next;
+    ``fraction``: the share of the change applied (a ramp's step; 1 otherwise).
+    """
 
     parameter: str
     operation: str
     value: float
     index: str | None = None
+    start: Any = None
+    ramp: tuple | None = None
+    path: tuple | None = None
+    fraction: float = 1.0
+
+    @property
+    def timed(self) -> bool:
+        """True when the shock has a time path."""
+        return self.start is not None or self.ramp is not None or self.path is not None
+
+    def at_period(self, position: int, labels) -> Shock | None:
+        """The static shock of the period at ``position`` among ``labels`` (``None``: no
+        shock then)."""
+        if not self.timed:
+            return self
+        static = replace(self, start=None, ramp=None, path=None)
+        if self.path is not None:
+            where = period_positions(labels, [p for p, _ in self.path], "shock path")
+            value = None
+            for p, v in sorted(self.path, key=lambda pv: where[pv[0]]):
+                if where[p] <= position:
+                    value = v
+            return None if value is None else replace(static, value=float(value))
+        if self.ramp is not None:
+            where = period_positions(labels, self.ramp, "shock ramp")
+            first, full = where[self.ramp[0]], where[self.ramp[1]]
+            if position < first:
+                return None
+            share = 1.0 if position >= full or full == first else \
+                (position - first) / (full - first)
+            return replace(static, fraction=share)
+        first = period_positions(labels, [self.start], "shock from")[self.start]
+        return static if position >= first else None
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any] | Shock, where: str = "shock",
@@ -190,7 +235,7 @@ class Shock:
         if not isinstance(raw, Mapping):
             return None, [Problem("shock", where, f"a shock must be a mapping, not {raw!r}",
                                   "e.g. {parameter: import_tariff_rate, index: C_SEC, set: 0}")]
-        allowed_keys = ("parameter", "index", *OPERATIONS)
+        allowed_keys = ("parameter", "index", *OPERATIONS, *TIME_KEYS)
         problems = unknown_keys(raw, allowed_keys, where)
         name = raw.get("parameter")
         if not isinstance(name, str) or not name:
@@ -208,7 +253,30 @@ class Shock:
                                     f"{', '.join(ops) or 'none'})", "e.g. set: 0"))
             return None, problems
         op = ops[0]
-        value = number(raw[op])
+        path = None
+        if isinstance(raw[op], Mapping) and raw[op]:
+            path = tuple((k, number(v)) for k, v in raw[op].items())
+            bad = [f"{k}: {v!r}" for (k, _), v in zip(path, raw[op].values(), strict=True)
+                   if number(v) is None]
+            if bad:
+                problems.append(Problem("not_a_number", f"{where}.{op}",
+                                        f"{'; '.join(bad)} is not a finite number",
+                                        "give {period: number, ...}"))
+                return None, problems
+            value = path[0][1]
+            for _, v in path[1:]:
+                if parameters is not None and name in parameters:
+                    problems += value_problems(name, op, v, f"{where}.{op}", parameters[name])
+        else:
+            value = number(raw[op])
+        timing = [k for k in (*TIME_KEYS, "path") if k in raw or (k == "path" and path)]
+        if len(timing) > 1:
+            problems.append(Problem("time_path", where, f"gives {' and '.join(timing)}",
+                                    "give one of from, ramp or a {period: value} mapping"))
+        ramp = raw.get("ramp")
+        if ramp is not None and (not isinstance(ramp, (list, tuple)) or len(ramp) != 2):
+            problems.append(Problem("time_path", f"{where}.ramp", f"{ramp!r} is not "
+                                    "[first period, full period]", "e.g. ramp: [2020, 2025]"))
         if value is None:
             problems.append(Problem("not_a_number", f"{where}.{op}",
                                     f"{raw[op]!r} is not a finite number", "give a number"))
@@ -218,7 +286,8 @@ class Shock:
             return None, problems
         index = raw.get("index")
         index = None if index is None or str(index).strip() == "" else str(index).strip()
-        return cls(str(name), op, value, index), []
+        return cls(str(name), op, value, index, raw.get("from"),
+                   tuple(ramp) if ramp is not None else None, path), []
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | Shock, where: str = "shock",
@@ -235,7 +304,11 @@ class Shock:
         out: dict[str, Any] = {"parameter": self.parameter}
         if self.index is not None:
             out["index"] = self.index
-        out[self.operation] = self.value
+        out[self.operation] = dict(self.path) if self.path is not None else self.value
+        if self.start is not None:
+            out["from"] = self.start
+        if self.ramp is not None:
+            out["ramp"] = list(self.ramp)
         return out
 
 
@@ -289,6 +362,22 @@ def check_shocks(model, shocks: Iterable[Mapping[str, Any] | Shock | None],
             continue
         problems += _resolve(model, [(at, s) for s in expanded])[0]
     return problems
+
+
+def period_positions(labels: Sequence, keys, where: str) -> dict:
+    """Position of each period named in ``keys`` among ``labels`` (by label text)."""
+    text = {str(label): i for i, label in enumerate(labels)}
+    out, missing = {}, []
+    for key in keys:
+        if str(key) in text:
+            out[key] = text[str(key)]
+        else:
+            missing.append(str(key))
+    if missing:
+        raise ConfigError(f"{where}: unknown period(s)", [Problem(
+            "unknown_period", where, f"no period {', '.join(missing)}",
+            f"periods are {labels[0]} .. {labels[-1]}")])
+    return out
 
 
 def number(value) -> float | None:
@@ -352,6 +441,8 @@ def _resolve(model, shocks: Iterable[tuple[str, Shock]]) -> tuple[list[Problem],
             current = v.value * scale
             new = {"set": shock.value, "multiply": current * shock.value,
                    "add": current + shock.value}[shock.operation]
+            if shock.fraction != 1.0:     # a step of a ramp: that share of the change
+                new = current + shock.fraction * (new - current)
             if spec.positive and new <= 0:
                 negative.append(f"{_label(key)}: {current:.6g} -> {new:.6g}")
                 continue
@@ -417,3 +508,15 @@ def _targets(model, shock: Shock, var, where: str, problems: list) -> list | Non
 
 def _label(key) -> str:
     return ",".join(key) if isinstance(key, tuple) else str(key)
+
+
+def shocks_at(shocks: Iterable[Mapping[str, Any] | Shock], position: int, labels) -> list[Shock]:
+    """The static shocks of the period at ``position`` among the period ``labels``
+    (time-path shocks resolved; those not active then left out)."""
+    out = []
+    for i, raw in enumerate(shocks):
+        shock = Shock.from_mapping(raw, f"shocks[{i}]")
+        now = shock.at_period(position, labels)
+        if now is not None:
+            out.append(now)
+    return out

@@ -131,10 +131,13 @@ def add_households(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
     add_var(b, "saving_rate_change", None, 0.0, "uniform change Delta^s of saving rates, in "
             "points (free when investment drives savings and options.saving_adjustment is "
             "points)", kind="rate", exogenous=True)
+    disposable = d.saving_base == "disposable_income"   # dyncge: S = s (YH - T^d)
     b.saving_rule = pyo.Constraint(
         H, rule=lambda b, h: b.savings[h] == (b.saving_rate[h] * b.saving_rate_scaler
-                                              + b.saving_rate_change) * b.income[h],
-        doc="household saving: a fixed share of income (SAM: savings row)")
+                                              + b.saving_rate_change)
+        * (b.income[h] - Td[h] if disposable else b.income[h]),
+        doc="household saving: a fixed share of income, or of income net of the direct tax "
+        "in dyncge (SAM: savings row)")
     if not d.les:
         b.demand = pyo.Constraint(
             XP, rule=lambda b, c, h: pq[c] * b.consumption[c, h] == d.budget_share[c, h] * (

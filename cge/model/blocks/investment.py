@@ -17,6 +17,19 @@
 shares of absorption) are definitions except under the ``balanced`` closure
 (IFPRI's), which pins both and frees the investment and government consumption
 scalers.
+
+Investment by destination (dyncge): composite investment :math:`III` is a
+Cobb-Douglas aggregate of investment demand at price :math:`p^k`, and is
+allocated to the activities :math:`a` employing capital by profitability
+(elasticity :math:`\\zeta`; zero: in proportion to capital use):
+
+.. math::
+
+    III &= \\iota \\textstyle\\prod_c (X^v_c)^{\\lambda_c}, \\qquad p^k III = S \\\\
+    p^k II_a &= \\frac{(r_a)^{\\zeta} R_a}{\\sum_{a'} (r_{a'})^{\\zeta} R_{a'}}\\, S
+
+with :math:`r_a` the rental rate of capital in activity :math:`a` and :math:`R_a`
+the capital it employs (so :math:`\\sum_a II_a = III`).
 """
 
 from __future__ import annotations
@@ -24,7 +37,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from ._common import add_var
+from ._common import add_param, add_var
 from .markets import absorption
 
 
@@ -56,6 +69,8 @@ def add_investment(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
             d.goods, rule=lambda b, c: pq[c] * b.demand[c] == d.value_share[c] * b.total_savings,
             doc="investment demand: fixed value shares of total savings (SAM: commodity rows of "
             "the savings-investment column)")
+        if d.destinations:
+            _add_investment_by_destination(m, b, data)
         return b
     add_var(b, "composition", d.goods, d.demand, "real investment by commodity at scaler one "
             "(shock parameter 'investment')", exogenous=True)
@@ -76,3 +91,40 @@ def add_investment(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         doc="investment share of absorption (a definition unless the balanced closure holds "
         "it; SAM: savings-investment column over household, government and investment columns)")
     return b
+
+
+def _add_investment_by_destination(m: pyo.ConcreteModel, b: pyo.Block, data: ModelData) -> None:
+    """Composite investment and its allocation to activities (dyncge; reads ``production``:
+    capital employed and its rental by activity)."""
+    d = data.investment
+    add_var(b, "composite", None, d.composite, "composite investment good III (SAM: "
+            "savings-investment column total at p^k = 1)")
+    add_var(b, "price_composite", None, 1.0, "price of the composite investment good p^k",
+            kind="price")
+    add_var(b, "by_destination", d.destinations, d.by_destination, "investment by destination "
+            "II_a: new capital of activity a (SAM: savings shared by capital rentals)")
+    add_param(b, "composite_scale", None, d.composite_scale, "scale iota of the composite "
+              "investment function (SAM: savings-investment column)")
+    add_param(b, "allocation_elasticity", None, 1.0, "elasticity zeta of the allocation of "
+              "investment to the rental rate (0: in proportion to capital use)")
+    pf = m.markets.factor_price
+    F, wdist = m.production.factor_demand, m.production.factor_price_distortion
+    rental = list(d.capital_rental)
+
+    def weight(a):
+        return sum((pf[f] * wdist[f, a]) ** b.allocation_elasticity * F[f, a]
+                   for f, aa in rental if aa == a)
+
+    b.composite_investment = pyo.Constraint(
+        expr=b.composite == b.composite_scale * pyo.prod(
+            b.demand[c] ** d.value_share[c] for c in d.goods),
+        doc="composite investment: Cobb-Douglas in investment demand by commodity")
+    b.composite_investment_value = pyo.Constraint(
+        expr=b.price_composite * b.composite == b.total_savings,
+        doc="the value of composite investment equals total savings")
+    total_weight = sum(weight(a) for a in d.destinations)
+    b.investment_allocation = pyo.Constraint(
+        d.destinations, rule=lambda b, a: b.price_composite * b.by_destination[a] * total_weight
+        == weight(a) * b.total_savings,
+        doc="investment by destination: savings shared by capital rentals weighted by the "
+        "rental rate to the power zeta")
