@@ -42,6 +42,9 @@ IPOPT_OPTIONS = {
     # costs time (about a third of a re-solve at 300 sectors)
     "mumps_scaling": 0,
     "mumps_permuting_scaling": 0,
+    # approximate minimum fill (AMF) instead of MUMPS's automatic choice: a quarter less
+    # time per re-solve at 300 sectors (stdcge), no worse at 3 to 100
+    "mumps_pivot_order": 2,
     "max_iter": 200,
     "print_level": 0,
     "sb": "yes",
