@@ -527,21 +527,24 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
     Tz0 = paid("production_tax")
     tauz = Tz0 / Z0
     # trade
-    M0, Tm0 = paid("imports"), paid("import_tariff")
+    M0, Tm0, Tv0 = paid("imports"), paid("import_tariff"), paid("import_tax")
     E0, Te0 = flow("exports").sum(axis=1), paid("export_tax")
     Ts0 = paid("sales_tax")
     problems = []
-    untaxable = {what: ((flow != 0) & (base == 0)).to_numpy()
-                 for what, flow, base in (("import tariff", Tm0, M0), ("export tax", Te0, E0))}
-    for i in np.flatnonzero(untaxable["import tariff"] | untaxable["export tax"]):
+    bases = (("import tariff", Tm0, M0), ("import tax", Tv0, M0), ("export tax", Te0, E0))
+    untaxable = {what: ((flow != 0) & (base == 0)).to_numpy() for what, flow, base in bases}
+    for i in np.flatnonzero(np.logical_or.reduce(list(untaxable.values()))):
         c = C[i]
-        for what, flow in (("import tariff", Tm0), ("export tax", Te0)):
+        for what, flow, _ in bases:
             if untaxable[what][i]:
                 problems.append(Problem("tax_without_base", f"column {c}",
-                                        f"a {what} of {flow.iloc[i]:,.6g} on a zero flow",
+                                        f"{what} of {flow.iloc[i]:,.6g} on a zero flow",
                                         f"remove the {what} or add the flow"))
     tm = (Tm0 / M0.where(M0 != 0)).fillna(0.0)
+    # import VAT and consumption tax: on the CIF value plus the duty (the customs base)
+    tv = (Tv0 / (M0 + Tm0).where(M0 != 0)).fillna(0.0)
     te = (Te0 / E0.where(E0 != 0)).fillna(0.0)
+    M0_paid = M0 + Tm0 + Tv0   # imports at the price users pay before sales tax
     # commodity output at producer prices: the make-matrix column (the activity's
     # output value, tax included, in the goods layout)
     if acc.layout == "goods":
@@ -549,8 +552,8 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
     else:
         output_value = m.loc[A, C].sum(axis=0)
     D0 = output_value - (1 - te) * E0
-    ts = Ts0 / (D0 + (1 + tm) * M0)
-    Q0 = D0 + (1 + tm) * M0 + Ts0
+    ts = Ts0 / (D0 + M0_paid)
+    Q0 = D0 + M0_paid + Ts0
     imported_only = (output_value == 0) & (E0 == 0) & (M0 > 0)
     for c in D0.index[(~imported_only & ~(D0 > 0)).to_numpy()]:
         problems.append(Problem("no_domestic_sales", f"commodity {c}",
@@ -577,7 +580,7 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
     to_abroad = float(paid("government_transfers_abroad").sum())
     Sg0 = float(paid("government_saving").sum())
     Sf0 = float(m.at[si, row] - m.at[row, si])   # both foreign_saving cells, net
-    revenue0 = float(Tz0.sum() + Tm0.sum() + Ts0.sum() + Te0.sum() + Td0.sum()
+    revenue0 = float(Tz0.sum() + Tm0.sum() + Tv0.sum() + Ts0.sum() + Te0.sum() + Td0.sum()
                      + m.loc[gov, F].sum() + m.at[gov, row])
     consumption_budget = Xp0.sum(axis=0)
     cpi_weight = Xp0.sum(axis=1) / Xp0.to_numpy().sum()
@@ -596,6 +599,7 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
         "enterprise_savings": Se0.rename("enterprise_savings"),
         "government_savings": Sg0, "foreign_savings": Sf0, "government_revenue": revenue0,
         "production_tax": Tz0.rename("production_tax"), "import_tariff": Tm0.rename("import_tariff"),
+        "import_tax": Tv0.rename("import_tax"),
         "sales_tax": Ts0.rename("sales_tax"), "export_tax": Te0.rename("export_tax"),
         "consumption_budget": consumption_budget.rename("consumption_budget"),
         "government_transfers": transfers.rename("government_transfers"),
@@ -608,6 +612,7 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
         "value_added_coefficient": (Y0 / Z0).rename("value_added_coefficient"),
         "production_tax_rate": tauz.rename("production_tax_rate"),
         "import_tariff_rate": tm.rename("import_tariff_rate"),
+        "import_tax_rate": tv.rename("import_tax_rate"),
         "export_tax_rate": te.rename("export_tax_rate"),
         "sales_tax_rate": ts.rename("sales_tax_rate"),
         "factor_income_share": factor_share,
@@ -663,7 +668,7 @@ def trade_share_arrays(m0, e0, d0, q0, z0, tm, te, sigma, psi) -> dict[str, np.n
     """Armington and CET exponents, shares and scales by commodity (arrays in one order).
 
     Inputs are benchmark imports, exports, domestic sales, composite supply, CET output,
-    tariff and export tax rates, and the Armington and CET elasticities (NaN: infinite).
+    the taxes on imports as one rate (:func:`import_tax_wedge`), the export tax rate, and the Armington and CET elasticities (NaN: infinite).
     The formulas are those of :func:`_elasticity_parameters`.
     """
     eta = (sigma - 1) / sigma
@@ -706,6 +711,15 @@ def cet_output(acc: Accounts, bench: Mapping[str, Any], params: Mapping[str, Any
     output (value at producer prices) otherwise."""
     z = bench["output"].rename(index=acc.commodity_of).reindex(list(acc.commodities))
     return z.fillna(params["commodity_output"])
+
+
+def import_tax_wedge(params: Mapping[str, Any]) -> pd.Series:
+    """Every tax on imports as one rate on the CIF value, by commodity:
+    :math:`(1+\\tau^m_c)(1+\\tau^v_c) - 1` (tariff, then import VAT and consumption tax
+    on the duty-inclusive value). The Armington shares read it in place of the tariff."""
+    tm = params["import_tariff_rate"]
+    tv = params.get("import_tax_rate")
+    return tm if tv is None else (1 + tm) * (1 + tv.reindex(tm.index).fillna(0.0)) - 1
 
 
 def value_added_arrays(f: np.ndarray, y: np.ndarray, s: np.ndarray
@@ -755,7 +769,8 @@ def _elasticity_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapp
                            el: Elasticities) -> dict[str, Any]:
     """Shares and scales that depend on elasticities (Armington, CET, value added).
 
-    Armington (CES, :math:`\\eta = (\\sigma-1)/\\sigma`), for commodities with imports:
+    Armington (CES, :math:`\\eta = (\\sigma-1)/\\sigma`), for commodities with imports
+    (:math:`\\tau^m`: every tax on imports as one rate, :func:`import_tax_wedge`):
 
     .. math::
         \\delta^m = \\frac{(1+\\tau^m) M^{1-\\eta}}{(1+\\tau^m) M^{1-\\eta} + D^{1-\\eta}},\\quad
@@ -773,7 +788,7 @@ def _elasticity_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapp
     M0, E0, D0, Q0 = (bench[k] for k in ("imports", "exports", "domestic_sales",
                                          "composite_supply"))
     Z0 = cet_output(acc, bench, params)
-    tm, te = params["import_tariff_rate"], params["export_tax_rate"]
+    tm, te = import_tax_wedge(params), params["export_tax_rate"]
     sigma = pd.Series(el.by_account("armington", C), dtype=float)
     psi = pd.Series(el.by_account("cet", C), dtype=float)
     # plain arrays: this runs once per scenario of an elasticity batch

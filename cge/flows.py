@@ -275,6 +275,11 @@ FLOWS: tuple[Flow, ...] = (
     Flow("import_tariff", ("tax:import_tariff",), ("commodities",),
          _scaled("trade.import_tariff", "payer"), "import tariff on commodity c",
          gdp="net_indirect_taxes", shock="import_tariff_rate", fallback="government"),
+    Flow("import_tax", ("tax:import_tax",), ("commodities",),
+         _scaled("trade.import_tax", "payer"),
+         "import VAT and consumption tax on imports of commodity c, levied (as customs "
+         "levies them) on the CIF value plus the tariff: tau^v_c (1+tau^m_c) p^m_c M_c",
+         gdp="net_indirect_taxes", shock="import_tax_rate", fallback="government"),
     Flow("sales_tax", ("tax:sales_tax",), ("commodities",), _scaled("trade.sales_tax", "payer"),
          "sales tax on the composite good c", gdp="net_indirect_taxes",
          shock="sales_tax_rate", fallback="government"),

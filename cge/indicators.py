@@ -519,7 +519,8 @@ class IndicatorPlan:
                                          1.0))
         commodities = layout.keys[RESULT_PATHS["price_composite"]]
         self._tax0 = {name: base_of(where(f"trade.{name}", commodities))
-                      for name in ("import_tariff_rate", "export_tax_rate", "sales_tax_rate")}
+                      for name in ("import_tariff_rate", "import_tax_rate", "export_tax_rate",
+                                   "sales_tax_rate")}
 
     @classmethod
     def for_model(cls, model, base: np.ndarray) -> IndicatorPlan:
@@ -624,12 +625,13 @@ class IndicatorPlan:
         a0, a1 = (level(x, self._productivity, 1.0) for x in (x0, x1))
         out["technology"] = float(np.dot(1 - a0 / a1, y1))
         t = self._tax0
+        # base price of imports to users: CIF, duty, import VAT on the duty-inclusive value
+        import_cost = (1 + t["import_tariff_rate"]) * (1 + t["import_tax_rate"])
         out["allocative_efficiency"] = float(
             np.dot(self._production_tax0, level(x1, self._output) - level(x0, self._output))
             + np.dot(t["export_tax_rate"], d["exports"])
-            + np.dot(t["sales_tax_rate"], d["domestic_sales"]
-                     + (1 + t["import_tariff_rate"]) * d["imports"])
-            + np.dot(t["import_tariff_rate"], d["imports"]))
+            + np.dot(t["sales_tax_rate"], d["domestic_sales"] + import_cost * d["imports"])
+            + np.dot(import_cost - 1, d["imports"]))
         out["substitution"] = gdp - (out["factor_employment"] + out["technology"]
                                      + out["allocative_efficiency"])
         out["consumption_composition"] = ev - float(d["household_consumption"].sum())

@@ -64,7 +64,7 @@ MULTIPLIER_SETS: dict[str, tuple[str, ...]] = {
     "saving_investment": (*ENDOGENOUS_ROLES, "savings_investment"),
 }
 #: Roles of accounts a market (commodity) pays besides producers: imports and product taxes.
-_MARKET_SIDE_ROLES = ("rest_of_world", "import_tariff", "sales_tax", "export_tax")
+_MARKET_SIDE_ROLES = ("rest_of_world", "import_tariff", "import_tax", "sales_tax", "export_tax")
 #: Suffix of the market part of a good account in the internal producer/market split.
 _MARKET_SUFFIX = " (market)"
 
@@ -366,8 +366,7 @@ def analyse(sam: SAM, *, employment: Mapping[str, float] | pd.Series | None = No
     content = frame(shares.loc[others, production].to_numpy() @ l_ss[:, :n], rows=others)
     content.index.name = "account"
     factors = [a for a in others if roles[a] == "factor"]
-    taxes = [a for a in others if roles[a] in ("production_tax", "import_tariff", "sales_tax",
-                                                 "export_tax", "direct_tax")]
+    taxes = [a for a in others if roles[a] in TAX_ROLES]
     world = [a for a in others if roles[a] == "rest_of_world"]
     multipliers = pd.DataFrame({
         "output": leontief.sum(axis=0),

@@ -96,3 +96,11 @@ def negative_endowment(model, factor: str) -> str:
     """A factor market asking for minus the endowment: no solution exists."""
     return replace_equation(model, "markets.factor_market",
                             lambda k, lhs, rhs: lhs == -rhs, [factor])
+
+
+def import_tax_revenue_lost(model) -> str:
+    """Government revenue without import VAT and consumption tax (collected from importers,
+    received by nobody)."""
+    m = model.pyomo
+    return drop_flow(model, "government.revenue_definition",
+                     lambda k: sum(m.trade.import_tax.values()))

@@ -264,8 +264,8 @@ def test_labour_demand_elasticity_equals_a_finite_difference_of_the_model(elasti
     ("standard", {"savings_investment": "investment_driven"}, set()),
     ("standard", {"savings_investment": "balanced"}, set()),
     ("stdcge", {"savings_investment": "savings_driven"},
-     {"government", "savings_investment", "production_tax", "import_tariff", "export_tax",
-      "sales_tax", "direct_tax"}),
+     {"government", "savings_investment", "production_tax", "import_tariff", "import_tax",
+      "export_tax", "sales_tax", "direct_tax"}),
 ])
 def test_the_matching_multiplier_set_follows_the_closure(spec, closure, extra):
     from cge.indicators import matching_multiplier_set

@@ -127,9 +127,11 @@ class TradeData:
     imports: dict[str, float]           # M_c (SAM: rest-of-world row, commodity column)
     exports: dict[str, float]           # E_c (SAM: commodity row, rest-of-world column)
     import_tariff_rate: dict[str, float]  # SAM: tariff row / imports
+    import_tax_rate: dict[str, float]     # SAM: import tax row / (imports + tariff)
     export_tax_rate: dict[str, float]     # SAM: export tax row / exports
     sales_tax_rate: dict[str, float]      # SAM: sales tax row / composite value before tax
     import_tariff: dict[str, float]     # revenue (SAM: tariff row, commodity column)
+    import_tax: dict[str, float]        # revenue (SAM: import tax row, commodity column)
     export_tax: dict[str, float]        # revenue (SAM: export tax row, commodity column)
     sales_tax: dict[str, float]         # revenue (SAM: sales tax row, commodity column)
     armington_exponent: dict[str, float]      # eta_c = (sigma_c - 1)/sigma_c, imported
@@ -363,9 +365,11 @@ def _trade(cal: Calibration, sets: Sets) -> TradeData:
         domestic_sales=of(bm["domestic_sales"], sets.produced, s),
         imports=of(m0, imported, s), exports=of(e0, exported, s),
         import_tariff_rate=of(pr["import_tariff_rate"], imported),
+        import_tax_rate=of(pr["import_tax_rate"], imported),
         export_tax_rate=of(pr["export_tax_rate"], exported),
         sales_tax_rate=of(pr["sales_tax_rate"], C),
         import_tariff=of(bm["import_tariff"], imported, s),
+        import_tax=of(bm["import_tax"], imported, s),
         export_tax=of(bm["export_tax"], exported, s), sales_tax=of(bm["sales_tax"], C, s),
         armington_exponent=of(pr["armington_exponent"], imported),
         armington_import_share=of(pr["armington_import_share"], imported),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..calibration import ces_exponent, cet_output
+from ..calibration import ces_exponent, cet_output, import_tax_wedge
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ class Recalibration:
         z_cet = cet_output(acc, bm, pr)
         self.trade = tuple(x.reindex(C).to_numpy(dtype=float) for x in (
             bm["imports"], bm["exports"], bm["domestic_sales"], bm["composite_supply"], z_cet,
-            pr["import_tariff_rate"], pr["export_tax_rate"]))
+            import_tax_wedge(pr), pr["export_tax_rate"]))
         F0 = bm["factor_demand"]
         self.factor_demand = F0.to_numpy(dtype=float)
         self.value_added = bm["value_added"].reindex(A).to_numpy(dtype=float)

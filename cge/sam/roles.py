@@ -15,6 +15,8 @@ ROLES: dict[str, str] = {
     "government": "the government",
     "production_tax": "taxes on production paid by activities",
     "import_tariff": "customs duties on imports",
+    "import_tax": "taxes on imports other than duties (import VAT, consumption tax on imports), "
+                  "levied on the duty-inclusive value and paid on commodities",
     "export_tax": "taxes on exports",
     "sales_tax": "taxes on products (sales, VAT) paid on commodities",
     "direct_tax": "income taxes paid by households and enterprises",
@@ -23,7 +25,8 @@ ROLES: dict[str, str] = {
 }
 
 #: Roles of tax accounts.
-TAX_ROLES = ("production_tax", "import_tariff", "export_tax", "sales_tax", "direct_tax")
+TAX_ROLES = ("production_tax", "import_tariff", "import_tax", "export_tax", "sales_tax",
+             "direct_tax")
 
 #: Words that mark a factor account as labour, in its label or its description.
 _LABOUR_WORDS = re.compile(r"^lab|_lab|labou?r|wage|salar|employ|\bwork", re.IGNORECASE)

@@ -131,6 +131,51 @@ def synthetic_sam(n_sectors: int, seed: int = 0, *, households: int = 1,
     return _standard_sam(int(n_sectors), int(households), rng, seed)
 
 
+def with_trade_taxes(sam: SAM, import_tax_rate: float = 0.13,
+                     export_rebate_rate: float = 0.09) -> SAM:
+    """``sam`` with taxes where they fall on trade: import VAT and consumption tax in an
+    account ``ITAX`` (role ``import_tax``) and export VAT rebates as negative cells of the
+    export tax account (``ETAX``, added when missing).
+
+    Every imported commodity pays ``import_tax_rate`` times its imports plus tariff;
+    every exported one receives ``export_rebate_rate`` times its exports (on top of any
+    export tax it pays). The first household buys what the taxes add to a commodity's
+    supply, out of its saving; the government saves the net revenue, so the SAM stays
+    balanced.
+    """
+    m = sam.matrix.copy()
+    roles = sam.roles.to_dict()
+    descriptions = sam.accounts["description"].to_dict()
+    goods = sam.accounts_of("commodity") or sam.accounts_of("good")
+    (row,), (gov,), (si,) = (sam.accounts_of(r) for r in ("rest_of_world", "government",
+                                                          "savings_investment"))
+    household = sam.accounts_of("household")[0]
+    tariff = sam.accounts_of("import_tariff")
+    etax = sam.accounts_of("export_tax")
+    new = [a for a, present in (("ITAX", True), ("ETAX", not etax)) if present]
+    for a in new:
+        m.loc[a] = 0.0
+        m[a] = 0.0
+    roles.update({"ITAX": "import_tax", **({"ETAX": "export_tax"} if not etax else {})})
+    descriptions.update({"ITAX": "import VAT and consumption tax on imports",
+                         **({"ETAX": "export tax net of VAT rebates"} if not etax else {})})
+    etax = etax[0] if etax else "ETAX"
+    imports = m.loc[row, goods]
+    duty = m.loc[tariff, goods].sum(axis=0) if tariff else 0.0
+    import_tax = import_tax_rate * (imports + duty)
+    rebate = -export_rebate_rate * m.loc[goods, row]
+    m.loc["ITAX", goods] += import_tax
+    m.loc[etax, goods] += rebate
+    added = import_tax + rebate
+    m.loc[goods, household] += added
+    m.at[si, household] -= added.sum()
+    m.at[gov, "ITAX"] += import_tax.sum()
+    m.at[gov, etax] += rebate.sum()
+    m.at[si, gov] += added.sum()
+    return SAM.from_frame(m, roles, descriptions=descriptions, name=f"{sam.name}-trade-taxes",
+                          unit=sam.unit)
+
+
 # -- shared production and trade block ------------------------------------------------
 
 def _production_and_trade(rng: np.random.Generator, n: int, *, product_taxes: bool,

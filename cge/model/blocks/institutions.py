@@ -21,7 +21,7 @@ Government (revenue :math:`GR`, saving :math:`S^g`, saving rate :math:`s^g`):
 
 .. math::
 
-    GR &= \\textstyle\\sum T^z + \\sum T^m + \\sum T^s + \\sum T^e + \\sum_i T^d_i
+    GR &= \\textstyle\\sum T^z + \\sum T^m + \\sum T^v + \\sum T^s + \\sum T^e + \\sum_i T^d_i
           + s_{gf} YF_f + \\varepsilon \\bar r_g \\\\
     S^g &= s^g\\, GR, \\qquad S^g = \\bar S^g_{real}\\, CPI \\\\
     p^q_c X^g_c &= \\mu_c (GR - S^g - \\textstyle\\sum_i \\bar t_i CPI
@@ -60,14 +60,14 @@ from .markets import absorption
 #: Indirect taxes by SAM role, with the block holding their revenue variable (which bears
 #: the role's name).
 INDIRECT_TAXES: dict[str, str] = {
-    "production_tax": "production", "import_tariff": "trade", "export_tax": "trade",
-    "sales_tax": "trade",
+    "production_tax": "production", "import_tariff": "trade", "import_tax": "trade",
+    "export_tax": "trade", "sales_tax": "trade",
 }
 
 
 def indirect_taxes(m: pyo.ConcreteModel) -> dict[str, list]:
     """Revenue of every indirect tax, by SAM role: the variables :math:`T^z_a`,
-    :math:`T^m_c`, :math:`T^e_c`, :math:`T^s_c` (each collected whether or not the SAM
+    :math:`T^m_c`, :math:`T^v_c`, :math:`T^e_c`, :math:`T^s_c` (each collected whether or not the SAM
     has an account for it, and paid to the government)."""
     return {role: list(getattr(getattr(m, block), role).values())
             for role, block in INDIRECT_TAXES.items()}

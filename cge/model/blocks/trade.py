@@ -7,11 +7,16 @@ For commodity :math:`c` made by activity :math:`a`, with
 
     Q_c &= \\gamma_c (\\delta^m_c M_c^{\\eta_c} + \\delta^d_c D_c^{\\eta_c})^{1/\\eta_c}
         &\\quad M_c &= \\Big(\\frac{\\gamma_c^{\\eta_c} \\delta^m_c \\tilde p^q_c}
-                         {(1+\\tau^m_c) p^m_c}\\Big)^{\\frac{1}{1-\\eta_c}} Q_c \\\\
+                         {(1+\\tau^m_c)(1+\\tau^v_c) p^m_c}\\Big)^{\\frac{1}{1-\\eta_c}} Q_c \\\\
     Z_a &= \\theta_c (\\xi^e_c E_c^{\\phi_c} + \\xi^d_c D_c^{\\phi_c})^{1/\\phi_c}
         &\\quad E_c &= \\Big(\\frac{\\theta_c^{\\phi_c} \\xi^e_c (1+\\tau^z_a) p^z_a}
                          {p^e_c}\\Big)^{\\frac{1}{1-\\phi_c}} Z_a \\\\
     p^m_c &= \\varepsilon\\, p^{Wm}_c, \\qquad p^e_c = (1-\\tau^e_c)\\,\\varepsilon\\, p^{We}_c
+
+Taxes on imports: the tariff :math:`\\tau^m_c` on the CIF value and import VAT and
+consumption tax :math:`\\tau^v_c` on the CIF value plus duty (the customs base),
+:math:`T^v_c = \\tau^v_c (1+\\tau^m_c) p^m_c M_c`. An export VAT rebate is a negative
+export tax :math:`\\tau^e_c < 0`: exporters receive more than the world price.
 
 A commodity without imports has no :math:`M_c` and no Armington nest
 (:math:`Q_c = \\gamma_c D_c`, :math:`\\tilde p^q_c Q_c = p^d_c D_c`); one without
@@ -33,7 +38,7 @@ in its CET:
     (1+\\tau^z_a)\\, p^z_a = \\textstyle\\sum_c \\theta_{ac}\\, p^x_c
 
 A commodity nobody makes is imported only: :math:`Q_c = \\gamma_c M_c` and
-:math:`\\tilde p^q_c Q_c = (1+\\tau^m_c) p^m_c M_c`.
+:math:`\\tilde p^q_c Q_c = (1+\\tau^m_c)(1+\\tau^v_c) p^m_c M_c`.
 """
 
 from __future__ import annotations
@@ -68,14 +73,18 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
             "currency (shock parameter 'world_export_price')", kind="rate", exogenous=True)
     add_var(b, "import_tariff_rate", CM, d.import_tariff_rate, "import tariff rate tau^m_c (SAM: "
             "tariff / imports)", kind="rate", exogenous=True)
-    add_var(b, "export_tax_rate", CE, d.export_tax_rate, "export tax rate tau^e_c (SAM: export tax "
-            "/ exports)", kind="rate", exogenous=True)
+    add_var(b, "import_tax_rate", CM, d.import_tax_rate, "import VAT and consumption tax rate "
+            "tau^v_c on the CIF value plus tariff (SAM: import tax / (imports + tariff))",
+            kind="rate", exogenous=True)
+    add_var(b, "export_tax_rate", CE, d.export_tax_rate, "export tax rate tau^e_c, negative for "
+            "an export VAT rebate (SAM: export tax / exports)", kind="rate", exogenous=True)
     add_var(b, "sales_tax_rate", C, d.sales_tax_rate, "sales tax rate tau^s_c on the composite "
             "good (SAM: sales tax / composite value before tax)", kind="rate", exogenous=True)
     # every trade tax is collected, with or without a SAM account for it (zero revenue
     # then), so that a scenario introducing the tax raises revenue for the government
     for name, index, init, doc in (
             ("import_tariff", CM, d.import_tariff, "import tariff revenue T^m_c"),
+            ("import_tax", CM, d.import_tax, "import VAT and consumption tax revenue T^v_c"),
             ("export_tax", CE, d.export_tax, "export tax revenue T^e_c"),
             ("sales_tax", C, d.sales_tax, "sales tax revenue T^s_c")):
         add_var(b, name, index, init, doc + f" (SAM: {name} row, commodity column; zero "
@@ -101,6 +110,7 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
     tauz = m.production.production_tax_rate
     act = d.activity_of
     ts, tm, te = b.sales_tax_rate, b.import_tariff_rate, b.export_tax_rate
+    tv = b.import_tax_rate
     has_m, has_e, made = set(CM), set(CE), set(CP)
     joint = set(d.joint)
     if joint:
@@ -108,6 +118,11 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
 
     def net_price(c):
         return pq[c] / (1 + ts[c])
+
+    def import_cost(c):
+        """What users pay per unit of imports before sales tax: CIF price, duty, then
+        import VAT and consumption tax on the duty-inclusive value."""
+        return (1 + tm[c]) * (1 + tv[c]) * pm[c]
 
     def output(c):
         """The CET's output quantity and its price."""
@@ -131,10 +146,10 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
 
     def import_demand(b, c):
         if c not in made:
-            return net_price(c) * Q[c] == (1 + tm[c]) * pm[c] * M[c]
+            return net_price(c) * Q[c] == import_cost(c) * M[c]
         eta = b.armington_exponent[c]
         return M[c] == (b.armington_scale[c] ** eta * b.armington_import_share[c] * net_price(c)
-                        / ((1 + tm[c]) * pm[c])) ** (1 / (1 - eta)) * Q[c]
+                        / import_cost(c)) ** (1 / (1 - eta)) * Q[c]
 
     b.import_demand = pyo.Constraint(CM, rule=import_demand, doc="cost-minimising import demand "
                                      "of the Armington nest (value identity for a commodity "
@@ -207,6 +222,10 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
     b.import_tariff_revenue = pyo.Constraint(
         CM, rule=lambda b, c: b.import_tariff[c] == tm[c] * pm[c] * M[c],
         doc="tariff revenue (SAM: tariff row, commodity column)")
+    b.import_tax_revenue = pyo.Constraint(
+        CM, rule=lambda b, c: b.import_tax[c] == tv[c] * (1 + tm[c]) * pm[c] * M[c],
+        doc="import VAT and consumption tax revenue, levied on the CIF value plus duty (SAM: "
+        "import tax row, commodity column)")
     b.export_tax_revenue = pyo.Constraint(
         CE, rule=lambda b, c: b.export_tax[c] == te[c] * eps * b.world_export_price[c] * E[c],
         doc="export tax revenue (SAM: export tax row, commodity column)")
