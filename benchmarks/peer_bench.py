@@ -1,6 +1,6 @@
 """`cge` against cgelab, side by side on the same SAMs: counterfactual re-solve and build.
 
-cgelab 0.7.0 (PyPI) is installed into a scratch environment (``benchmarks/.venv-peers``,
+cgelab 0.7.0 (PyPI) is installed into a scratch environment (``benchmarks/.venv``,
 git-ignored) and runs in its own long-lived process (``peers/cgelab_worker.py``); ``cge``
 runs in this one. Both read the same files: synthetic SAMs in Hosoe's stdcge layout at
 3, 30, 100, 153 (the size of China's detailed input-output table) and 300 sectors, and
@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PEER_VENV = HERE / ".venv-peers"
+PEER_VENV = HERE / ".venv"
 PEER_REQUIREMENT = "cgelab==0.7.0"
 SHOCK = [{"parameter": "import_tariff_rate", "multiply": 0.5}]
 #: Goals: re-solve (ms) by size, build + calibrate + benchmark (ms) by size, the ratio to
