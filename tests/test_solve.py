@@ -202,3 +202,24 @@ def test_bounds_read_as_arrays_are_those_pyomo_reports(stdcge):
 
     lb, ub = VariableIndex(OneVariable()).bounds()
     assert (lb[0], ub[0]) == (0.0, 2.0)
+
+
+def test_a_point_that_already_solves_the_system_is_returned_without_ipopt(stdcge):
+    """The benchmark and a repeated solve stop at iteration 0, as IPOPT would, without
+    setting IPOPT up; a free variable with a bound still goes to IPOPT."""
+    model = CGEModel(stdcge, "stdcge")
+    start = _levels(model)
+    stats = model.solve_stats("persistent")
+    assert stats.ok and stats.iterations == 0 and stats.max_residual <= 1e-10
+    assert model._persistent._problem is None
+    np.testing.assert_array_equal(_levels(model), start)
+    factory = CGEModel(stdcge, "stdcge")
+    assert factory.solve(solver="cyipopt").stats.iterations == 0
+    np.testing.assert_allclose(_levels(factory), start, rtol=1e-15)
+    model.apply_shocks(TARIFF_CUT)
+    assert model.solve_stats("persistent").iterations > 0
+    assert model.solve_stats("persistent").iterations == 0
+    bounded = CGEModel(stdcge, "stdcge")
+    bounded.component("trade.imports")["BRD"].setlb(0.0)
+    assert bounded.solve_stats("persistent").ok
+    assert bounded._persistent._problem is not None
