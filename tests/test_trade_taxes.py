@@ -133,3 +133,20 @@ def test_ev_allocative_efficiency_counts_the_import_tax_wedge(spec):
         curvature.append(parts["substitution"] + parts["consumption_composition"])
     assert curvature[0] < 0
     assert 0.15 < curvature[1] / curvature[0] < 0.4
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_export_volume_is_solved_for_from_a_rebate(spec):
+    """Exports raised 10 % at unchanged world prices: the export tax equivalent deepens
+    the benchmark rebate (more negative)."""
+    from cge.runs import apply_scenario_shocks
+
+    model = CGEModel(_sam(spec), spec)
+    base = model.solve(solver="persistent")
+    apply_scenario_shocks(model, [{"parameter": "export_volume", "multiply": 1.1}],
+                          "persistent")
+    cf = model.solve(solver="persistent")
+    ratio = cf.values["trade.exports"] / base.values["trade.exports"]
+    assert ratio.to_numpy() == pytest.approx(1.1)
+    rate0, rate1 = (s.values["trade.export_tax_rate"] for s in (base, cf))
+    assert (rate0 < 0).all() and (rate1 < rate0).all()

@@ -1,4 +1,4 @@
-"""``cge sam``: check, balance and aggregate SAM workbooks.
+"""``cge sam``: check, balance, aggregate and build SAM workbooks.
 
 ``cge sam check`` is meant to be run after every edit of a workbook, so this module
 and everything it imports stay light: no Pyomo, no solver.
@@ -63,6 +63,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     agg.add_argument("--out", required=True, metavar="OUT", help="output file (.xlsx or .csv)")
     agg.add_argument("--force", action="store_true", help="allow OUT to be the input file")
     agg.set_defaults(func=run_aggregate)
+
+    build = cmds.add_parser(
+        "build", help="build a balanced SAM from an input-output table and published figures",
+        description="Build a balanced SAM workbook (sheets SAM, accounts, sources, checks) and "
+                    "its CSV copy from a YAML config naming an input-output table in the NBS "
+                    "layout, tables of published figures, a household survey and the steps "
+                    "that place them (docs/sam_build.md). Published cells are held fixed while "
+                    "balancing; the same inputs give the same files byte for byte.")
+    build.add_argument("config", metavar="CONFIG.yaml", help="the build config")
+    build.add_argument("--out", default=None, metavar="PATH",
+                       help="output workbook (.xlsx, with a CSV copy beside it) or .csv "
+                            "(default: the config's output)")
+    build.set_defaults(func=run_build, imports=("cge.sam.build", "cge.sam.io"))
 
 
 # -- check --------------------------------------------------------------------------------
@@ -161,6 +174,24 @@ def run_balance(args: argparse.Namespace) -> int:
         print(f"kept: {len(cells)} fixed cell(s), {len(totals)} fixed total(s)")
     where = " (sheet 'changes' lists every changed cell)" if extra else ""
     print(f"wrote {out}{where}")
+    return 0
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from ..sam.build import build_sam
+
+    built = build_sam(args.config)
+    out = output_path(args.out or built.output, built.inputs, "--out")
+    written = built.write(out)
+    sam, checks = built.sam, built.checks
+    worst = checks.loc[checks["check"] == "balance", "difference"].abs().max()
+    held = checks.loc[checks["check"] != "balance", "difference"].abs().max()
+    print(f"{sam.name}: {len(sam.labels)} accounts, {len(built.fixed)} fixed cell(s), "
+          f"{len(built.sources)} source block(s)")
+    print(f"largest row-column difference {worst:.3g}; largest fixed-cell deviation "
+          f"{0.0 if held != held else held:.3g}")
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime
 import logging
 import re
 import zipfile
@@ -112,7 +113,8 @@ def check_sam(source: str | Path | pd.DataFrame, rtol: float = BALANCE_RTOL, *,
 
 
 def write_sam(sam: SAM, path: str | Path, *,
-              extra_sheets: Mapping[str, pd.DataFrame] | None = None) -> Path:
+              extra_sheets: Mapping[str, pd.DataFrame] | None = None,
+              timestamp: datetime.datetime | None = None) -> Path:
     """Write a SAM as a workbook (``.xlsx``) or CSV files (``.csv``), chosen by suffix.
 
     The workbook keeps every float at full precision and stays editable: live
@@ -122,12 +124,18 @@ def write_sam(sam: SAM, path: str | Path, *,
     changes) follow as further sheets; readers ignore them. CSV writes the matrix and
     the sibling ``<stem>.accounts.csv``.
 
+    ``timestamp`` makes a workbook reproducible byte for byte: it is written as the
+    document's created and modified dates and as every zip entry's date (by default
+    they are the time of writing). CSV files are reproducible as they are.
+
     Returns the path written.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
         _write_workbook(sam, path, dict(extra_sheets or {}))
+        if timestamp is not None:
+            _stamp_workbook(path, timestamp)
     elif suffix in CSV_SUFFIXES:
         if extra_sheets:
             raise SAMError(f"{path}: extra sheets need a workbook (.xlsx), not CSV")
@@ -571,6 +579,29 @@ def _write_workbook(sam: SAM, path: Path, extra_sheets: dict[str, pd.DataFrame])
     path.parent.mkdir(parents=True, exist_ok=True)
     with _full_precision_floats():
         wb.save(path)
+
+
+#: The document dates in ``docProps/core.xml``.
+_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def _stamp_workbook(path: Path, timestamp: datetime.datetime) -> None:
+    """Rewrite a workbook with ``timestamp`` as its document dates and zip entry dates,
+    the entries in the same order and compressed alike: the same SAM written twice gives
+    the same bytes."""
+    stamp = timestamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    date_time = (max(timestamp.year, 1980), timestamp.month, timestamp.day,
+                 timestamp.hour, timestamp.minute, timestamp.second)
+    with zipfile.ZipFile(path) as zf:
+        entries = [(info.filename, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = _CORE_DATES.sub(lambda m: m.group(1) + stamp + m.group(3), data)
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            zf.writestr(info, data)
 
 
 def _plain(value: Any) -> Any:

@@ -1,0 +1,160 @@
+"""``cge sam build``: a balanced SAM from an input-output table in the NBS layout,
+published figures, a household survey and account splits (tests/data/sam_build/)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cge.errors import CGEError, ConfigError
+from cge.sam.build import build_sam
+from cge.sam.io import read_sam
+
+EXAMPLE = Path(__file__).resolve().parent / "data" / "sam_build"
+CONFIG = EXAMPLE / "config.yaml"
+CGE = Path(sys.executable).with_name("cge")
+
+
+@pytest.fixture(scope="module")
+def built():
+    return build_sam(CONFIG)
+
+
+@pytest.fixture
+def example(tmp_path):
+    """A copy of the example inputs to edit."""
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("example_sam*"))
+    return folder
+
+
+def test_the_sam_is_balanced_with_every_account_of_the_config(built):
+    sam = built.sam
+    assert sam.is_balanced(rtol=1e-12)
+    assert "LAB" not in sam.labels and {"LAB_RUR", "LAB_URB", "ITAX"} <= set(sam.labels)
+    balance = built.checks[built.checks["check"] == "balance"]
+    assert list(balance["where"]) == sam.labels
+    assert balance["difference"].abs().max() < 1e-9
+
+
+def test_published_cells_are_held_while_balancing(built):
+    m = built.sam.matrix
+    assert m.at["ETAX", "C_IND"] == -15.0                       # export VAT rebates
+    assert m.loc["ITAX"].sum() == pytest.approx(25.0, rel=1e-15)
+    assert m.loc["TAR", ["C_AGR", "C_IND"]].sum() == pytest.approx(5.0, rel=1e-15)
+    assert m.at["DTAX", "ENT"] == 50.0
+    assert m.at["ROW", "C_IND"] == 205.0                         # the IO imports, fixed
+    fixed = built.checks[built.checks["check"] == "fixed cell"]
+    assert len(fixed) == len(built.fixed) > 20
+    assert (fixed["difference"] == 0).all()
+    # the balancing moved what was not fixed: saving and consumption are not the IO's
+    assert m.at["C_IND", "HH_URB"] != 96.0
+
+
+def test_splits_and_survey_weights_put_figures_where_they_fall(built):
+    m = built.sam.matrix
+    # rural labour: the table's rural shares of each activity's compensation
+    assert m.at["LAB_RUR", "A_AGR"] == pytest.approx(65.3 * 85 / 100)
+    # social transfers by population x transfers per head
+    rural, urban = 5000 * 3100, 8000 * 8000
+    assert m.at["HH_RUR", "GOV"] == pytest.approx(70 * rural / (rural + urban))
+    sources = built.sources.set_index("block")
+    assert sources.at["customs duties", "status"] == "official"
+    assert "Ministry of Finance" in sources.at["customs duties", "source"]
+    assert sources.at["enterprise capital income", "status"] == "residual"
+
+
+@pytest.mark.solver
+@pytest.mark.parametrize("spec, closure", [("standard", None),
+                                           ("stdcge", {"numeraire": "LAB_URB"})])
+def test_the_built_sam_calibrates_and_replicates(built, spec, closure):
+    from cge.diagnostics import run_checks
+    from cge.model.build import CGEModel
+
+    model = CGEModel(built.sam, spec, closure=closure)
+    assert model.solve(solver="persistent").stats.iterations == 0
+    table = run_checks(model, solver="persistent")
+    assert table["passed"].all(), table.to_string()
+
+
+def test_rebuilding_gives_the_bundled_files_byte_for_byte(built, tmp_path):
+    written = built.write(tmp_path / "example_sam.xlsx")
+    assert [p.name for p in written] == ["example_sam.xlsx", "example_sam.csv"]
+    for name in ("example_sam.xlsx", "example_sam.csv", "example_sam.accounts.csv"):
+        assert (tmp_path / name).read_bytes() == (EXAMPLE / name).read_bytes(), name
+    assert read_sam(tmp_path / "example_sam.xlsx").equals(built.sam)
+
+
+def test_two_builds_write_the_same_bytes(tmp_path, example):
+    first = build_sam(example / "config.yaml").write(tmp_path / "a.xlsx")[0].read_bytes()
+    second = build_sam(example / "config.yaml").write(tmp_path / "b.xlsx")[0].read_bytes()
+    assert first == second
+
+
+def test_a_bad_config_is_one_report_naming_every_place(example):
+    config = example / "config.yaml"
+    text = config.read_text()
+    text = text.replace("Compensation of employees: LAB", "Compensation of employes: LAB")
+    text = text.replace("item: corporate_income_tax", "item: corporate_tax")
+    text = text.replace("  method: cross_entropy", "  method: cross_entropy\n  tolerence: 1")
+    text = text.replace("cells: {rows: [DTAX], columns: [ENT]}",
+                        "cells: {rows: [DTAX], columns: [ENTS]}")
+    config.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        build_sam(config)
+    report = str(err.value)
+    assert "io_table.csv: row 'Compensation of employees': is not placed" in report
+    assert "did you mean 'Compensation of employes'" in report
+    assert "config.yaml: io_table.value_added.Compensation of employes" in report
+    assert "no item 'corporate_tax' in table fiscal (did you mean 'corporate_income_tax'" \
+        in report
+    assert "balance.tolerence: unknown key" in report
+    assert "account 'ENTS' is not in accounts (did you mean 'ENT'" in report
+
+
+def test_a_bad_number_in_an_input_names_file_row_and_column(example):
+    io = example / "io_table.csv"
+    io.write_text(io.read_text().replace("14.4,0.8,54.0", "14.4,O.8,54.0", 1))
+    fiscal = example / "fiscal.csv"
+    fiscal.write_text(fiscal.read_text().replace("5.0,", "five,", 1))
+    with pytest.raises(ConfigError) as err:
+        build_sam(example / "config.yaml")
+    report = str(err.value)
+    assert "io_table.csv: row '01', column '02' (line 2): 'O.8' is not a number" in report
+    assert "fiscal.csv: line 2 (customs_duties), column value: 'five' is not a number" in report
+
+
+def test_fixed_cells_that_cannot_balance_are_reported(example):
+    config = example / "config.yaml"
+    # fixing all of the input-output table leaves the taxes on imports nowhere to go
+    config.write_text(config.read_text().replace(
+        "fixed: [value_added, imports]", "fixed: [value_added, imports, intermediate, final_use]"
+    ).replace("value: residual", "value: 1.0"))
+    with pytest.raises(CGEError) as err:
+        build_sam(config)
+    assert "cannot be balanced" in str(err.value)
+
+
+def test_the_command_writes_the_workbook_and_reports_bad_configs(example, tmp_path):
+    out = tmp_path / "out" / "sam.xlsx"
+    done = subprocess.run([str(CGE), "sam", "build", str(example / "config.yaml"), "--out",
+                           str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert out.exists() and out.with_suffix(".csv").exists()
+    assert "26 fixed cell(s)" in done.stdout
+    check = subprocess.run([str(CGE), "sam", "check", str(out)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    (example / "config.yaml").write_text("name: x\nunit: y\naccounts: {A: [activty]}\n")
+    bad = subprocess.run([str(CGE), "sam", "build", str(example / "config.yaml")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr
+    assert "unknown role 'activty' (did you mean 'activity'" in bad.stdout + bad.stderr
+    # the output may not overwrite an input
+    clash = subprocess.run([str(CGE), "sam", "build", str(CONFIG), "--out",
+                            str(EXAMPLE / "io_table.csv")], capture_output=True, text=True)
+    assert clash.returncode == 2 and "refusing to overwrite" in clash.stdout + clash.stderr
