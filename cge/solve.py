@@ -42,6 +42,9 @@ IPOPT_OPTIONS = {
     # costs time (about a third of a re-solve at 300 sectors)
     "mumps_scaling": 0,
     "mumps_permuting_scaling": 0,
+    # approximate minimum fill (AMF) instead of MUMPS's automatic choice: a quarter less
+    # time per re-solve at 300 sectors (stdcge), no worse at 3 to 100
+    "mumps_pivot_order": 2,
     "max_iter": 200,
     "print_level": 0,
     "sb": "yes",
@@ -282,6 +285,9 @@ def _evaluation_errors():
         raise cyipopt.CyIpoptEvaluationError(str(exc)) from None
 
 
+#: IPOPT's message for success, also given when the starting point already solves the system.
+SOLVED_AT_START = ("Algorithm terminated successfully at a locally optimal point, satisfying "
+                   "the convergence tolerances (can be specified by options).")
 #: The Hessian of the Lagrangian IPOPT gets from the persistent problem: none (see below).
 _EMPTY_STRUCTURE = (np.zeros(0, dtype=int), np.zeros(0, dtype=int))
 _EMPTY_VALUES = np.zeros(0)
@@ -419,6 +425,29 @@ class PersistentProblem:
         self._free, self._jac_keep = free_at, jac_keep
         return problem
 
+    def _solved_at_start(self, f_lb, f_ub, opts: dict) -> np.ndarray | None:
+        """The scaled residuals when the starting point already solves the system, else None.
+
+        IPOPT would stop there at iteration 0 with this point (a benchmark, a repeated
+        solve): the equations hold within ``tol`` scaled and ``constr_viol_tol`` unscaled,
+        the multipliers are zero, and no free variable has a bound to push the point
+        away from. Asking IPOPT costs a symbolic analysis and a factorization.
+        """
+        if not (np.isneginf(f_lb).all() and np.isposinf(f_ub).all()):
+            return None
+        from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
+
+        self.nlp.set_primals(self._x)
+        try:
+            violation = np.abs(self.nlp.evaluate_constraints() - self._cl)
+        except PyNumeroEvaluationError:   # not evaluable here: IPOPT decides
+            return None
+        scaled = violation * self._g_scaling
+        if violation.max(initial=0.0) <= float(opts["constr_viol_tol"]) and \
+                scaled.max(initial=0.0) <= float(opts["tol"]):
+            return scaled
+        return None
+
     def solve(self, opts: dict):
         """Solve from the model's current levels and pins (read by :meth:`dimensions`)."""
         if self._state is None:
@@ -432,6 +461,10 @@ class PersistentProblem:
         x[pinned] = lb[pinned]
         f_lb = np.where(np.isnan(lb[free]), -np.inf, lb[free])
         f_ub = np.where(np.isnan(ub[free]), np.inf, ub[free])
+        start = self._solved_at_start(f_lb, f_ub, opts)
+        if start is not None:
+            self.iterations = 0
+            return 0, SOLVED_AT_START, 0, start, self.names
         problem = self._prepare(free, f_lb, f_ub, opts)
         self.iterations = 0
         x_free, info = problem.solve(x[self._free])

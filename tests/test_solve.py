@@ -166,3 +166,60 @@ def test_a_model_that_is_not_square_is_refused_before_solving(stdcge, solver):
     free(model.pyomo.trade.import_tariff_rate["BRD"])
     with pytest.raises(SolveError, match=f"not square: {n + 1} free variables but {n} active"):
         model.solve(solver=solver)
+
+
+def test_bounds_read_as_arrays_are_those_pyomo_reports(stdcge):
+    """The flat bounds (read from the stored values) agree with Pyomo's ``lb``/``ub``, also
+    for a bound set by hand as an expression, an infinite bound and a bounded domain."""
+    from cge.model.variables import VariableIndex
+
+    model = CGEModel(stdcge, "stdcge")
+    index = model.variable_index
+    model.pyomo.floor = pyo.Param(mutable=True, initialize=0.25)
+    exports = model.component("trade.exports")
+    first, second = list(exports.values())[:2]
+    first.setlb(model.pyomo.floor)
+    second.setub(float("inf"))
+    lb, ub = index.bounds()
+    expected = (np.array([v.lb for v in index.data], dtype=float),
+                np.array([v.ub for v in index.data], dtype=float))
+    np.testing.assert_array_equal(lb, expected[0])
+    np.testing.assert_array_equal(ub, expected[1])
+    assert lb[index.positions([first])[0]] == 0.25
+
+    class OneVariable:
+        scale = 1.0
+
+        def __init__(self):
+            self.m = pyo.ConcreteModel()
+            self.m.x = pyo.Var(within=pyo.NonNegativeReals, bounds=(None, 2.0))
+
+        def variables(self):
+            return [("x", self.m.x)]
+
+        def unit_kind(self, path):
+            return "rate"
+
+    lb, ub = VariableIndex(OneVariable()).bounds()
+    assert (lb[0], ub[0]) == (0.0, 2.0)
+
+
+def test_a_point_that_already_solves_the_system_is_returned_without_ipopt(stdcge):
+    """The benchmark and a repeated solve stop at iteration 0, as IPOPT would, without
+    setting IPOPT up; a free variable with a bound still goes to IPOPT."""
+    model = CGEModel(stdcge, "stdcge")
+    start = _levels(model)
+    stats = model.solve_stats("persistent")
+    assert stats.ok and stats.iterations == 0 and stats.max_residual <= 1e-10
+    assert model._persistent._problem is None
+    np.testing.assert_array_equal(_levels(model), start)
+    factory = CGEModel(stdcge, "stdcge")
+    assert factory.solve(solver="cyipopt").stats.iterations == 0
+    np.testing.assert_allclose(_levels(factory), start, rtol=1e-15)
+    model.apply_shocks(TARIFF_CUT)
+    assert model.solve_stats("persistent").iterations > 0
+    assert model.solve_stats("persistent").iterations == 0
+    bounded = CGEModel(stdcge, "stdcge")
+    bounded.component("trade.imports")["BRD"].setlb(0.0)
+    assert bounded.solve_stats("persistent").ok
+    assert bounded._persistent._problem is not None

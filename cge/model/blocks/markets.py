@@ -137,7 +137,9 @@ def add_market_clearing(m: pyo.ConcreteModel, data: ModelData) -> None:
             demand += Xg[c]
         if c in investment_goods:
             demand += Xv[c]
-        return Q[c] == demand + sum(X[c, a] for a, _ in users[c])
+        # the formula of each intermediate input, not the named expression: the problem
+        # writer then sees linear terms instead of 90,000 subexpressions at 300 sectors
+        return Q[c] == demand + sum(X[c, a].expr for a, _ in users[c])
 
     b.goods_market = pyo.Constraint(
         sets.commodities, rule=goods_market, doc="composite supply equals household, "
