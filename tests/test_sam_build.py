@@ -204,4 +204,3 @@ def test_the_command_writes_the_workbook_and_reports_bad_configs(example, tmp_pa
     clash = subprocess.run([str(CGE), "sam", "build", str(CONFIG), "--out",
                             str(EXAMPLE / "io_table.csv")], capture_output=True, text=True)
     assert clash.returncode == 2 and "refusing to overwrite" in clash.stdout + clash.stderr
-
