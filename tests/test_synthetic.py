@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -112,10 +110,9 @@ def test_deterministic_from_seed():
 
 
 @pytest.mark.parametrize("kind", ["standard", "stdcge"])
-def test_large_sam_builds_fast(kind):
-    start = time.perf_counter()
+def test_large_sam_builds(kind):
+    """300 sectors build and balance (the time it takes is in ``make bench``)."""
     sam = synthetic_sam(300, kind=kind)
-    assert time.perf_counter() - start < 1.0
     assert len(sam.labels) > 300
 
 
