@@ -218,3 +218,18 @@ def test_a_static_dyncge_run_solves_on_the_sam_as_given(tmp_path):
     result = run_scenario(Scenario.from_yaml(p), solver="persistent")
     assert result.status == "optimal"
     assert result.checks["replication"].passed
+
+
+@pytest.mark.solver
+def test_labour_and_exogenous_quantities_follow_their_paths():
+    engine = DynamicModel(read_sam(CHINA), "standard",
+                          {"periods": 3, "labour_growth": [0.01, -0.01],
+                           "exogenous": {"government_consumption": 0.05}})
+    path = engine.run_path()
+    labour = path.series("markets.factor_endowment")["LAB"]
+    assert labour / labour[0] == pytest.approx([1.0, 1.01, 1.01 * 0.99], rel=1e-12)
+    gov = path.series("government.composition")
+    for series in gov.values():
+        assert series / series[0] == pytest.approx([1.0, 1.05, 1.05 ** 2], rel=1e-12)
+    fsav = path.series("rest_of_world.foreign_savings")["_"]
+    assert fsav / fsav[0] == pytest.approx([1.0, 1.01, 1.01 * 0.99], rel=1e-12)

@@ -41,14 +41,16 @@ class PathResult:
         return self.engine.dynamics.labels
 
     def series(self, path: str, sam_units: bool = True) -> dict[Any, np.ndarray]:
-        """Levels of variable ``path`` (dotted, e.g. ``"trade.imports"``) by index label:
-        one array over periods per entry (SAM units for quantities and values)."""
+        """Levels of variable ``path`` (dotted, e.g. ``"trade.imports"``) by index label
+        (``"_"`` for a scalar): one array over periods per entry (SAM units for quantities
+        and values)."""
         index = self.engine.index
         sl = index.layout.slices[path]
         block = self.levels[:, sl]
         if sam_units:
             block = block * index.to_sam_units[sl][None, :]
-        return {k: block[:, i] for i, k in enumerate(index.layout.keys[path])}
+        return {"_" if k is None else k: block[:, i]
+                for i, k in enumerate(index.layout.keys[path])}
 
     def solution(self, t: int):
         """Period ``t`` as a :class:`~cge.model.solution.Solution` (SAM units), so every
