@@ -69,6 +69,52 @@ def test_splits_and_survey_weights_put_figures_where_they_fall(built):
     assert sources.at["enterprise capital income", "status"] == "residual"
 
 
+def test_prior_cells_and_a_survey_split_of_households(tmp_path, built):
+    """From prior cells with one household: the survey splits it in proportion to
+    disposable income, a figure then puts all personal income tax on urban households
+    and saving is the residual of each."""
+    m = built.sam.matrix.copy()
+    hh = ["HH_RUR", "HH_URB"]
+    m["HH"] = m[hh].sum(axis=1)
+    m.loc["HH"] = m.loc[hh].sum(axis=0)
+    m = m.drop(index=hh, columns=hh)
+    cells = m.stack()
+    cells = cells[cells != 0]
+    lines = ["receiver,payer,value,source,status"] + [
+        f"{r},{c},{v!r},draft SAM,estimate" for (r, c), v in cells.items()]
+    (tmp_path / "prior.csv").write_text("\n".join(lines) + "\n")
+    shutil.copy(EXAMPLE / "survey.csv", tmp_path / "survey.csv")
+    roles = built.sam.roles.to_dict()
+    accounts = "\n".join(f"  {a}: [{roles.get(a, 'household')}]" for a in [*m.index, *hh])
+    (tmp_path / "config.yaml").write_text(f"""name: split
+unit: 100 million yuan
+accounts:
+{accounts}
+prior_cells: {{file: prior.csv}}
+survey: {{file: survey.csv, groups: {{rural: HH_RUR, urban: HH_URB}}, scale: 1.0e-4}}
+steps:
+  - split: HH
+    into: [HH_RUR, HH_URB]
+    weights: {{survey: disposable_income}}
+  - figure: personal income tax
+    value: {{sum: {{rows: [DTAX], columns: [HH_RUR, HH_URB]}}}}
+    cells: {{rows: [DTAX], columns: [HH_RUR, HH_URB]}}
+    weights: [0, 1]
+    status: official
+  - {{figure: rural saving, value: residual, cells: {{rows: [S_I], columns: [HH_RUR]}}}}
+  - {{figure: urban saving, value: residual, cells: {{rows: [S_I], columns: [HH_URB]}}}}
+""")
+    split = build_sam(tmp_path / "config.yaml")
+    s = split.sam.matrix
+    assert "HH" not in s.index and split.sam.is_balanced(rtol=1e-12)
+    rural, urban = 5000 * 15000, 8000 * 40000
+    assert s.at["HH_RUR", "GOV"] / s.loc[hh, "GOV"].sum() == pytest.approx(
+        rural / (rural + urban))
+    assert s.at["DTAX", "HH_RUR"] == 0 and s.at["DTAX", "HH_URB"] == pytest.approx(20.0)
+    assert "HH_RUR 0.189873" in split.sources.set_index("block").at[
+        "split of HH into HH_RUR, HH_URB", "cells"]
+
+
 @pytest.mark.solver
 @pytest.mark.parametrize("spec, closure", [("standard", None),
                                            ("stdcge", {"numeraire": "LAB_URB"})])

@@ -65,10 +65,10 @@ class ShockParameter:
 SHOCK_PARAMETERS: dict[str, ShockParameter] = {
     "import_tariff_rate": ShockParameter("trade.import_tariff_rate", "import tariff rate, by "
                                          "commodity"),
-    "import_tax_rate": ShockParameter("trade.import_tax_rate", "import VAT and consumption tax "
-                                      "rate on the tariff-inclusive CIF value, by commodity"),
     "export_tax_rate": ShockParameter("trade.export_tax_rate", "export tax rate, by commodity "
                                       "(negative: an export VAT rebate)"),
+    "import_tax_rate": ShockParameter("trade.import_tax_rate", "import VAT and consumption tax "
+                                      "rate on the tariff-inclusive CIF value, by commodity"),
     "sales_tax_rate": ShockParameter("trade.sales_tax_rate", "sales tax rate, by commodity"),
     "production_tax_rate": ShockParameter("production.production_tax_rate", "production tax "
                                           "rate, by activity"),
