@@ -226,8 +226,12 @@ def test_labour_and_exogenous_quantities_follow_their_paths():
                           {"periods": 3, "labour_growth": [0.01, -0.01],
                            "exogenous": {"government_consumption": 0.05}})
     path = engine.run_path()
-    labour = path.series("markets.factor_endowment")["LAB"]
-    assert labour / labour[0] == pytest.approx([1.0, 1.01, 1.01 * 0.99], rel=1e-12)
+    endowment = path.series("markets.factor_endowment")
+    labour_types = [f for f in endowment if f.startswith("LAB")]
+    assert labour_types
+    for f in labour_types:                 # every labour type grows at the path's rate
+        assert endowment[f] / endowment[f][0] == pytest.approx([1.0, 1.01, 1.01 * 0.99],
+                                                              rel=1e-12)
     gov = path.series("government.composition")
     for series in gov.values():
         assert series / series[0] == pytest.approx([1.0, 1.05, 1.05 ** 2], rel=1e-12)
