@@ -384,22 +384,32 @@ def variable_path_figure(runs: Mapping[str, dict], variable: str, *,
                          bands: Mapping | None = None):
     """Percent deviation of ``variable`` from the base path, one panel per index, one
     line per run, with Monte Carlo bands where ``bands`` has draws for the index."""
-    import matplotlib.pyplot as plt
-
     tidy = path_frame(runs)
     part = tidy[tidy["variable"] == variable]
     if part.empty:
         return None
-    keys = list(dict.fromkeys(part["index"]))
-    fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.8), squeeze=False,
-                             sharey=True)
-    for ax, key in zip(axes[0], keys, strict=True):
+
+    def draw(ax, key):
         for name, rows in part[part["index"] == key].groupby("scenario", sort=False):
             ax.plot(_positions(list(rows["period"])), rows["percent"].to_numpy(dtype=float),
                     lw=1.5, label=name)
         draws = (bands or {}).get((variable, key))
         if draws is not None:
             draw_band(ax, draws)
+
+    return deviation_panels(variable, list(dict.fromkeys(part["index"])), draw)
+
+
+def deviation_panels(variable: str, keys: list, draw):
+    """A figure of one panel per index ``key`` of ``variable``, each drawn by
+    ``draw(ax, key)``, with the zero line, the periods on the x axis and the y axis in %
+    deviation from the base path."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.8), squeeze=False,
+                             sharey=True)
+    for ax, key in zip(axes[0], keys, strict=True):
+        draw(ax, key)
         ax.axhline(0, color="k", lw=0.5)
         ax.set_title(f"{variable} [{key}]")
         period_axis(ax)

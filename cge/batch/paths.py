@@ -57,9 +57,8 @@ class PathRunner:
 
     def __init__(self, base_path: Path, base: dict):
         from ..dynamics import DynamicModel
-        from ..flows import RESULT_PATHS
-        from ..results import index_key
         from ..scenario import Scenario
+        from .worker import reported_positions
 
         self.scenario = s = Scenario.from_yaml(base_path)
         self.engine = engine = DynamicModel(s.load_sam(), s.model, s.dynamics, s.closure,
@@ -73,16 +72,7 @@ class PathRunner:
         self.base_elasticities = dict(s.elasticities)
         self.current_elasticities = self.base_elasticities
         layout = engine.index.layout
-        names, labels, positions = [], [], []
-        for name, path in RESULT_PATHS.items():
-            if path in layout.slices:
-                start = layout.slices[path].start
-                for j, key in enumerate(layout.keys[path]):
-                    names.append(name)
-                    labels.append("_" if key is None else index_key(key))
-                    positions.append(start + j)
-        self._names, self._labels = tuple(names), tuple(labels)
-        self._report_at = np.array(positions, dtype=np.intp)
+        self._names, self._labels, self._report_at = reported_positions(layout)
         self._bau: dict[str, object] = {}
         self._plan = None
         self.shocks: list = []

@@ -102,7 +102,7 @@ def path_band_plots(out: Path, paths: pd.DataFrame, by_period: pd.DataFrame,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..path_report import draw_band, period_axis
+    from ..path_report import deviation_panels, draw_band, period_axis
 
     order = list(dict.fromkeys(paths["period"]))
     written = []
@@ -126,20 +126,13 @@ def path_band_plots(out: Path, paths: pd.DataFrame, by_period: pd.DataFrame,
         part = paths[paths["variable"] == variable]
         if part.empty:
             continue
-        keys = list(dict.fromkeys(part["idx"]))
-        fig, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.8), squeeze=False,
-                                 sharey=True)
-        for ax, key in zip(axes[0], keys, strict=True):
+        def draw(ax, key, part=part):
             draws = (part[part["idx"] == key]
                      .pivot_table(index="scenario_id", columns="period", values="change_pct",
                                   sort=False).reindex(columns=order))
             draw_band(ax, draws, label="scenarios")
-            ax.axhline(0, color="k", lw=0.5)
-            ax.set_title(f"{variable} [{key}]")
-            period_axis(ax)
-        axes[0][0].set_ylabel("% deviation from the base path")
-        axes[0][0].legend(fontsize=8)
-        fig.tight_layout()
+
+        fig = deviation_panels(variable, list(dict.fromkeys(part["idx"])), draw)
         written.append(_save(fig, out / f"path_{variable}.png"))
     return written
 

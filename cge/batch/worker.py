@@ -230,6 +230,23 @@ class _Worker:
             log.debug("could not restore the benchmark", exc_info=True)
 
 
+def reported_positions(layout) -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray]:
+    """The reported variables in a model's variable order: result names, index labels (``_``
+    for a scalar) and positions in the variable vector, one entry per element."""
+    from ..flows import RESULT_PATHS
+    from ..results import index_key
+
+    names, labels, positions = [], [], []
+    for name, path in RESULT_PATHS.items():
+        if path in layout.slices:
+            start = layout.slices[path].start
+            for j, key in enumerate(layout.keys[path]):
+                names.append(name)
+                labels.append("_" if key is None else index_key(key))
+                positions.append(start + j)
+    return tuple(names), tuple(labels), np.array(positions, dtype=np.intp)
+
+
 def input_point(scenario: Mapping) -> tuple:
     """The scenario as a point in input space (shock values then elasticity values)."""
     return (tuple(float(s["value"]) for s in scenario["shocks"])
@@ -283,9 +300,7 @@ class ModelRunner:
 
     def __init__(self, base_path: Path, base: dict):
         from ..errors import SolveError
-        from ..flows import RESULT_PATHS
         from ..model.blocks._common import is_pinned
-        from ..results import index_key
         from ..scenario import Scenario
 
         self.scenario = Scenario.from_yaml(base_path)
@@ -298,15 +313,7 @@ class ModelRunner:
         index = model.variable_index
         self.variables = index.data
         layout = index.layout
-        names, labels, positions = [], [], []
-        for name, path in RESULT_PATHS.items():
-            if path in layout.slices:
-                start = layout.slices[path].start
-                for j, key in enumerate(layout.keys[path]):
-                    names.append(name)
-                    labels.append("_" if key is None else index_key(key))
-                    positions.append(start + j)
-        self._report_at = np.array(positions, dtype=np.intp)
+        names, labels, self._report_at = reported_positions(layout)
         self._shocked: set[str] = set()   # variables the last scenario's shocks moved
         self._free_at: list[int] | None = None
         stats = model.solve_stats("persistent")
