@@ -168,6 +168,40 @@ def test_the_standard_model_runs_a_solved_baseline_with_mobile_capital():
     assert "replication" not in run.checks()
 
 
+def test_a_base_closure_is_validated_with_the_block():
+    with pytest.raises(ConfigError) as err:
+        Dynamics.from_mapping({"periods": 3, "base_closure": {"savings_investmnt": "x"}})
+    assert any(p.where.startswith("dynamics.base_closure") for p in err.value.problems)
+    with pytest.raises(ConfigError, match="savings_driven"):
+        Dynamics.from_mapping({"periods": 3,
+                               "base_closure": {"savings_investment": "savings_drive"}})
+
+
+@pytest.mark.solver
+def test_an_investment_shock_is_relative_to_business_as_usual_of_its_period():
+    """Business as usual savings-driven (dynamics.base_closure), the counterfactual
+    investment-driven: real investment is business as usual's of each period times the
+    shock, whatever the path of the composition; with no shock the paths coincide."""
+    years = [2018, 2019, 2020, 2021]
+    dynamics = {"years": years, "labour_growth": -0.003, "productivity": {"all": 0.04},
+                "base_closure": {"savings_investment": "savings_driven"}}
+    closure = {"savings_investment": "investment_driven"}
+    engine = DynamicModel(read_sam(CHINA), "standard", dynamics, closure)
+    plain = DynamicModel(read_sam(CHINA), "standard", {**dynamics, "base_closure": {}})
+    base, reference = engine.base_path(), plain.base_path()
+    assert np.allclose(base.levels, reference.levels, rtol=1e-9, atol=1e-12)
+    assert engine.model.closure.savings_investment == "investment_driven"
+    same = engine.run_path([])
+    assert np.allclose(same.levels, base.levels, rtol=1e-7, atol=1e-9)
+    cf = engine.run_path([{"parameter": "investment", "multiply": 0.9, "ramp": [2019, 2021]}])
+    ramp = np.array([1.0, 1.0, 0.95, 0.9])
+    for key, series in cf.series("investment.demand").items():
+        assert np.allclose(series / base.series("investment.demand")[key], ramp,
+                           rtol=0, atol=1e-9), key
+    scaler = cf.series("households.saving_rate_scaler")["_"]
+    assert scaler[0] == pytest.approx(1.0) and scaler[-1] < 1.0
+
+
 # -- cge run: the contract --------------------------------------------------------------------
 @pytest.mark.solver
 def test_cge_run_writes_the_dynamic_json_contract(tmp_path, capsys):

@@ -127,7 +127,7 @@ class PathRunner:
                     self._bau.clear()
                 engine._base = None
                 bau = self._bau[key] = engine.base_path()
-            cf = engine.run_path(self.shocks)
+            cf = engine.run_path(self.shocks, base=bau)
         except SolveError as exc:
             self.result = None
             return False, str(exc), 0, time.perf_counter() - start
