@@ -271,3 +271,42 @@ def test_labour_and_exogenous_quantities_follow_their_paths():
         assert series / series[0] == pytest.approx([1.0, 1.05, 1.05 ** 2], rel=1e-12)
     fsav = path.series("rest_of_world.foreign_savings")["_"]
     assert fsav / fsav[0] == pytest.approx([1.0, 1.01, 1.01 * 0.99], rel=1e-12)
+
+
+# -- shocks are checked on the model the engine solves ---------------------------------------
+def _dyncge_scenario(tmp_path, **changes):
+    """The dyncge example, 3 periods, with government consumption of AGR raised: AGR has
+    no government consumption in the SAM, only in its balanced-growth adjustment."""
+    import yaml
+
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    raw["sam"] = str(DYNCGE)
+    raw["dynamics"]["periods"] = 3
+    raw["shocks"] = [{"parameter": "government_consumption", "index": "AGR",
+                      "multiply": 1.1}]
+    raw.update(changes)
+    path = tmp_path / "agr.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def test_a_shock_to_a_flow_only_the_balanced_growth_sam_has_is_accepted(tmp_path):
+    from cge.batch import read_batch
+    from cge.batch.spec import check_model_names
+
+    scenario = Scenario.from_yaml(_dyncge_scenario(tmp_path))
+    model = scenario.build()                  # the model the engine solves: AGR is there
+    assert "AGR" in list(model.component("government.composition").keys())
+    engine = DynamicModel(scenario.load_sam(), scenario.model, scenario.dynamics,
+                          scenario.closure, scenario.elasticities)
+    scenario.check(engine.model)
+    # a batch around it is checked on the same model
+    (tmp_path / "batch.yaml").write_text(
+        "base: agr.yaml\ngrid:\n- {parameter: government_consumption, index: AGR, "
+        "multiply: [1.1, 1.2]}\n")
+    check_model_names(read_batch(tmp_path / "batch.yaml"))
+    # with another problem in the file, only that one is reported
+    with pytest.raises(ConfigError) as err:
+        Scenario.from_yaml(_dyncge_scenario(tmp_path, elasticities={"armington": 2,
+                                                                    "cett": 2}))
+    assert [p.where.rsplit(": ", 1)[-1] for p in err.value.problems] == ["elasticities.cett"]

@@ -39,6 +39,24 @@ _ALSO_GROWING = ("rest_of_world.transfers_to", "rest_of_world.transfers_from_gov
                  "government.real_savings")
 
 
+def path_sam(sam, spec: str, dynamics: Dynamics | Mapping):
+    """The SAM a path's model is built on, and the adjustment that made it.
+
+    ``dyncge`` solves the SAM adjusted to the balanced-growth path
+    (:func:`cge.calibration.balanced_growth_sam`, returned second); every other
+    specification the SAM as given (``None`` second). Shocks are checked on the model
+    built from it: an entry only the adjusted SAM has is a flow of the model.
+    """
+    if spec != "dyncge":
+        return sam, None
+    from ..calibration import balanced_growth_sam
+
+    d = Dynamics.from_mapping(dynamics)
+    adjusted = balanced_growth_sam(sam, d.interest_rate, d.depreciation,
+                                   float(d.labour_growth_path[0]))
+    return adjusted.sam, adjusted
+
+
 @dataclass
 class PeriodState:
     """What a per-period hook sees: the engine, the period and the capital stocks.
@@ -80,17 +98,13 @@ class DynamicModel:
 
     def __init__(self, sam, spec: str = "dyncge", dynamics: Dynamics | Mapping | None = None,
                  closure=None, elasticities=None, options=None, model=None):
-        from ..calibration import balanced_growth_sam
         from ..model.build import CGEModel
 
         self.dynamics = d = Dynamics.from_mapping(dynamics if dynamics is not None
                                                   else {"periods": 31})
         self.balanced_growth = None
         if model is None:
-            if spec == "dyncge":
-                self.balanced_growth = balanced_growth_sam(
-                    sam, d.interest_rate, d.depreciation, float(d.labour_growth_path[0]))
-                sam = self.balanced_growth.sam
+            sam, self.balanced_growth = path_sam(sam, spec, d)
             model = CGEModel(sam, spec, closure, elasticities, options=options)
         self.model = model
         if model.has_component("investment.allocation_elasticity"):
