@@ -224,3 +224,34 @@ def test_a_dynamic_batch_on_dask_stores_what_the_local_run_stores(tmp_path):
         b = b.sort_values(keys).reset_index(drop=True)
         assert len(a) > 0 and list(a.columns) == list(b.columns), table
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.solver
+def test_each_scenario_of_a_dynamic_batch_runs_under_its_own_closure(tmp_path):
+    """A scenario without a closure after one with a closure: the base scenario's closure
+    and its own business as usual, as when it runs alone."""
+    entry = {"name": "plain", "shocks": [{"parameter": "export_demand", "index": "C_SEC",
+                                          "multiply": 0.7}]}
+    fixed = {**entry, "name": "fixed", "closure": {"external": "fixed_exchange_rate"}}
+    years = (2018, 2019, 2020)
+    for k in ("both", "alone"):
+        (tmp_path / k).mkdir()
+    both = _china_batch(tmp_path / "both", {"scenarios": [fixed, entry]}, years)
+    alone = _china_batch(tmp_path / "alone", {"scenarios": [entry]}, years)
+    for batch, store in ((both, "both"), (alone, "alone")):
+        summary = run_batch(batch, tmp_path / store / "store", workers=1, progress=False)
+        assert summary.failed == 0
+    frames = {k: load_results(tmp_path / k / "store") for k in ("both", "alone")}
+    paths = {k: f["paths"] for k, f in frames.items()}
+    names = {k: f["scenarios"]["name"] for k, f in frames.items()}
+
+    def rate(k, name, side):
+        p = paths[k]
+        p = p[(p.variable == "exchange_rate") & p.scenario_id.map(names[k]).eq(name)]
+        return p.sort_values("period")[side].to_numpy()
+
+    for side in ("base", "counterfactual"):
+        assert np.allclose(rate("both", "plain", side), rate("alone", "plain", side),
+                           rtol=1e-9, atol=0), side
+    assert not np.allclose(rate("both", "fixed", "counterfactual"),
+                           rate("both", "plain", "counterfactual"))

@@ -72,6 +72,7 @@ class PathRunner:
         self.base_shocks = {(x.parameter, x.index, x.operation): x for x in s.shocks}
         self.base_elasticities = dict(s.elasticities)
         self.current_elasticities = self.base_elasticities
+        self.current_closure = dict(s.closure or {})
         layout = engine.index.layout
         names, labels, positions = [], [], []
         for name, path in RESULT_PATHS.items():
@@ -98,8 +99,10 @@ class PathRunner:
             self.engine._layout()                 # benchmark levels follow the elasticities
             self.current_elasticities = wanted
             self._plan = None
-        if closure:
-            self.engine.model.apply_closure({**self.scenario.closure, **closure})
+        wanted_closure = {**(self.scenario.closure or {}), **(closure or {})}
+        if wanted_closure != self.current_closure:     # back to the base's when none given
+            self.engine.model.apply_closure(wanted_closure)
+            self.current_closure = wanted_closure
         dynamics, model_shocks = self.dynamics, []
         for x in shocks:
             if x["parameter"] in PATH_PARAMETERS:
@@ -119,7 +122,8 @@ class PathRunner:
         from ..errors import SolveError
 
         engine, start = self.engine, time.perf_counter()
-        key = repr(sorted(self.current_elasticities.items())) + repr(engine.dynamics)
+        key = repr(sorted(self.current_elasticities.items())) + repr(engine.dynamics) \
+            + repr(engine.base_closure() or engine.model.closure.to_dict())
         try:
             bau = self._bau.get(key)
             if bau is None:
