@@ -297,7 +297,8 @@ def run_dynamic_scenario(scenario: Scenario, engine=None) -> DynamicRunResult:
     """Business as usual and the counterfactual path of a scenario with ``dynamics``.
 
     ``engine``: a :class:`cge.dynamics.DynamicModel` of the scenario to reuse (its
-    business-as-usual path is cached).
+    business-as-usual path is cached; it takes the scenario's closures, and solves business
+    as usual again when that changes its closure).
     """
     from .dynamics import DynamicModel
 
@@ -321,6 +322,16 @@ def run_dynamic_scenario(scenario: Scenario, engine=None) -> DynamicRunResult:
                 found = list(other.problems) + [p for p in found if p.message not in seen]
             raise ConfigError(f"{where}: invalid scenario", found) from None
         scenario.check(engine.model)
+    else:       # the scenario's closure and business-as-usual closure on the engine given
+        from dataclasses import replace
+
+        before = engine.base_closure() or engine.model.closure.to_dict()
+        use_model(engine.model, scenario)
+        wanted = dict(scenario.dynamics.base_closure)
+        if wanted != dict(engine.dynamics.base_closure):
+            engine.dynamics = replace(engine.dynamics, base_closure=wanted)
+        if (engine.base_closure() or engine.model.closure.to_dict()) != before:
+            engine._base = None
     if engine.dynamics.gdp_growth is not None and \
             getattr(engine, "gdp_calibration", None) is None:
         from .baseline import calibrate_gdp_path, with_calibrated_productivity

@@ -154,7 +154,8 @@ class Scenario:
         if problems:
             if model in SPECIFICATIONS and isinstance(sam, Path) and sam.exists():
                 draft = cls(str(raw.get("name")), sam, model, dict(elasticities),
-                            dict(closure) if closure else None, options=options, where=where)
+                            dict(closure) if closure else None, options=options, where=where,
+                            dynamics=dynamics)
                 problems += _unique(draft._model_problems(shocks, settings), problems)
             raise ConfigError(f"{where}: invalid scenario", problems)
         return cls(str(raw["name"]), sam, model, dict(elasticities),
@@ -169,6 +170,16 @@ class Scenario:
 
         return self.sam if isinstance(self.sam, SAM) else read_sam(self.sam)
 
+    def model_sam(self):
+        """The SAM the scenario's model is built on: :meth:`load_sam`, adjusted to the
+        balanced-growth path for a dyncge path (:func:`cge.dynamics.engine.path_sam`)."""
+        sam = self.load_sam()
+        if self.dynamics is None:
+            return sam
+        from .dynamics.engine import path_sam
+
+        return path_sam(sam, self.model, self.dynamics)[0]
+
     def build(self):
         """Calibrate and build the model of this scenario, and check its shocks on it.
 
@@ -181,7 +192,7 @@ class Scenario:
         """
         from .model.build import CGEModel
 
-        sam = self.load_sam()
+        sam = self.model_sam()
         try:
             model = CGEModel(sam, self.model, self.closure, self.elasticities,
                              options=self.options)
@@ -214,7 +225,7 @@ class Scenario:
         where = self.where
         problems: list[Problem] = []
         try:
-            sam = self.load_sam()
+            sam = self.model_sam()
         except CGEError:
             return problems   # the SAM's own problems are reported by `cge sam check`
         settings = self._without(found)

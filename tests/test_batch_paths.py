@@ -143,15 +143,15 @@ def test_batch_report_draws_bands_over_periods(tmp_path, workers):
 
 
 # -- the real model -----------------------------------------------------------------------
-def _china_batch(tmp_path: Path, batch: dict):
-    """A four-year China path with a ramped export-demand fall, and a batch around it."""
+def _china_batch(tmp_path: Path, batch: dict, years=(2018, 2019, 2020, 2021)):
+    """A China path (four years) with a ramped export-demand fall, and a batch around it."""
     root = Path(__file__).resolve().parents[1] / "sam_data" / "scenarios"
     base = yaml.safe_load((root / "china_2035_export_fall.yaml").read_text())
     base["sam"] = str((root / base["sam"]).resolve())
-    base["dynamics"]["years"] = [2018, 2019, 2020, 2021]
+    base["dynamics"]["years"] = list(years)
     base["dynamics"]["labour_growth"] = {2018: -0.005, 2020: -0.007}
     base["shocks"] = [{"parameter": "export_demand", "index": "C_SEC", "multiply": 0.8,
-                       "ramp": [2019, 2021]}]
+                       "ramp": [years[1], years[-1]]}]
     (tmp_path / "base.yaml").write_text(yaml.safe_dump(base))
     path = tmp_path / "batch.yaml"
     path.write_text(yaml.safe_dump({"base": "base.yaml", **batch}))
@@ -197,3 +197,61 @@ def test_an_unknown_path_parameter_stops_the_batch_before_it_runs(tmp_path):
     batch = _china_batch(tmp_path, {"grid": [{"parameter": "labour_growht", "add": [0.01]}]})
     with pytest.raises(ConfigError, match="labour_growht"):
         run_batch(batch, tmp_path / "store", workers=1, progress=False)
+
+
+@pytest.mark.slow
+@pytest.mark.solver
+def test_a_dynamic_batch_on_dask_stores_what_the_local_run_stores(tmp_path):
+    """The same paths, period by period, from a Dask worker and from a local process."""
+    import pandas as pd
+    from distributed import LocalCluster
+
+    batch = _china_batch(tmp_path, {"grid": [
+        {"parameter": "export_demand", "index": "C_SEC", "multiply": [0.6, 0.9]},
+        {"parameter": "labour_growth", "add": [0.0, 0.01]}]}, years=(2018, 2019, 2020))
+    local = run_batch(batch, tmp_path / "local", workers=1, progress=False)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, protocol="tcp",
+                      host="127.0.0.1", dashboard_address=None) as cluster:
+        remote = run_batch(batch, tmp_path / "dask", scheduler=cluster.scheduler_address,
+                           progress=False)
+    assert (local.solved, local.failed) == (remote.solved, remote.failed) == (4, 0)
+    ours, theirs = load_results(tmp_path / "local"), load_results(tmp_path / "dask")
+    assert set(ours["paths"]["period"]) == {"2018", "2019", "2020"}
+    for table in ("paths", "path_indicators", "indicators"):
+        a, b = ours[table], theirs[table]
+        keys = [c for c in a.columns if a[c].dtype == object]
+        a = a.sort_values(keys).reset_index(drop=True)
+        b = b.sort_values(keys).reset_index(drop=True)
+        assert len(a) > 0 and list(a.columns) == list(b.columns), table
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.solver
+def test_each_scenario_of_a_dynamic_batch_runs_under_its_own_closure(tmp_path):
+    """A scenario without a closure after one with a closure: the base scenario's closure
+    and its own business as usual, as when it runs alone."""
+    entry = {"name": "plain", "shocks": [{"parameter": "export_demand", "index": "C_SEC",
+                                          "multiply": 0.7}]}
+    fixed = {**entry, "name": "fixed", "closure": {"external": "fixed_exchange_rate"}}
+    years = (2018, 2019, 2020)
+    for k in ("both", "alone"):
+        (tmp_path / k).mkdir()
+    both = _china_batch(tmp_path / "both", {"scenarios": [fixed, entry]}, years)
+    alone = _china_batch(tmp_path / "alone", {"scenarios": [entry]}, years)
+    for batch, store in ((both, "both"), (alone, "alone")):
+        summary = run_batch(batch, tmp_path / store / "store", workers=1, progress=False)
+        assert summary.failed == 0
+    frames = {k: load_results(tmp_path / k / "store") for k in ("both", "alone")}
+    paths = {k: f["paths"] for k, f in frames.items()}
+    names = {k: f["scenarios"]["name"] for k, f in frames.items()}
+
+    def rate(k, name, side):
+        p = paths[k]
+        p = p[(p.variable == "exchange_rate") & p.scenario_id.map(names[k]).eq(name)]
+        return p.sort_values("period")[side].to_numpy()
+
+    for side in ("base", "counterfactual"):
+        assert np.allclose(rate("both", "plain", side), rate("alone", "plain", side),
+                           rtol=1e-9, atol=0), side
+    assert not np.allclose(rate("both", "fixed", "counterfactual"),
+                           rate("both", "plain", "counterfactual"))

@@ -37,8 +37,12 @@ def test_the_paths_share_the_baseline_and_differ_in_their_shocks_only():
     base = raw["china_2035_baseline"]
     assert base["shocks"] == []
     for name, r in raw.items():
-        for key in ("sam", "model", "elasticities", "closure", "dynamics"):
+        for key in ("sam", "model", "elasticities"):
             assert r[key] == base[key], (name, key)
+        # business as usual: the same closure and dynamics in every file
+        own = dict(r["dynamics"])
+        assert {**r["closure"], **own.pop("base_closure", {})} == base["closure"], name
+        assert own == base["dynamics"], name
         if name != "china_2035_baseline":
             assert r["shocks"]
 
@@ -112,3 +116,42 @@ def test_a_bad_gdp_growth_target_is_named_with_the_fix(tmp_path):
     assert any(w.endswith("gdp_growth.first") for w in where)
     assert any(w.endswith("gdp_growth.last") for w in where)
     assert any(w.endswith("gdp_growth.end") for w in where)
+
+
+@pytest.mark.solver
+def test_the_investment_slowdown_holds_investment_below_business_as_usual(runs):
+    from cge.runs import run_dynamic_scenario
+
+    path = SCENARIOS / "china_2035_investment_slowdown.yaml"
+    scenario = Scenario.from_yaml(path)
+    assert scenario.closure["savings_investment"] == "investment_driven"
+    # on its own engine: business as usual under dynamics.base_closure
+    data = run_dynamic_scenario(scenario).to_json_dict()
+    baseline = runs["china_2035_baseline"]
+    for name in ("gdp", "consumption_share_of_gdp", "investment_share_of_gdp"):
+        assert np.allclose(data["path_indicators"][name]["_"]["base"],
+                           baseline["path_indicators"][name]["_"]["base"], rtol=1e-6,
+                           atol=0), name
+    for name in ("investment_demand", "household_consumption"):
+        for key, series in data["results"][name].items():
+            assert np.allclose(series["base"], baseline["results"][name][key]["base"],
+                               rtol=1e-6, atol=0), (name, key)
+    # real investment: business as usual of the same period times the ramp 1 -> 0.85
+    years = list(scenario.dynamics.labels)
+    ramp = np.interp(years, [2020, 2030], [1.0, 0.85])
+    for key, series in data["results"]["investment_demand"].items():
+        ratio = np.array(series["counterfactual"]) / np.array(series["base"])
+        assert np.allclose(ratio, ramp, rtol=0, atol=1e-8), key
+    shares = data["path_indicators"]
+    gdp = np.array(shares["gdp"]["_"]["counterfactual"]) / np.array(shares["gdp"]["_"]["base"])
+    invest = shares["investment_share_of_gdp"]["_"]
+    # the share falls by the ramp, corrected for the lower GDP
+    assert np.allclose(np.array(invest["counterfactual"]) / np.array(invest["base"]),
+                       ramp / gdp, rtol=1e-6)
+    assert invest["counterfactual"][-1] < 0.9 * invest["base"][-1]
+    consume = shares["consumption_share_of_gdp"]["_"]
+    assert all(c > b for c, b in zip(consume["counterfactual"][3:], consume["base"][3:],
+                                     strict=True))
+    # the saving rates adjust: the counterfactual runs investment-driven
+    assert data["closure"]["savings_investment"] == "investment_driven"
+    assert data["dynamics"]["base_closure"] == {"savings_investment": "savings_driven"}

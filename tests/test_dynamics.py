@@ -168,6 +168,40 @@ def test_the_standard_model_runs_a_solved_baseline_with_mobile_capital():
     assert "replication" not in run.checks()
 
 
+def test_a_base_closure_is_validated_with_the_block():
+    with pytest.raises(ConfigError) as err:
+        Dynamics.from_mapping({"periods": 3, "base_closure": {"savings_investmnt": "x"}})
+    assert any(p.where.startswith("dynamics.base_closure") for p in err.value.problems)
+    with pytest.raises(ConfigError, match="savings_driven"):
+        Dynamics.from_mapping({"periods": 3,
+                               "base_closure": {"savings_investment": "savings_drive"}})
+
+
+@pytest.mark.solver
+def test_an_investment_shock_is_relative_to_business_as_usual_of_its_period():
+    """Business as usual savings-driven (dynamics.base_closure), the counterfactual
+    investment-driven: real investment is business as usual's of each period times the
+    shock, whatever the path of the composition; with no shock the paths coincide."""
+    years = [2018, 2019, 2020, 2021]
+    dynamics = {"years": years, "labour_growth": -0.003, "productivity": {"all": 0.04},
+                "base_closure": {"savings_investment": "savings_driven"}}
+    closure = {"savings_investment": "investment_driven"}
+    engine = DynamicModel(read_sam(CHINA), "standard", dynamics, closure)
+    plain = DynamicModel(read_sam(CHINA), "standard", {**dynamics, "base_closure": {}})
+    base, reference = engine.base_path(), plain.base_path()
+    assert np.allclose(base.levels, reference.levels, rtol=1e-9, atol=1e-12)
+    assert engine.model.closure.savings_investment == "investment_driven"
+    same = engine.run_path([])
+    assert np.allclose(same.levels, base.levels, rtol=1e-7, atol=1e-9)
+    cf = engine.run_path([{"parameter": "investment", "multiply": 0.9, "ramp": [2019, 2021]}])
+    ramp = np.array([1.0, 1.0, 0.95, 0.9])
+    for key, series in cf.series("investment.demand").items():
+        assert np.allclose(series / base.series("investment.demand")[key], ramp,
+                           rtol=0, atol=1e-9), key
+    scaler = cf.series("households.saving_rate_scaler")["_"]
+    assert scaler[0] == pytest.approx(1.0) and scaler[-1] < 1.0
+
+
 # -- cge run: the contract --------------------------------------------------------------------
 @pytest.mark.solver
 def test_cge_run_writes_the_dynamic_json_contract(tmp_path, capsys):
@@ -237,3 +271,42 @@ def test_labour_and_exogenous_quantities_follow_their_paths():
         assert series / series[0] == pytest.approx([1.0, 1.05, 1.05 ** 2], rel=1e-12)
     fsav = path.series("rest_of_world.foreign_savings")["_"]
     assert fsav / fsav[0] == pytest.approx([1.0, 1.01, 1.01 * 0.99], rel=1e-12)
+
+
+# -- shocks are checked on the model the engine solves ---------------------------------------
+def _dyncge_scenario(tmp_path, **changes):
+    """The dyncge example, 3 periods, with government consumption of AGR raised: AGR has
+    no government consumption in the SAM, only in its balanced-growth adjustment."""
+    import yaml
+
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    raw["sam"] = str(DYNCGE)
+    raw["dynamics"]["periods"] = 3
+    raw["shocks"] = [{"parameter": "government_consumption", "index": "AGR",
+                      "multiply": 1.1}]
+    raw.update(changes)
+    path = tmp_path / "agr.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def test_a_shock_to_a_flow_only_the_balanced_growth_sam_has_is_accepted(tmp_path):
+    from cge.batch import read_batch
+    from cge.batch.spec import check_model_names
+
+    scenario = Scenario.from_yaml(_dyncge_scenario(tmp_path))
+    model = scenario.build()                  # the model the engine solves: AGR is there
+    assert "AGR" in list(model.component("government.composition").keys())
+    engine = DynamicModel(scenario.load_sam(), scenario.model, scenario.dynamics,
+                          scenario.closure, scenario.elasticities)
+    scenario.check(engine.model)
+    # a batch around it is checked on the same model
+    (tmp_path / "batch.yaml").write_text(
+        "base: agr.yaml\ngrid:\n- {parameter: government_consumption, index: AGR, "
+        "multiply: [1.1, 1.2]}\n")
+    check_model_names(read_batch(tmp_path / "batch.yaml"))
+    # with another problem in the file, only that one is reported
+    with pytest.raises(ConfigError) as err:
+        Scenario.from_yaml(_dyncge_scenario(tmp_path, elasticities={"armington": 2,
+                                                                    "cett": 2}))
+    assert [p.where.rsplit(": ", 1)[-1] for p in err.value.problems] == ["elasticities.cett"]

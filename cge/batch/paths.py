@@ -71,6 +71,7 @@ class PathRunner:
         self.base_shocks = {(x.parameter, x.index, x.operation): x for x in s.shocks}
         self.base_elasticities = dict(s.elasticities)
         self.current_elasticities = self.base_elasticities
+        self.current_closure = dict(s.closure or {})
         layout = engine.index.layout
         self._names, self._labels, self._report_at = reported_positions(layout)
         self._bau: dict[str, object] = {}
@@ -88,8 +89,10 @@ class PathRunner:
             self.engine._layout()                 # benchmark levels follow the elasticities
             self.current_elasticities = wanted
             self._plan = None
-        if closure:
-            self.engine.model.apply_closure({**self.scenario.closure, **closure})
+        wanted_closure = {**(self.scenario.closure or {}), **(closure or {})}
+        if wanted_closure != self.current_closure:     # back to the base's when none given
+            self.engine.model.apply_closure(wanted_closure)
+            self.current_closure = wanted_closure
         dynamics, model_shocks = self.dynamics, []
         for x in shocks:
             if x["parameter"] in PATH_PARAMETERS:
@@ -109,7 +112,8 @@ class PathRunner:
         from ..errors import SolveError
 
         engine, start = self.engine, time.perf_counter()
-        key = repr(sorted(self.current_elasticities.items())) + repr(engine.dynamics)
+        key = repr(sorted(self.current_elasticities.items())) + repr(engine.dynamics) \
+            + repr(engine.base_closure() or engine.model.closure.to_dict())
         try:
             bau = self._bau.get(key)
             if bau is None:
@@ -117,7 +121,7 @@ class PathRunner:
                     self._bau.clear()
                 engine._base = None
                 bau = self._bau[key] = engine.base_path()
-            cf = engine.run_path(self.shocks)
+            cf = engine.run_path(self.shocks, base=bau)
         except SolveError as exc:
             self.result = None
             return False, str(exc), 0, time.perf_counter() - start

@@ -39,6 +39,24 @@ _ALSO_GROWING = ("rest_of_world.transfers_to", "rest_of_world.transfers_from_gov
                  "government.real_savings")
 
 
+def path_sam(sam, spec: str, dynamics: Dynamics | Mapping):
+    """The SAM a path's model is built on, and the adjustment that made it.
+
+    ``dyncge`` solves the SAM adjusted to the balanced-growth path
+    (:func:`cge.calibration.balanced_growth_sam`, returned second); every other
+    specification the SAM as given (``None`` second). Shocks are checked on the model
+    built from it: an entry only the adjusted SAM has is a flow of the model.
+    """
+    if spec != "dyncge":
+        return sam, None
+    from ..calibration import balanced_growth_sam
+
+    d = Dynamics.from_mapping(dynamics)
+    adjusted = balanced_growth_sam(sam, d.interest_rate, d.depreciation,
+                                   float(d.labour_growth_path[0]))
+    return adjusted.sam, adjusted
+
+
 @dataclass
 class PeriodState:
     """What a per-period hook sees: the engine, the period and the capital stocks.
@@ -80,17 +98,13 @@ class DynamicModel:
 
     def __init__(self, sam, spec: str = "dyncge", dynamics: Dynamics | Mapping | None = None,
                  closure=None, elasticities=None, options=None, model=None):
-        from ..calibration import balanced_growth_sam
         from ..model.build import CGEModel
 
         self.dynamics = d = Dynamics.from_mapping(dynamics if dynamics is not None
                                                   else {"periods": 31})
         self.balanced_growth = None
         if model is None:
-            if spec == "dyncge":
-                self.balanced_growth = balanced_growth_sam(
-                    sam, d.interest_rate, d.depreciation, float(d.labour_growth_path[0]))
-                sam = self.balanced_growth.sam
+            sam, self.balanced_growth = path_sam(sam, spec, d)
             model = CGEModel(sam, spec, closure, elasticities, options=options)
         self.model = model
         if model.has_component("investment.allocation_elasticity"):
@@ -229,7 +243,8 @@ class DynamicModel:
     # -- the loop ----------------------------------------------------------------------
     def run_path(self, shocks: Iterable = (), on_period: Callable | None = None,
                  counterfactual: bool = True, tol: float | None = None,
-                 options: Mapping | None = None) -> PathResult:
+                 options: Mapping | None = None, base: PathResult | None = None
+                 ) -> PathResult:
         """Solve every period under ``shocks`` (static or time-path shocks).
 
         Parameters
@@ -244,11 +259,44 @@ class DynamicModel:
         tol, options
             IPOPT tolerance and options (:func:`cge.solve.solve_model`); default
             :attr:`solver_options`.
+        base : PathResult, optional
+            Business as usual (default :meth:`base_path`), read when
+            ``dynamics.base_closure`` gives it another closure: what the counterfactual's
+            closure fixes and that of business as usual solves for is held at its
+            business-as-usual level of each period (so a ``multiply`` shock of it is
+            relative to business as usual).
         """
+        m = self.model
+        closure = m.closure              # the counterfactual's: the model's own
+        own = self.base_closure()
+        if own is not None and not counterfactual:
+            m.apply_closure(own)
+        try:
+            held = None
+            if own is not None and counterfactual:
+                base = self.base_path() if base is None else base
+                held = m.variable_index.pinned() & ~base.pinned
+            return self._loop(list(shocks), on_period, counterfactual, tol, options,
+                              held, base)
+        finally:
+            if own is not None and not counterfactual:
+                m.apply_closure(closure)
+
+    def base_closure(self):
+        """The closure of business as usual (``dynamics.base_closure`` over the model's
+        closure), or ``None`` when it is the model's own."""
+        changes = self.dynamics.base_closure
+        if not changes:
+            return None
+        return {**self.model.closure.to_dict(), **changes}
+
+    def _loop(self, shocks, on_period, counterfactual, tol, options, held, base) -> PathResult:
+        """The period loop of :meth:`run_path` under the closure set on the model;
+        ``held``: variables at ``base``'s levels of each period."""
         m, index, d = self.model, self.index, self.dynamics
         options = self.solver_options if options is None else options
-        shocks = list(shocks)
         m.reset()
+        closure_pins = index.pinned()
         K = self.initial_capital.copy()
         history: list[np.ndarray] = []     # the last solutions, extrapolated from
         # on the balanced-growth path the labour growth alone gives the exact start
@@ -268,6 +316,8 @@ class DynamicModel:
             if pinned is None or on_period is not None:   # a hook may swap the closure
                 pinned = index.pinned()
             exo = self.exogenous_levels(t, K)
+            if held is not None:
+                exo[held] = base.levels[t][held]
             x[pinned] = exo[pinned]
             self._set_point(x, pinned)
             if active:
@@ -288,7 +338,7 @@ class DynamicModel:
             stats.append(s)
             K = (1.0 - d.depreciation) * K + self.investment_map @ x_prev[self.investment_at]
         m.reset()
-        return PathResult(self, levels, capital, stats)
+        return PathResult(self, levels, capital, stats, closure_pins)
 
     def _set_point(self, x: np.ndarray, pinned: np.ndarray) -> None:
         """Every variable to ``x``, the ``pinned`` ones pinned there; only entries that
@@ -355,4 +405,4 @@ class DynamicModel:
         from .results import DynamicRun
 
         base = self.base_path(base_on_period)
-        return DynamicRun(self, base, self.run_path(shocks, on_period))
+        return DynamicRun(self, base, self.run_path(shocks, on_period, base=base))

@@ -29,12 +29,14 @@ if TYPE_CHECKING:
 class PathResult:
     """One path: ``levels[t]`` is the flat variable vector of period ``t`` (model units,
     in the order of ``engine.model.variable_index``); ``capital[t]`` the capital stocks
-    the period started with (model units of capital); ``stats`` the solver statistics."""
+    the period started with (model units of capital); ``stats`` the solver statistics;
+    ``pinned`` which variables the path's closure held exogenous."""
 
     engine: DynamicModel
     levels: np.ndarray
     capital: np.ndarray
     stats: list = field(default_factory=list)
+    pinned: np.ndarray | None = None
 
     @property
     def labels(self) -> tuple:

@@ -45,6 +45,10 @@ DYNAMICS_KEYS: dict[str, str] = {
     "gdp_growth": "target growth of real GDP per period (path, or {first: r0, last: rT} "
                   "for a straight line): business as usual calibrated to it by productivity "
                   "common to every activity (cge.baseline)",
+    "base_closure": "closure of business as usual, as changes to the scenario's closure "
+                    "(e.g. {savings_investment: savings_driven}); the counterfactual holds "
+                    "what only its own closure fixes at business-as-usual levels of the same "
+                    "period",
 }
 INVESTMENT_ALLOCATIONS = ("profitability", "proportional")
 BASELINES = ("auto", "balanced_growth", "solved")
@@ -108,6 +112,7 @@ class Dynamics:
     exogenous: Mapping[str, Any] = field(default_factory=dict)
     baseline: str = "auto"
     gdp_growth: Any = None
+    base_closure: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def periods(self) -> int:
@@ -209,6 +214,8 @@ class Dynamics:
             problems += TimePath.problems(raw["labour_growth"], f"{where}.labour_growth")
         if raw.get("gdp_growth") is not None:
             problems += _gdp_growth_problems(raw["gdp_growth"], f"{where}.gdp_growth")
+        if raw.get("base_closure") is not None:
+            problems += _base_closure_problems(raw["base_closure"], f"{where}.base_closure")
         for key in ("productivity", "exogenous"):
             block = raw.get(key, {})
             if not isinstance(block, Mapping):
@@ -229,7 +236,8 @@ class Dynamics:
             "labour_growth", "depreciation", "interest_rate", "investment_allocation",
             "investment_allocation_elasticity", "baseline", "gdp_growth") if k in raw},
             productivity=dict(raw.get("productivity") or {}),
-            exogenous=dict(raw.get("exogenous") or {}))
+            exogenous=dict(raw.get("exogenous") or {}),
+            base_closure=dict(raw.get("base_closure") or {}))
         found = []
         for key, path in (("labour_growth", out.labour_growth),
                           *((f"productivity.{a}", p) for a, p in out.productivity.items()),
@@ -254,7 +262,23 @@ class Dynamics:
                 "investment_allocation": self.investment_allocation,
                 "investment_allocation_elasticity": self.investment_allocation_elasticity,
                 "productivity": dict(self.productivity), "exogenous": dict(self.exogenous),
-                "baseline": self.baseline, "gdp_growth": self.gdp_growth}
+                "baseline": self.baseline, "gdp_growth": self.gdp_growth,
+                "base_closure": dict(self.base_closure)}
+
+
+def _base_closure_problems(raw: Any, where: str) -> list[Problem]:
+    """Problems of a ``base_closure`` entry: closure keys and their options."""
+    from ..model.closures import Closure
+
+    if not isinstance(raw, Mapping):
+        return [Problem("bad_value", where, f"{raw!r} is not a mapping",
+                        "e.g. {savings_investment: savings_driven}")]
+    try:
+        Closure.from_user(raw)
+    except ConfigError as exc:
+        return [Problem(p.kind, where + p.where.removeprefix("closure"), p.message, p.fix)
+                for p in exc.problems]
+    return []
 
 
 def _gdp_growth_problems(raw: Any, where: str) -> list[Problem]:
