@@ -182,3 +182,19 @@ def test_the_config_rebuilds_the_bundled_files_byte_for_byte(tmp_path):
     for name in ("china_2018_3sector.xlsx", "china_2018_3sector.csv",
                  "china_2018_3sector.accounts.csv"):
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+
+
+def test_the_recorded_nbs_2018_input_output_table_adds_up():
+    """The three-sector aggregate of the NBS 2018 table: each activity's intermediate inputs and
+    value added make its gross output, value added by component makes total value added, and
+    the total is within 0.5 % of the revised GDP."""
+    io = pd.read_csv(INPUTS / "io_2018_nbs_3sector.csv")
+    by_activity = io[io["column"].isin(ACTIVITIES)].pivot_table(
+        index="column", columns="item", values="value", aggfunc="sum")
+    inputs = by_activity["intermediate_use"] + by_activity["value_added"]
+    assert inputs.to_numpy() == pytest.approx(by_activity["gross_output"].to_numpy(), abs=1.0)
+    components = by_activity[["compensation_of_employees", "net_production_taxes",
+                              "depreciation", "operating_surplus"]].sum(axis=1)
+    assert components.to_numpy() == pytest.approx(by_activity["value_added"].to_numpy(), abs=1.0)
+    assert by_activity["value_added"].sum() == pytest.approx(GDP_2018, rel=0.005)
+    assert (io["status"] == "official").all() and io["source"].str.contains("ionet").all()
