@@ -34,7 +34,9 @@ USD = 6.6174  # yuan per USD, 2018 average
 #: The anchors are integers of 100 million yuan: GDP must match to the last digit.
 GDP_PRECISION = 0.5
 
-STATUSES = {"official", "derived", "estimate", "residual"}
+#: The status of the input-output blocks: official figures scaled to the SAM's controls.
+IO_STATUS = "official (NBS IO 2018, scaled to revised GDP)"
+STATUSES = {"official", "derived", "estimate", "residual", IO_STATUS}
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +175,22 @@ def test_sources_sheet_marks_official_and_estimated_blocks(sources):
         assert status[block] == "official", block
     assert status["household consumption of services by household"] == "estimate"
     intermediate = sources[sources["cells"].str.contains("C_SEC x A_SEC", na=False)]
-    assert set(intermediate["status"]) == {"estimate"}
+    assert set(intermediate["status"]) == {"estimate", IO_STATUS}     # the draft, then the IO
+    assert set(intermediate.loc[intermediate["fixed"], "status"]) == {IO_STATUS}
+
+
+def test_intermediate_use_is_the_nbs_2018_table_scaled_to_revised_gdp(m):
+    """The 3 x 3 block is the NBS 2018 table times revised GDP over the table's value added;
+    gross output is each activity's column total."""
+    io = pd.read_csv(INPUTS / "io_2018_nbs_3sector.csv")
+    table = io[io["item"] == "intermediate_use"].pivot(index="row", columns="column",
+                                                       values="value")
+    scale = GDP_2018 / io.loc[io["item"] == "value_added", "value"].sum()
+    block = m.loc[COMMODITIES, ACTIVITIES].to_numpy()
+    assert block == pytest.approx(scale * table.loc[COMMODITIES, ACTIVITIES].to_numpy(),
+                                  rel=1e-6)
+    for a, c in zip(ACTIVITIES, COMMODITIES, strict=True):
+        assert m.at[a, c] == pytest.approx(m[a].sum(), rel=1e-12)
 
 
 def test_the_config_rebuilds_the_bundled_files_byte_for_byte(tmp_path):

@@ -227,8 +227,8 @@ def test_cge_run_prints_each_labour_type_and_refuses_an_unknown_one(sam, tmp_pat
     scenario.write_text(text % "LAB_URB")
     assert main(["run", str(scenario)]) == 0
     out = capsys.readouterr().out
-    assert "LAB_URB: real wage -0.282%" in out
-    assert "unemployment rate 5.000% -> 5.143%" in out
+    assert "LAB_URB: real wage -0.286%" in out
+    assert "unemployment rate 5.000% -> 5.145%" in out
     scenario.write_text(text % "LAB_URN")
     assert main(["run", str(scenario)]) == 2
     err = capsys.readouterr().err

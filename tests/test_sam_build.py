@@ -239,3 +239,21 @@ def test_a_term_scale_a_transposed_block_and_survey_shares(example):
     assert payouts["HH_RUR"] / payouts.sum() == pytest.approx(   # before balancing moved it
         weight["rural"] / weight.sum(), rel=1e-2)
     assert built.sam.is_balanced()
+
+
+def test_weights_may_be_table_values(example):
+    """A list of weights may hold table rows and sums of terms, not only numbers: the rebates
+    divide 1 : 3 between the products by figures of the fiscal table."""
+    config = example / "config.yaml"
+    text = config.read_text()
+    old = ("  - figure: export VAT rebates\n    value: {table: fiscal, item: export_vat_rebates}\n"
+           "    cells: {rows: [ETAX], columns: [C_IND]}")
+    assert old in text
+    config.write_text(text.replace(old, old.replace("[C_IND]", "[C_AGR, C_IND]") + "\n"
+                                   "    weights: [{table: fiscal, item: customs_duties},\n"
+                                   "              [{table: fiscal, item: individual_income_tax},\n"
+                                   "               {table: fiscal, item: customs_duties, "
+                                   "scale: -1}]]\n    fixed: true"))
+    m = build_sam(config).sam.matrix
+    assert m.at["ETAX", "C_AGR"] == pytest.approx(-15.0 * 5 / 20)
+    assert m.at["ETAX", "C_IND"] == pytest.approx(-15.0 * 15 / 20)

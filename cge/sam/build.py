@@ -656,8 +656,13 @@ class _Build:
             w = self.m.loc[rows, cols].to_numpy(dtype=float)
             return w if np.abs(w).sum() > 0 else np.ones(shape)
         if isinstance(spec, list):
+            # a weight is a number or a value (a table row, a list of terms)
+            values = [self.value(x, f"{key}[{i}]", [])[0] if isinstance(x, (dict, list))
+                      else x for i, x in enumerate(spec)]
+            if any(v is None for v in values):
+                return None
             try:
-                w = np.array([float(x) for x in spec])
+                w = np.array([float(v) for v in values])
             except (TypeError, ValueError):
                 w = np.array([])
             if w.size != shape[0] * shape[1] or not np.all(np.isfinite(w)):
