@@ -183,6 +183,4 @@ def with_calibrated_productivity(engine, calibration: GDPCalibration) -> None:
                for a in activities}
         productivity = {a: ((1 + own[a]) * (1 + common) - 1).tolist() for a in activities}
     engine.dynamics = replace(d, productivity=productivity)
-    engine._growth_paths()
-    engine._base = None
     engine.gdp_calibration = calibration

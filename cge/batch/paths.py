@@ -85,8 +85,7 @@ class PathRunner:
 
         wanted = _merge_elasticities(self.base_elasticities, elasticities)
         if wanted != self.current_elasticities:
-            self.engine.model.set_elasticities(wanted)
-            self.engine._layout()                 # benchmark levels follow the elasticities
+            self.engine.set_elasticities(wanted)
             self.current_elasticities = wanted
             self._plan = None
         wanted_closure = {**(self.scenario.closure or {}), **(closure or {})}
@@ -101,8 +100,6 @@ class PathRunner:
                 model_shocks.append(self._timed(x))
         if dynamics is not self.engine.dynamics:
             self.engine.dynamics = dynamics
-            self.engine._growth_paths()
-            self.engine._base = None
         self.shocks = model_shocks
 
     def to_benchmark(self) -> None:
@@ -119,7 +116,6 @@ class PathRunner:
             if bau is None:
                 if len(self._bau) > 16:
                     self._bau.clear()
-                engine._base = None
                 bau = self._bau[key] = engine.base_path()
             cf = engine.run_path(self.shocks, base=bau)
         except SolveError as exc:

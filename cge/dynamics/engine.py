@@ -100,8 +100,8 @@ class DynamicModel:
                  closure=None, elasticities=None, options=None, model=None):
         from ..model.build import CGEModel
 
-        self.dynamics = d = Dynamics.from_mapping(dynamics if dynamics is not None
-                                                  else {"periods": 31})
+        self._dynamics = d = Dynamics.from_mapping(dynamics if dynamics is not None
+                                                   else {"periods": 31})
         self.balanced_growth = None
         if model is None:
             sam, self.balanced_growth = path_sam(sam, spec, d)
@@ -114,9 +114,29 @@ class DynamicModel:
             model._benchmark["investment.allocation_elasticity"] = np.array(
                 [d.allocation_elasticity])
         self._layout()
-        self._base: PathResult | None = None
+        #: business as usual, cached with the closure it was solved under
+        self._base: tuple[dict, PathResult] | None = None
         #: IPOPT options of every period's solve (see :func:`cge.solve.solve_model`)
         self.solver_options: dict | None = None
+
+    @property
+    def dynamics(self) -> Dynamics:
+        """The ``dynamics:`` block the paths follow."""
+        return self._dynamics
+
+    @dynamics.setter
+    def dynamics(self, value: Dynamics) -> None:
+        """New dynamics: the growth paths follow, and business as usual is solved again."""
+        self._dynamics = value
+        self._growth_paths()
+        self._base = None
+
+    def set_elasticities(self, elasticities: Mapping) -> None:
+        """New elasticities in the model (no rebuild, :meth:`CGEModel.set_elasticities`):
+        the benchmark levels follow, and business as usual is solved again."""
+        self.model.set_elasticities(elasticities)
+        self._layout()
+        self._base = None
 
     # -- where things sit in the flat variable vector --------------------------------
     def _layout(self) -> None:
@@ -392,12 +412,14 @@ class DynamicModel:
         return float(max(stats.max_residual, stats.walras_residual))
 
     def base_path(self, on_period: Callable | None = None) -> PathResult:
-        """Business as usual: the path without shocks (cached when no hook is given)."""
+        """Business as usual: the path without shocks (cached when no hook is given, for
+        the business-as-usual closure it was solved under)."""
         if on_period is not None:
             return self.run_path((), on_period, counterfactual=False)
-        if self._base is None:
-            self._base = self.run_path((), None, counterfactual=False)
-        return self._base
+        closure = self.base_closure() or self.model.closure.to_dict()
+        if self._base is None or self._base[0] != closure:
+            self._base = (closure, self.run_path((), None, counterfactual=False))
+        return self._base[1]
 
     def run(self, shocks: Iterable = (), on_period: Callable | None = None,
             base_on_period: Callable | None = None):
