@@ -62,23 +62,10 @@ class RunResult:
         The equivalent variation is written from :attr:`equivalent_variation` at the top
         level and in ``indicators`` (both computed once, in :func:`run_scenario`).
         """
-        from .results import index_key
-
-        households = list(self.base.levels("utility").index)
-        one_household = households[0] if len(households) == 1 else None
-        results: dict[str, Any] = {}
         sam = dict(self.sam or {})
-        units: dict[str, str] = {}
-        present = set(self.base.names)
-        for name in JSON_VARIABLES:
-            if name not in present:
-                continue
-            units[name] = UNITS[RESULTS[name].unit].format(
-                sam_unit=sam.get("unit") or "SAM units")
-            b, c = self.base.levels(name), self.counterfactual.levels(name)
-            keys = [_drop(k, one_household) for k in b.index]
-            results[name] = {index_key(k): {"base": float(x), "counterfactual": float(y)}
-                             for k, x, y in zip(keys, b.to_numpy(), c.to_numpy(), strict=True)}
+        results, units = _json_results([self.base], [self.counterfactual], sam.get("unit"))
+        results = {name: {k: {side: v[0] for side, v in sides.items()} for k, sides in r.items()}
+                   for name, r in results.items()}
         ev = self.equivalent_variation
         out = {
             "scenario": self.scenario.name,
@@ -101,6 +88,42 @@ class RunResult:
         if self.subtotals is not None:
             out["subtotals"] = self.subtotals.to_json_dict()
         return out
+
+
+def _json_results(base: list, counterfactual: list, sam_unit: str | None
+                 ) -> tuple[dict[str, Any], dict[str, str]]:
+    """The ``results`` and ``units`` of the run JSON from solutions, one per period (one
+    for a static run): ``results[variable][index] = {"base": [...], "counterfactual":
+    [...]}`` for every reported variable the model has, the index of a single household
+    dropped (:func:`_drop`)."""
+    from .results import index_key
+
+    one_household = _only_household(base[0])
+    results: dict[str, Any] = {}
+    units: dict[str, str] = {}
+    present = set(base[0].names)
+    for name in JSON_VARIABLES:
+        if name not in present:
+            continue
+        units[name] = _unit(RESULTS[name].unit, sam_unit)
+        b = np.array([s.levels(name).to_numpy() for s in base])
+        c = np.array([s.levels(name).to_numpy() for s in counterfactual])
+        keys = [_drop(k, one_household) for k in base[0].levels(name).index]
+        results[name] = {index_key(k): {"base": b[:, i].tolist(),
+                                        "counterfactual": c[:, i].tolist()}
+                         for i, k in enumerate(keys)}
+    return results, units
+
+
+def _unit(kind: str, sam_unit: str | None) -> str:
+    """The unit of a result of ``kind`` (a key of :data:`UNITS`) in a SAM of ``sam_unit``."""
+    return UNITS[kind].format(sam_unit=sam_unit or "SAM units")
+
+
+def _only_household(solution):
+    """The household of a one-household model (whose index the JSON drops), else None."""
+    households = list(solution.levels("utility").index)
+    return households[0] if len(households) == 1 else None
 
 
 def _drop(key, household):
@@ -221,31 +244,17 @@ class DynamicRunResult:
 
         run, T = self.run, len(self.run.labels)
         base = [run.base.solution(t) for t in range(T)]
-        cf = [run.counterfactual.solution(t) for t in range(T)]
-        households = list(base[0].levels("utility").index)
-        one_household = households[0] if len(households) == 1 else None
         sam = dict(self.sam or {})
-        results: dict[str, Any] = {}
-        units: dict[str, str] = {}
-        present = set(base[0].names)
-        for name in JSON_VARIABLES:
-            if name not in present:
-                continue
-            units[name] = UNITS[RESULTS[name].unit].format(
-                sam_unit=sam.get("unit") or "SAM units")
-            b = np.array([s.levels(name).to_numpy() for s in base])
-            c = np.array([s.levels(name).to_numpy() for s in cf])
-            keys = [_drop(k, one_household) for k in base[0].levels(name).index]
-            results[name] = {index_key(k): {"base": b[:, i].tolist(),
-                                            "counterfactual": c[:, i].tolist()}
-                             for i, k in enumerate(keys)}
+        results, units = _json_results(base, [run.counterfactual.solution(t) for t in range(T)],
+                                      sam.get("unit"))
         stocks = {"base": run.base.capital_stock(), "counterfactual":
                   run.counterfactual.capital_stock()}
+        one_household = _only_household(base[0])
         results["capital_stock"] = {
             index_key(_drop(k, one_household)): {side: stocks[side][k].tolist()
                                                  for side in stocks}
             for k in stocks["base"]}
-        units["capital_stock"] = UNITS["volume"].format(sam_unit=sam.get("unit") or "SAM units")
+        units["capital_stock"] = _unit("volume", sam.get("unit"))
         ev = run.equivalent_variation_by_household()
         r = run.engine.dynamics.interest_rate
         discount = (1.0 + r) ** -np.arange(T)
@@ -325,13 +334,10 @@ def run_dynamic_scenario(scenario: Scenario, engine=None) -> DynamicRunResult:
     else:       # the scenario's closure and business-as-usual closure on the engine given
         from dataclasses import replace
 
-        before = engine.base_closure() or engine.model.closure.to_dict()
-        use_model(engine.model, scenario)
+        use_model(engine.model, scenario)      # business as usual follows its closure
         wanted = dict(scenario.dynamics.base_closure)
         if wanted != dict(engine.dynamics.base_closure):
             engine.dynamics = replace(engine.dynamics, base_closure=wanted)
-        if (engine.base_closure() or engine.model.closure.to_dict()) != before:
-            engine._base = None
     if engine.dynamics.gdp_growth is not None and \
             getattr(engine, "gdp_calibration", None) is None:
         from .baseline import calibrate_gdp_path, with_calibrated_productivity
