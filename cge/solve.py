@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .chord import ChordPredictor
 from .errors import Problem, SolveError
 
 log = logging.getLogger("cge")
@@ -74,6 +75,8 @@ class SolveStats:
     free_variables: int
     equations: int
     worst: list[tuple[str, float]] = field(default_factory=list)
+    #: chord steps with the benchmark Jacobian before IPOPT (persistent solver; :mod:`cge.chord`)
+    chord_steps: int = 0
 
     @property
     def ok(self) -> bool:
@@ -136,7 +139,8 @@ def acceptance_threshold(opts: dict) -> float:
 
 def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
                 max_iter: int | None = None, options: dict | None = None,
-                raise_on_failure: bool = True, enforce_walras: bool = True) -> SolveStats:
+                raise_on_failure: bool = True, enforce_walras: bool = True,
+                predictor: bool = True) -> SolveStats:
     """Solve ``model`` at its current shocks, from its current point.
 
     Parameters
@@ -157,6 +161,10 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
         Count a balance of payments off by more than the threshold as a failure. With
         ``False`` only the solved equations decide; the residual is still measured
         (``walras_residual``) and :func:`cge.diagnostics.walras` judges it.
+    predictor : bool
+        With the persistent solver, take chord steps with the benchmark Jacobian's
+        factorization first (:mod:`cge.chord`); IPOPT continues from their best point
+        unless they already pass its convergence test. ``False``: IPOPT alone.
     """
     if solver not in ("cyipopt", "persistent"):
         raise SolveError(f"unknown solver {solver!r}; allowed: cyipopt, persistent")
@@ -174,9 +182,11 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
             model._persistent = PersistentProblem(model)
         problem = model._persistent
         n_free, n_eq = _require_square(model, *problem.dimensions())
-        status_code, message, iterations, residuals, names = problem.solve(opts)
+        status_code, message, iterations, residuals, names = problem.solve(opts, predictor)
+        chord_steps = problem.chord_steps
     else:
         n_free, n_eq = square_check(model)
+        chord_steps = 0
         status_code, message, iterations, residuals, names = _solve_factory(model, opts)
     seconds = time.perf_counter() - start
     # NaN or infinite residuals (an equation that cannot be evaluated) rank as the worst
@@ -190,9 +200,10 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
     balanced = bool(walras <= threshold) or not enforce_walras   # NaN fails
     ok = converged and balanced
     stats = SolveStats("optimal" if ok else "failed", message, iterations, max_res, walras,
-                       seconds, solver, n_free, n_eq, worst)
-    log.info("%s solve: %s in %d iterations, max residual %.2e, Walras %.2e, %.3f s",
-             solver, stats.status, iterations, max_res, walras, seconds)
+                       seconds, solver, n_free, n_eq, worst, chord_steps)
+    log.info("%s solve: %s in %d chord steps and %d IPOPT iterations, max residual %.2e, "
+             "Walras %.2e, %.3f s", solver, stats.status, chord_steps, iterations, max_res,
+             walras, seconds)
     if not ok and raise_on_failure:
         if not converged:
             raise SolveError(
@@ -288,6 +299,9 @@ def _evaluation_errors():
 #: IPOPT's message for success, also given when the starting point already solves the system.
 SOLVED_AT_START = ("Algorithm terminated successfully at a locally optimal point, satisfying "
                    "the convergence tolerances (can be specified by options).")
+#: The message of a solve the chord predictor finished (:mod:`cge.chord`): IPOPT's test passed.
+SOLVED_BY_CHORD = ("Solved by chord steps with the benchmark Jacobian: the point satisfies "
+                   "IPOPT's convergence tolerances, so IPOPT took no iteration.")
 #: The Hessian of the Lagrangian IPOPT gets from the persistent problem: none (see below).
 _EMPTY_STRUCTURE = (np.zeros(0, dtype=int), np.zeros(0, dtype=int))
 _EMPTY_VALUES = np.zeros(0)
@@ -335,6 +349,9 @@ class PersistentProblem:
         g_scaling = nlp.get_constraints_scaling()
         self._g_scaling = np.ones(nlp.n_constraints()) if g_scaling is None else g_scaling
         self._x = nlp.get_primals().copy()      # every primal, pinned ones included
+        self.chord = ChordPredictor(nlp, self._x_scaling, self._g_scaling)
+        #: chord steps of the last solve (see :mod:`cge.chord`)
+        self.chord_steps = 0
         self._problem = None
         self._key = None
         self._state = None
@@ -401,6 +418,12 @@ class PersistentProblem:
         return True
 
     # -- solving --------------------------------------------------------------------
+    def _write_back(self, free_at: np.ndarray, x_free: np.ndarray) -> None:
+        """The free variables' levels into the Pyomo model."""
+        data = self.index.data
+        for i, value in zip(self.where[free_at].tolist(), x_free.tolist(), strict=True):
+            data[i].set_value(value, skip_validation=True)
+
     def _prepare(self, free: np.ndarray, lb: np.ndarray, ub: np.ndarray, opts: dict):
         """The ``cyipopt.Problem`` over the free variables (reused when nothing changed)."""
         import cyipopt
@@ -448,8 +471,27 @@ class PersistentProblem:
             return scaled
         return None
 
-    def solve(self, opts: dict):
-        """Solve from the model's current levels and pins (read by :meth:`dimensions`)."""
+    def _benchmark(self) -> np.ndarray:
+        """Every NLP primal at the model's benchmark (recalibrations included)."""
+        snapshot = self.model._benchmark
+        return np.concatenate([snapshot[p] for p in self.index.layout.paths])[self.where]
+
+    def _predict(self, free: np.ndarray, opts: dict):
+        """Chord steps from the current point (see :mod:`cge.chord`); the result, or
+        ``None`` when the predictor cannot be used (its factorization is singular)."""
+        lu = self.chord.factor(self._benchmark(), free)
+        if lu is None:
+            return None
+        return self.chord.run(lu, self._x, free, float(opts["tol"]),
+                              float(opts["constr_viol_tol"]))
+
+    def solve(self, opts: dict, predictor: bool = True):
+        """Solve from the model's current levels and pins (read by :meth:`dimensions`).
+
+        With ``predictor`` (and no bound on a free variable), chord steps with the
+        benchmark Jacobian come first; IPOPT takes over from their best point unless
+        they already pass its convergence test.
+        """
         if self._state is None:
             self.dimensions()
         index, where = self.index, self.where
@@ -462,16 +504,23 @@ class PersistentProblem:
         f_lb = np.where(np.isnan(lb[free]), -np.inf, lb[free])
         f_ub = np.where(np.isnan(ub[free]), np.inf, ub[free])
         start = self._solved_at_start(f_lb, f_ub, opts)
+        self.chord_steps = 0
         if start is not None:
             self.iterations = 0
             return 0, SOLVED_AT_START, 0, start, self.names
+        if predictor and np.isneginf(f_lb).all() and np.isposinf(f_ub).all():
+            chord = self._predict(free, opts)
+            if chord is not None:
+                self.chord_steps = chord.steps
+                if chord.converged:
+                    self.iterations = 0
+                    self._write_back(np.flatnonzero(free), chord.x)
+                    return 0, SOLVED_BY_CHORD, 0, chord.residuals, self.names
         problem = self._prepare(free, f_lb, f_ub, opts)
         self.iterations = 0
         x_free, info = problem.solve(x[self._free])
         x[self._free] = x_free
-        data = index.data
-        for i, value in zip(where[self._free].tolist(), x_free.tolist(), strict=True):
-            data[i].set_value(value, skip_validation=True)
+        self._write_back(self._free, x_free)
         residuals = np.abs(info["g"] - self._cl) * self._g_scaling
         return int(info["status"]), _message(info["status_msg"]), self.iterations, residuals, \
             self.names
