@@ -19,8 +19,8 @@ free variables (a closure) and benchmark, and every later solve of the model reu
 The predictor stops when its point passes IPOPT's own convergence test (the scaled
 residual within ``tol``, the unscaled within ``constr_viol_tol``): that point is the
 answer, as IPOPT's zero-iteration answer would be. It gives up when the residual stops
-contracting (above half the previous one), when an equation cannot be evaluated, or
-after :data:`MAX_STEPS`; IPOPT then starts from the best point it found. Every result
+contracting (two steps in a row not halving it), grows far beyond its best, cannot be
+evaluated, or after :data:`MAX_STEPS`; IPOPT then starts from the best point it found. Every result
 is still judged by the same acceptance test, residual ranking and Walras check in
 :func:`cge.solve.solve_model`.
 """
@@ -36,8 +36,13 @@ log = logging.getLogger("cge")
 
 #: Most chord steps before IPOPT takes over (the steps seen run from 6 to 20).
 MAX_STEPS = 40
-#: A step must at least halve the largest scaled residual, or the predictor gives up.
+#: A step that does not halve the largest scaled residual does not contract; after two such
+#: steps in a row the predictor gives up. (The first step may overshoot: from a start
+#: extrapolated along a dynamic path it often grows the residual, and the next ones
+#: contract at a few per cent a step.)
 CONTRACTION = 0.5
+#: The predictor gives up at once when the residual grows this far beyond its best.
+DIVERGENCE = 1e3
 
 
 @dataclass
@@ -107,7 +112,7 @@ class ChordPredictor:
 
         nlp, cl, gs, xs = self.nlp, self.cl, self.g_scaling, self.x_scaling[free]
         best_x, best, best_res = x[free].copy(), np.inf, None
-        previous = np.inf
+        previous, stalled = np.inf, 0
         for step in range(MAX_STEPS + 1):
             nlp.set_primals(x)
             try:
@@ -122,7 +127,8 @@ class ChordPredictor:
                 best_x, best, best_res = x[free].copy(), size, np.abs(scaled)
             if size <= tol and np.abs(g).max(initial=0.0) <= constr_viol_tol:
                 return ChordResult(best_x, best_res, step, True)
-            if size > CONTRACTION * previous or step == MAX_STEPS:
+            stalled = stalled + 1 if size > CONTRACTION * previous else 0
+            if stalled == 2 or size > DIVERGENCE * best or step == MAX_STEPS:
                 break
             previous = size
             x[free] -= lu.solve(scaled) / xs

@@ -1,0 +1,113 @@
+"""The chord predictor of the persistent solver: the same answers as IPOPT alone, its
+factorization made once and reused, and IPOPT taking over whenever it does not converge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cge import chord
+from cge.model.build import CGEModel
+from cge.sam.io import read_sam
+from cge.sam.synthetic import synthetic_sam
+
+pytestmark = pytest.mark.solver
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOCKS = {
+    "tariff_cut": [{"parameter": "import_tariff_rate", "multiply": 0.5}],
+    "tariff_abolition": [{"parameter": "import_tariff_rate", "set": 0}],
+    "terms_of_trade": [{"parameter": "world_export_price", "multiply": 1.1}],
+}
+
+
+@pytest.fixture(scope="module")
+def stdcge():
+    return read_sam(ROOT / "sam_data" / "stdcge.csv")
+
+
+def _solve(model, shocks, **options):
+    model.reset()
+    model.apply_shocks(shocks)
+    solution = model.solve(solver="persistent", **options)
+    return solution, model.variable_index.values().copy()
+
+
+def _close(model, a: np.ndarray, b: np.ndarray, rtol: float = 1e-9) -> bool:
+    """Equal to ``rtol`` relative to each variable's magnitude: its level or its benchmark
+    level, at least 1e-3 (IPOPT's scaling; a tariff revenue abolished is 0 or 1e-12)."""
+    bench = np.concatenate([model.benchmark_levels[p] for p in model.variable_index.layout.paths])
+    size = np.maximum.reduce([np.abs(a), np.abs(b), np.abs(bench), np.full(a.shape, 1e-3)])
+    return bool(np.all(np.abs(a - b) <= rtol * size))
+
+
+@pytest.mark.parametrize("spec, sam", [("stdcge", "stdcge"), ("standard", "synthetic")])
+@pytest.mark.parametrize("shock", sorted(SHOCKS))
+def test_chord_gives_ipopts_answer(stdcge, spec, sam, shock):
+    """Chord steps from the benchmark reach IPOPT's answer (to 1e-9) with no IPOPT iteration."""
+    data = stdcge if sam == "stdcge" else synthetic_sam(6, 2)
+    model = CGEModel(data, spec)
+    model.solve(solver="persistent")
+    ours, with_chord = _solve(model, SHOCKS[shock])
+    assert ours.stats.ok and ours.stats.iterations == 0 and ours.stats.chord_steps > 0
+    assert ours.stats.max_residual <= 1e-10
+    theirs, ipopt_alone = _solve(model, SHOCKS[shock], predictor=False)
+    assert theirs.stats.ok and theirs.stats.iterations > 0 and theirs.stats.chord_steps == 0
+    assert _close(model, with_chord, ipopt_alone)
+
+
+def test_the_factorization_is_made_once_per_closure_and_reused(stdcge):
+    model = CGEModel(stdcge, "stdcge")
+    model.solve(solver="persistent")
+    for shock in SHOCKS.values():
+        assert _solve(model, shock)[0].stats.chord_steps > 0
+    factors = model._persistent.chord._factors
+    assert len(factors) == 1
+    model.apply_closure({"external": "fixed_exchange_rate"})
+    cf, _ = _solve(model, SHOCKS["tariff_cut"])
+    assert cf.stats.ok and cf.stats.chord_steps > 0
+    assert len(factors) == 2   # another set of free variables: its own factorization
+
+
+def test_a_wrong_factorization_hands_over_to_ipopt(stdcge, monkeypatch):
+    """Break the predictor on purpose (its Jacobian off by a factor of 20): it must not
+    claim convergence, and IPOPT still finds the answer from its best point."""
+    model = CGEModel(stdcge, "stdcge")
+    model.solve(solver="persistent")
+    _, reference = _solve(model, SHOCKS["tariff_abolition"], predictor=False)
+    original = chord.ChordPredictor.factor
+
+    class Wrong:
+        def __init__(self, lu):
+            self.lu = lu
+
+        def solve(self, b):
+            return 20.0 * self.lu.solve(b)
+
+    monkeypatch.setattr(chord.ChordPredictor, "factor",
+                        lambda self, b, f: Wrong(original(self, b, f)))
+    broken, levels = _solve(model, SHOCKS["tariff_abolition"])
+    assert broken.stats.ok and broken.stats.iterations > 0
+    assert 0 < broken.stats.chord_steps < chord.MAX_STEPS
+    assert _close(model, levels, reference)
+
+
+def test_a_shock_too_large_for_the_chord_goes_to_ipopt_and_fails_as_before():
+    """A collapse of the labour endowment: the chord gives up, IPOPT reports the failure
+    naming equations, exactly as without the predictor."""
+    model = CGEModel(synthetic_sam(3, 2), "standard")
+    model.apply_shocks([{"parameter": "factor_endowment", "index": "LAB", "multiply": 1e-9}])
+    stats = model.solve(solver="persistent", max_iter=3, raise_on_failure=False).stats
+    assert not stats.ok and stats.iterations == 3
+    assert stats.chord_steps < chord.MAX_STEPS
+    assert stats.worst and stats.worst[0][1] == stats.max_residual
+
+
+def test_a_bounded_free_variable_skips_the_predictor(stdcge):
+    model = CGEModel(stdcge, "stdcge")
+    model.component("trade.imports")["BRD"].setlb(0.0)
+    model.apply_shocks(SHOCKS["tariff_cut"])
+    stats = model.solve(solver="persistent").stats
+    assert stats.ok and stats.chord_steps == 0 and stats.iterations > 0
