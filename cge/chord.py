@@ -15,6 +15,8 @@ factorizes the Jacobian anew: with a dense input-output table the factors hold a
 front of about twice the number of sectors, some 0.1-0.2 s at 300 sectors, paid three
 or four times per solve. :class:`ChordPredictor` factorizes :math:`J_0` once per set of
 free variables (a closure) and benchmark, and every later solve of the model reuses it.
+A dynamic path factorizes at business as usual of each period instead
+(:attr:`cge.model.build.CGEModel.chord_reference`), once for all its counterfactuals.
 
 The predictor stops when its point passes IPOPT's own convergence test (the scaled
 residual within ``tol``, the unscaled within ``constr_viol_tol``): that point is the
@@ -43,6 +45,10 @@ MAX_STEPS = 40
 CONTRACTION = 0.5
 #: The predictor gives up at once when the residual grows this far beyond its best.
 DIVERGENCE = 1e3
+#: Entries of the factorizations kept (L and U together, about 12 bytes each): one per
+#: closure and reference point, the least recently used dropped first. A dynamic path keeps
+#: one per period (its business as usual); one 300-sector model takes about 0.6 million.
+FACTOR_BUDGET = 4_000_000
 
 
 @dataclass
@@ -79,18 +85,21 @@ class ChordPredictor:
         self.cl = nlp.constraints_lb()
         self._factors: dict[bytes, object] = {}
 
-    def factor(self, benchmark: np.ndarray, free: np.ndarray):
-        """The sparse LU of the scaled Jacobian over ``free`` at ``benchmark`` (every primal),
-        made once per (free set, benchmark); ``None`` when it is singular or not evaluable."""
-        key = free.tobytes() + benchmark.tobytes()
+    def factor(self, reference: np.ndarray, free: np.ndarray):
+        """The sparse LU of the scaled Jacobian over ``free`` at ``reference`` (every primal),
+        made once per (free set, reference point); ``None`` when it is singular or cannot
+        be evaluated there."""
+        key = free.tobytes() + reference.tobytes()
         if key in self._factors:
-            return self._factors[key]
+            lu = self._factors.pop(key)    # most recently used last
+            self._factors[key] = lu
+            return lu
         from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
         from scipy.sparse import diags
         from scipy.sparse.linalg import splu
 
         lu = None
-        self.nlp.set_primals(benchmark)
+        self.nlp.set_primals(reference)
         try:
             jac = self.nlp.evaluate_jacobian().tocsc()[:, free]
             scaled = (diags(self.g_scaling) @ jac @ diags(1.0 / self.x_scaling[free])).tocsc()
@@ -99,9 +108,10 @@ class ChordPredictor:
             lu = splu(scaled, permc_spec="COLAMD")
         except (PyNumeroEvaluationError, RuntimeError, ValueError) as exc:
             log.debug("chord predictor off for this closure: %s", exc)
-        if len(self._factors) > 8:   # a long run of closures: keep the newest few
-            self._factors.pop(next(iter(self._factors)))
         self._factors[key] = lu
+        while len(self._factors) > 1 and sum(
+                f.nnz for f in self._factors.values() if f is not None) > FACTOR_BUDGET:
+            self._factors.pop(next(iter(self._factors)))
         return lu
 
     def run(self, lu, x: np.ndarray, free: np.ndarray, tol: float,

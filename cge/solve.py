@@ -471,15 +471,19 @@ class PersistentProblem:
             return scaled
         return None
 
-    def _benchmark(self) -> np.ndarray:
-        """Every NLP primal at the model's benchmark (recalibrations included)."""
-        snapshot = self.model._benchmark
-        return np.concatenate([snapshot[p] for p in self.index.layout.paths])[self.where]
+    def _reference(self) -> np.ndarray:
+        """Every NLP primal at the model's chord reference: ``model.chord_reference``, or
+        else the benchmark (recalibrations included)."""
+        reference = getattr(self.model, "chord_reference", None)
+        if reference is None:
+            snapshot = self.model._benchmark
+            reference = np.concatenate([snapshot[p] for p in self.index.layout.paths])
+        return reference[self.where]
 
     def _predict(self, free: np.ndarray, opts: dict):
         """Chord steps from the current point (see :mod:`cge.chord`); the result, or
         ``None`` when the predictor cannot be used (its factorization is singular)."""
-        lu = self.chord.factor(self._benchmark(), free)
+        lu = self.chord.factor(self._reference(), free)
         if lu is None:
             return None
         return self.chord.run(lu, self._x, free, float(opts["tol"]),
@@ -488,8 +492,8 @@ class PersistentProblem:
     def solve(self, opts: dict, predictor: bool = True):
         """Solve from the model's current levels and pins (read by :meth:`dimensions`).
 
-        With ``predictor`` (and no bound on a free variable), chord steps with the
-        benchmark Jacobian come first; IPOPT takes over from their best point unless
+        With ``predictor`` (no bound on a free variable, ``max_iter`` above 0), chord steps
+        with the Jacobian at the model's chord reference come first; IPOPT takes over from their best point unless
         they already pass its convergence test.
         """
         if self._state is None:
@@ -508,7 +512,9 @@ class PersistentProblem:
         if start is not None:
             self.iterations = 0
             return 0, SOLVED_AT_START, 0, start, self.names
-        if predictor and np.isneginf(f_lb).all() and np.isposinf(f_ub).all():
+        # max_iter 0 asks for the residuals at this point: no step of any kind
+        if predictor and int(opts["max_iter"]) > 0 and np.isneginf(f_lb).all() \
+                and np.isposinf(f_ub).all():
             chord = self._predict(free, opts)
             if chord is not None:
                 self.chord_steps = chord.steps

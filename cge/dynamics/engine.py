@@ -316,6 +316,12 @@ class DynamicModel:
         m, index, d = self.model, self.index, self.dynamics
         options = self.solver_options if options is None else options
         m.reset()
+        # chord steps of a counterfactual period start from business as usual's Jacobian of
+        # that period, factorized once for every path (when business as usual is at hand)
+        if counterfactual and base is None and self._base is not None and \
+                self._base[0] == (self.base_closure() or m.closure.to_dict()):
+            base = self._base[1]
+        references = base.levels if counterfactual and base is not None else None
         closure_pins = index.pinned()
         K = self.initial_capital.copy()
         history: list[np.ndarray] = []     # the last solutions, extrapolated from
@@ -344,7 +350,11 @@ class DynamicModel:
                 m.apply_shocks(active)
             if on_period is not None:
                 on_period(PeriodState(self, t, d.labels[t], K.copy(), counterfactual))
-            s = m.solve_stats("persistent", tol=tol, options=options)
+            m.chord_reference = None if references is None else references[t]
+            try:
+                s = m.solve_stats("persistent", tol=tol, options=options)
+            finally:
+                m.chord_reference = None
             if not s.ok:
                 raise SolveError(f"period {d.labels[t]}: IPOPT did not solve the model "
                                  f"({s.message}, {s.iterations} iterations)",

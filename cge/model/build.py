@@ -122,6 +122,9 @@ class CGEModel:
             self.pyomo, self.data = build_pyomo(self.calibration)
         self._variable_index = None
         self._persistent = None
+        #: levels of every variable (``variable_index`` order) where the persistent solver's
+        #: chord steps take their Jacobian (:mod:`cge.chord`); ``None``: the benchmark
+        self.chord_reference: np.ndarray | None = None
         self._check_closure(self.closure)
         self._benchmark = self._snapshot()
         self.apply_closure(self.closure)
