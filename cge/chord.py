@@ -15,8 +15,9 @@ factorizes the Jacobian anew: with a dense input-output table the factors hold a
 front of about twice the number of sectors, some 0.1-0.2 s at 300 sectors, paid three
 or four times per solve. :class:`ChordPredictor` factorizes :math:`J_0` once per set of
 free variables (a closure) and benchmark, and every later solve of the model reuses it.
-A dynamic path factorizes at business as usual of each period instead
-(:attr:`cge.model.build.CGEModel.chord_reference`), once for all its counterfactuals.
+A dynamic path factorizes elsewhere (:attr:`cge.model.build.CGEModel.chord_reference`):
+a counterfactual period at business as usual of that period, once for all its
+counterfactuals; business as usual itself at the solution of the period before.
 
 The predictor stops when its point passes IPOPT's own convergence test (the scaled
 residual within ``tol``, the unscaled within ``constr_viol_tol``): that point is the
@@ -49,6 +50,8 @@ DIVERGENCE = 1e3
 #: closure and reference point, the least recently used dropped first. A dynamic path keeps
 #: one per period (its business as usual); one 300-sector model takes about 0.6 million.
 FACTOR_BUDGET = 4_000_000
+#: At most this many factorizations are kept, however small.
+MAX_FACTORS = 128
 
 
 @dataclass
@@ -109,7 +112,7 @@ class ChordPredictor:
         except (PyNumeroEvaluationError, RuntimeError, ValueError) as exc:
             log.debug("chord predictor off for this closure: %s", exc)
         self._factors[key] = lu
-        while len(self._factors) > 1 and sum(
+        while len(self._factors) > MAX_FACTORS or len(self._factors) > 1 and sum(
                 f.nnz for f in self._factors.values() if f is not None) > FACTOR_BUDGET:
             self._factors.pop(next(iter(self._factors)))
         return lu

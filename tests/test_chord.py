@@ -111,3 +111,25 @@ def test_a_bounded_free_variable_skips_the_predictor(stdcge):
     model.apply_shocks(SHOCKS["tariff_cut"])
     stats = model.solve(solver="persistent").stats
     assert stats.ok and stats.chord_steps == 0 and stats.iterations > 0
+
+
+def test_a_dynamic_path_takes_its_chord_jacobian_at_business_as_usual(monkeypatch):
+    """With business as usual at hand, every counterfactual period of dyncge's tariff
+    abolition is solved by chord steps (its Jacobian at business as usual of the same
+    period); the levels are IPOPT's to 1e-9 in every period."""
+    from cge.dynamics import DynamicModel
+
+    engine = DynamicModel(read_sam(ROOT / "sam_data" / "dyncge.csv"), "dyncge",
+                          {"periods": 31, "depreciation": 0.04, "interest_rate": 0.05,
+                           "labour_growth": 0.02, "investment_allocation_elasticity": 1})
+    shocks = SHOCKS["tariff_abolition"]
+    engine.base_path()
+    path = engine.run_path(shocks)
+    assert sum(path.iterations()) == 0
+    assert all(0 < s.chord_steps <= 12 for s in path.stats)
+    assert engine.model.chord_reference is None          # only while a period solves
+    monkeypatch.setattr(chord, "MAX_STEPS", 0)           # no chord step: IPOPT alone
+    alone = engine.run_path(shocks)
+    assert all(s.chord_steps == 0 and s.iterations > 0 for s in alone.stats)
+    for t in range(31):
+        assert _close(engine.model, path.levels[t], alone.levels[t])

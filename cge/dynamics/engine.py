@@ -316,8 +316,9 @@ class DynamicModel:
         m, index, d = self.model, self.index, self.dynamics
         options = self.solver_options if options is None else options
         m.reset()
-        # chord steps of a counterfactual period start from business as usual's Jacobian of
-        # that period, factorized once for every path (when business as usual is at hand)
+        # the Jacobian of a period's chord steps (cge.chord): business as usual of that
+        # period for a counterfactual (factorized once for every path, when business as
+        # usual is at hand), else the solution of the period before
         if counterfactual and base is None and self._base is not None and \
                 self._base[0] == (self.base_closure() or m.closure.to_dict()):
             base = self._base[1]
@@ -348,10 +349,12 @@ class DynamicModel:
             self._set_point(x, pinned)
             if active:
                 m.apply_shocks(active)
-            if on_period is not None:
-                on_period(PeriodState(self, t, d.labels[t], K.copy(), counterfactual))
-            m.chord_reference = None if references is None else references[t]
+            # also for the hook's own solves (the baseline calibration's)
+            m.chord_reference = references[t] if references is not None else (
+                history[-1] if history else None)
             try:
+                if on_period is not None:
+                    on_period(PeriodState(self, t, d.labels[t], K.copy(), counterfactual))
                 s = m.solve_stats("persistent", tol=tol, options=options)
             finally:
                 m.chord_reference = None
