@@ -52,6 +52,22 @@ DIVERGENCE = 1e3
 FACTOR_BUDGET = 4_000_000
 #: At most this many factorizations are kept, however small.
 MAX_FACTORS = 128
+#: Up to this many free variables the Jacobian is inverted densely: a step is then one
+#: matrix-vector product, cheaper than the sparse solver's call below about 200.
+DENSE_UP_TO = 200
+
+
+class DenseInverse:
+    """The inverse of a small Jacobian, with the interface of SuperLU the chord uses."""
+
+    def __init__(self, matrix):
+        self.inverse = np.linalg.inv(matrix.toarray())
+        if not np.isfinite(self.inverse).all():
+            raise ValueError("singular Jacobian")
+        self.nnz = self.inverse.size
+
+    def solve(self, b: np.ndarray) -> np.ndarray:
+        return self.inverse @ b
 
 
 @dataclass
@@ -106,10 +122,14 @@ class ChordPredictor:
         try:
             jac = self.nlp.evaluate_jacobian().tocsc()[:, free]
             scaled = (diags(self.g_scaling) @ jac @ diags(1.0 / self.x_scaling[free])).tocsc()
-            # COLAMD: the sparsest factors here (half the entries of a minimum-degree
-            # ordering of J + J^T at 300 sectors, so the cheapest solves)
-            lu = splu(scaled, permc_spec="COLAMD")
-        except (PyNumeroEvaluationError, RuntimeError, ValueError) as exc:
+            if scaled.shape[1] <= DENSE_UP_TO:
+                lu = DenseInverse(scaled)
+            else:
+                # COLAMD: the sparsest factors here (half the entries of a minimum-degree
+                # ordering of J + J^T at 300 sectors, so the cheapest solves)
+                lu = splu(scaled, permc_spec="COLAMD")
+        except (PyNumeroEvaluationError, RuntimeError, ValueError,
+                np.linalg.LinAlgError) as exc:
             log.debug("chord predictor off for this closure: %s", exc)
         self._factors[key] = lu
         while len(self._factors) > MAX_FACTORS or len(self._factors) > 1 and sum(
