@@ -498,7 +498,7 @@ class PersistentProblem:
         """
         if self._state is None:
             self.dimensions()
-        index, where = self.index, self.where
+        where = self.where
         values, lb, ub, pinned = (a[where] for a in self._state)
         self._state = None
         free = ~pinned
