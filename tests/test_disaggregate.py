@@ -93,6 +93,30 @@ def test_same_seed_same_sam_and_a_sector_draw_depends_on_its_label_only(china):
     assert alone.sum() == pytest.approx(1, abs=1e-15) and np.all(alone > 0)
 
 
+def test_perturbed_technologies_keep_balance_totals_and_aggregation(china):
+    parts = {"A_PRI": 3, "A_SEC": 6, "A_TER": 4}
+    plain = split_sectors(china, parts, seed=2)
+    mixed = split_sectors(china, parts, seed=2, perturb=0.5)
+    assert mixed.equals(split_sectors(china, parts, seed=2, perturb=0.5))
+    assert mixed.is_balanced(rtol=1e-13)
+    np.testing.assert_allclose(mixed.row_totals(), plain.row_totals(), rtol=1e-13)
+    back = aggregate(mixed, {a: _parent(a) for a in mixed.labels})
+    assert back.equals(china, rtol=1e-12, atol=1e-9)
+    # the parts of an activity buy their inputs in different proportions ...
+    sec, ter = plain.accounts_of("commodity")[3:9], plain.accounts_of("activity")[9:13]
+    def input_shares(sam):   # shares of the secondary parts in each tertiary part's purchases
+        return sam.block(sec, ter) / sam.block(sec, ter).sum()
+
+    assert (input_shares(mixed).max(axis=1) / input_shares(mixed).min(axis=1)).max() > 2
+    np.testing.assert_allclose(input_shares(plain).std(axis=1), 0, atol=1e-12)
+    # ... and half of every cell is still the plain split, so no input disappears
+    assert (mixed.block(sec, ter) >= 0.5 * plain.block(sec, ter) * (1 - 1e-12)).all().all()
+    # outside the intermediate block every cell is the plain split's
+    intermediate = np.outer(mixed.roles == "commodity", mixed.roles == "activity")
+    assert mixed.matrix.mask(intermediate).equals(plain.matrix.mask(intermediate))
+    assert not mixed.matrix.equals(plain.matrix)
+
+
 def test_goods_split_alone():
     stdcge = read_sam(SAM_DATA / "stdcge.csv")
     good = stdcge.accounts_of("good")[0]
@@ -107,7 +131,8 @@ def test_goods_split_alone():
 def test_bad_input_is_one_report_naming_every_problem(china):
     with pytest.raises(SAMError) as caught:
         split_sectors(china, {"A_PRI": [0.5, 0.4], "A_XYZ": 3, "GOV": 2, "A_TER": 0,
-                              "A_SEC": [0.5, -0.1, 0.6], "C_TER": 2}, concentration=0)
+                              "A_SEC": [0.5, -0.1, 0.6], "C_TER": 2}, concentration=0,
+                      perturb=1.5)
     text = str(caught.value)
     assert text.startswith("china_2018_3sector: cannot split sectors")
     assert "sector A_PRI: weights sum to 0.9, not 1 (give weights summing to 1)" in text
@@ -118,7 +143,10 @@ def test_bad_input_is_one_report_naming_every_problem(china):
     assert "sector A_SEC: weights [0.5, -0.1, 0.6] are not all positive" in text
     assert "sector C_TER: C_TER is also split as sector A_TER" in text
     assert "concentration: 0 is not a positive number" in text
-    assert len(caught.value.problems) == 7
+    assert "perturb: 1.5 is not in [0, 1)" in text
+    assert len(caught.value.problems) == 8
+    with pytest.raises(SAMError, match=r"perturb: -0.1 is not in \[0, 1\)"):
+        split_sectors(china, {"A_SEC": 2}, perturb=-0.1)
 
 
 def test_an_activity_making_two_commodities_and_taken_labels_are_named():
@@ -144,13 +172,14 @@ def test_an_activity_making_two_commodities_and_taken_labels_are_named():
 @pytest.mark.slow
 def test_split_china_sam_passes_check_replicates_and_answers_as_the_whole(china, tmp_path,
                                                                           capsys):
-    """The parts of a sector are replicas of it: the headline shock given to every part
-    moves the economy as it moves the unsplit SAM, each part by its weight."""
+    """The parts of a sector have its costs: the headline shock given to every part moves
+    the economy as it moves the unsplit SAM, each part by its weight (perturbed
+    technologies included, since each part still buys as much of each parent sector)."""
     import dataclasses
 
     from cge.scenario import Scenario
 
-    split = split_sectors(china, {"A_PRI": 2, "A_SEC": 5, "A_TER": 3}, seed=1)
+    split = split_sectors(china, {"A_PRI": 2, "A_SEC": 5, "A_TER": 3}, seed=1, perturb=0.5)
     path = write_sam(split, tmp_path / "china_split.csv")
     assert main(["sam", "check", str(path)]) == 0
     assert "OK: valid and balanced" in capsys.readouterr().out

@@ -262,7 +262,7 @@ def split_weights(sam: SAM, parts: Mapping[str, int | Sequence[float]], seed: in
 
 
 def split_sectors(sam: SAM, parts: Mapping[str, int | Sequence[float]], seed: int = 0,
-                  concentration: float = 1.0) -> SAM:
+                  concentration: float = 1.0, perturb: float = 0.0) -> SAM:
     """Split sectors into sub-sectors by weights, keeping the SAM balanced.
 
     An activity and the commodity it makes split together into pairs ``A_X_001``/
@@ -278,7 +278,17 @@ def split_sectors(sam: SAM, parts: Mapping[str, int | Sequence[float]], seed: in
     of the block it replaces. So every part's totals are :math:`w_i` times its parent's.
 
     The parts' technologies and demand shares are their parent's; aggregating the parts
-    (:func:`aggregate`) gives back the SAM. Parameters as :func:`split_weights`.
+    (:func:`aggregate`) gives back the SAM. Parameters as :func:`split_weights`, and
+
+    perturb : float
+        :math:`\\lambda \\in [0, 1)`: the parts differ in their inputs. The intermediate
+        block of the parts of commodity :math:`c` (weights :math:`u`) and of activity
+        :math:`a` (weights :math:`v`), :math:`X_{ca} u v^\\top`, becomes
+        :math:`X_{ca}((1 - \\lambda) u v^\\top + \\lambda Q)`, with :math:`Q` a coupling of
+        :math:`u` and :math:`v` (row sums :math:`u`, column sums :math:`v`; the north-west
+        corner rule on orders drawn from ``seed``): each part of the activity buys more
+        from a few parts of the commodity. The block keeps its row and column sums, so
+        balance, totals and aggregation are kept exactly.
 
     Returns
     -------
@@ -286,7 +296,15 @@ def split_sectors(sam: SAM, parts: Mapping[str, int | Sequence[float]], seed: in
         Parts in place of their parent, numbered from 1 (at least three digits); a
         part's description is its parent's with ``part i of k``.
     """
-    weights = split_weights(sam, parts, seed, concentration)
+    problems = [] if isinstance(perturb, (int, float)) and 0 <= perturb < 1 else [
+        Problem("bad_value", "perturb", f"{perturb!r} is not in [0, 1)",
+                "give the weight of the perturbed technologies, e.g. 0.5, or 0 for none")]
+    try:
+        weights = split_weights(sam, parts, seed, concentration)
+    except SAMError as exc:
+        raise SAMError(exc.args[0], exc.problems + problems) from None
+    if problems:
+        raise SAMError(f"{sam.name}: cannot split sectors", problems)
     old = sam.labels
     new: list[str] = []
     parent: list[int] = []
@@ -299,11 +317,19 @@ def split_sectors(sam: SAM, parts: Mapping[str, int | Sequence[float]], seed: in
     split = np.zeros((len(new), len(old)))
     split[np.arange(len(new)), parent] = share
     flows = split @ sam.matrix.to_numpy() @ split.T
-    position = {a: [i for i, p in enumerate(parent) if old[p] == a] for a in weights}
+    first = {a: parent.index(p) for p, a in enumerate(old) if a in weights}
+    position = {a: range(first[a], first[a] + len(w)) for a, w in weights.items()}
     for activity in (a for a in weights if sam.role(a) == "activity"):
         for commodity in _make_pair(sam, activity)[0][1:]:   # the make cell, on the diagonal
             rows, cols = position[activity], position[commodity]
             flows[np.ix_(rows, cols)] = np.diag(weights[activity] * sam.flow(activity, commodity))
+    if perturb:
+        for seller in (a for a in weights if sam.role(a) in ("commodity", "good")):
+            for buyer in (a for a in weights if sam.role(a) in ("activity", "good")):
+                u, v = weights[seller], weights[buyer]
+                rng = np.random.default_rng([seed, zlib.crc32(f"{seller} {buyer}".encode())])
+                flows[np.ix_(position[seller], position[buyer])] = sam.flow(seller, buyer) * (
+                    (1 - perturb) * np.outer(u, v) + perturb * _coupling(u, v, rng))
     roles = {a: sam.role(old[p]) for a, p in zip(new, parent, strict=True)}
     descriptions = {}
     for a, p in zip(new, parent, strict=True):
@@ -317,6 +343,25 @@ def split_sectors(sam: SAM, parts: Mapping[str, int | Sequence[float]], seed: in
                             name=sam.name, unit=sam.unit)
     return SAM(result.matrix, result.accounts, name=sam.name, unit=sam.unit,
                meta=dict(sam.meta))
+
+
+def _coupling(u: np.ndarray, v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A joint distribution with marginals ``u`` (rows) and ``v`` (columns): the
+    north-west corner rule, rows and columns taken in random orders."""
+    q = np.zeros((len(u), len(v)))
+    rows, cols = rng.permutation(len(u)), rng.permutation(len(v))
+    left_u, left_v = u[rows].copy(), v[cols].copy()
+    i = j = 0
+    while i < len(u) and j < len(v):
+        m = min(left_u[i], left_v[j])
+        q[rows[i], cols[j]] += m
+        left_u[i] -= m
+        left_v[j] -= m
+        if left_u[i] == 0:
+            i += 1
+        else:
+            j += 1
+    return q
 
 
 def _part_labels(account: str, k: int) -> list[str]:
