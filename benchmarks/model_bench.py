@@ -138,8 +138,9 @@ def bench_china153(repeats: int) -> dict:
     """
     from cge.scenario import Scenario
 
-    whole = Scenario.from_yaml(HEADLINE_SCENARIO).build()
-    whole.apply_shocks(Scenario.from_yaml(HEADLINE_SCENARIO).shocks)
+    headline = Scenario.from_yaml(HEADLINE_SCENARIO)
+    whole = headline.build()
+    whole.apply_shocks(headline.shocks)
     reference = whole.solve(solver="persistent")
     scenario = china153_scenario()
     models = []

@@ -147,6 +147,15 @@ def test_bad_input_is_one_report_naming_every_problem(china):
     assert len(caught.value.problems) == 8
     with pytest.raises(SAMError, match=r"perturb: -0.1 is not in \[0, 1\)"):
         split_sectors(china, {"A_SEC": 2}, perturb=-0.1)
+    with pytest.raises(SAMError) as caught:
+        split_sectors(china, {"A_SEC": 2.5, "A_TER": "many", "A_PRI": []})
+    assert [str(p) for p in caught.value.problems] == [
+        "sector A_SEC: 2.5 is not a whole number of parts (give a number of parts or a list "
+        "of weights summing to 1)",
+        "sector A_TER: 'many' is neither a count nor weights (give a number of parts or a list "
+        "of weights summing to 1)",
+        "sector A_PRI: [] is neither a count nor weights (give a number of parts or a list of "
+        "weights summing to 1)"]
 
 
 def test_an_activity_making_two_commodities_and_taken_labels_are_named():

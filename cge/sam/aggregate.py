@@ -399,6 +399,9 @@ def _weights(key: str, spec: int | Sequence[float], seed: int, concentration: fl
             return None, []
         rng = np.random.default_rng([seed, zlib.crc32(key.encode())])
         return rng.dirichlet(np.full(int(spec), float(concentration))), []
+    if np.ndim(spec) == 0 and not isinstance(spec, (str, bytes)):
+        return None, [Problem("bad_value", where, f"{spec!r} is not a whole number of parts",
+                              "give a number of parts or a list of weights summing to 1")]
     try:
         w = np.asarray(spec, dtype=float).ravel()
     except (TypeError, ValueError):
