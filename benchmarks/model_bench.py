@@ -2,14 +2,16 @@
 
 Prints medians over repeats for stdcge and for the standard model on generated balanced
 SAMs of 3 to 300 sectors, with variable and equation counts, IPOPT iterations of the
-counterfactual and peak memory; the headline shock on the China SAM split into 153 sectors,
-in a process of its own; then whole-process times, wall clock and CPU, of ``cge run``
+counterfactual and peak memory; then whole-process times, wall clock and CPU, of ``cge run``
 beside Python importing the solver stack alone (their ratio is the start-up goal) and of
 ``cge sam check``. Targets are printed beside the figures::
 
     python benchmarks/model_bench.py [--sizes 3 10 30] [--repeats 5] [--no-process]
     python benchmarks/model_bench.py --china153-only [--repeats 5]
     python benchmarks/model_bench.py --process-only [--process-repeats 10]
+
+Between them, the headline shock on the China SAM split into 153 sectors, measured in a
+process of its own.
 """
 
 from __future__ import annotations
