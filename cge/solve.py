@@ -120,13 +120,30 @@ def set_scaling(model) -> None:
 
 
 def walras_residual(model) -> float:
-    """Scaled residual of the balance of payments, the equation Walras' law dropped."""
-    import pyomo.environ as pyo
+    """Scaled residual of the balance of payments, the equation Walras' law dropped.
 
+    :math:`|l - r| / \\max(|l|, |r|, 10^{-3})` at the current levels, for the equation
+    :math:`l = r`. Both sides are compiled once per model
+    (:class:`~cge.model.expressions.ArrayExpression`): the check costs a few array
+    operations instead of a walk over every term of the balance.
+    """
     c = model.pyomo.rest_of_world.balance_of_payments
-    lhs, rhs = c.expr.args
-    size = max(abs(pyo.value(lhs)), abs(pyo.value(rhs)), SCALE_FLOOR)
-    return abs(pyo.value(lhs) - pyo.value(rhs)) / size
+    lhs, rhs = _balance_sides(model, c.expr)
+    left, right = lhs(), rhs()
+    size = max(abs(left), abs(right), SCALE_FLOOR)
+    return abs(left - right) / size
+
+
+def _balance_sides(model, expr):
+    """The two sides of the balance of payments, compiled (kept while the equation is the
+    same object)."""
+    from .model.expressions import ArrayExpression
+
+    sides = getattr(model, "_balance_of_payments", None)
+    if sides is None or sides[0] is not expr:
+        lhs, rhs = expr.args
+        sides = model._balance_of_payments = (expr, ArrayExpression(lhs), ArrayExpression(rhs))
+    return sides[1:]
 
 
 def acceptance_threshold(opts: dict) -> float:
@@ -469,9 +486,7 @@ class PersistentProblem:
         self.iterations = 0
         x_free, info = problem.solve(x[self._free])
         x[self._free] = x_free
-        data = index.data
-        for i, value in zip(where[self._free].tolist(), x_free.tolist(), strict=True):
-            data[i].set_value(value, skip_validation=True)
+        index.assign(where[self._free], x_free)
         residuals = np.abs(info["g"] - self._cl) * self._g_scaling
         return int(info["status"]), _message(info["status_msg"]), self.iterations, residuals, \
             self.names

@@ -315,7 +315,7 @@ class ModelRunner:
         layout = index.layout
         names, labels, self._report_at = reported_positions(layout)
         self._shocked: set[str] = set()   # variables the last scenario's shocks moved
-        self._free_at: list[int] | None = None
+        self._free_at: np.ndarray | None = None
         stats = model.solve_stats("persistent")
         if not stats.ok:
             raise SolveError(f"{base_path}: the benchmark does not solve ({stats.message})")
@@ -388,15 +388,14 @@ class ModelRunner:
                 for k, x in zip(keys, values, strict=True)}
 
     def state(self) -> np.ndarray:
-        return np.fromiter((v.value for v in self.variables), float, len(self.variables))
+        return self.model.variable_index.values()
 
     def load_state(self, state) -> None:
         """Free variables back to ``state`` (pinned ones are set by :meth:`apply`)."""
+        index = self.model.variable_index
         if self._free_at is None:   # which variables are free changes with the closure only
-            self._free_at = np.flatnonzero(~self.model.variable_index.pinned()).tolist()
-        data, values = self.variables, state.tolist()
-        for i in self._free_at:
-            data[i].set_value(values[i], skip_validation=True)
+            self._free_at = np.flatnonzero(~index.pinned())
+        index.assign(self._free_at, state[self._free_at])
 
     # -- helpers -------------------------------------------------------------------
     def _unshock(self, paths) -> None:
