@@ -60,6 +60,9 @@ MODEL_RUNNER = "cge.batch.worker:ModelRunner"
 HOMOTOPY_STEPS = (0.25, 0.5, 0.75, 1.0)
 #: Solved points remembered per worker for nearest-point warm starts.
 WARM_START_MEMORY = 256
+#: The elasticities the indicator plan of a model depends on (labour-demand elasticities,
+#: LES marginal budget shares); the others only change the solution.
+PLAN_ELASTICITIES = ("value_added", "top", "income")
 
 _local = threading.local()
 
@@ -419,14 +422,13 @@ class ModelRunner:
         """The indicator plan of the current closure and budget shares (made once each)."""
         from ..indicators import IndicatorPlan
 
-        key = repr(sorted(self.current_closure.items()))
-        # the labour-demand elasticities follow the value-added and top elasticities
-        parameters = self.model.calibration.parameters
-        key += "".join(parameters[name].to_numpy(dtype=float).tobytes().hex()
-                       for name in ("value_added_elasticity", "top_elasticity"))
-        if self._les:   # marginal budget shares depend on the income elasticities
-            shares = self.model.calibration.parameters["marginal_budget_share"]
-            key += shares.to_numpy().tobytes().hex()
+        # the labour-demand elasticities follow the value-added and top elasticities, the
+        # LES marginal budget shares the income elasticities: the plan is kept by these
+        # (keyed by the elasticities themselves, so that a scenario does not recompute the
+        # calibration tables to read them)
+        key = repr((sorted(self.current_closure.items()),
+                    [(name, self.current_elasticities.get(name)) for name in PLAN_ELASTICITIES
+                     if name != "income" or self._les]))
         plan = self._plans.get(key)
         if plan is None:
             if len(self._plans) > 64:
