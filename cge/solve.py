@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,6 +57,8 @@ RESIDUAL_TOL = 1e-8
 TOL_TO_RESIDUAL = 100
 #: Floor of the benchmark magnitude used to scale a variable or an equation.
 SCALE_FLOOR = 1e-3
+#: Equations named by a solve's statistics (and its error): the largest residuals.
+WORST_SHOWN = 5
 
 
 @dataclass
@@ -198,8 +199,7 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
     seconds = time.perf_counter() - start
     # NaN or infinite residuals (an equation that cannot be evaluated) rank as the worst
     ranked = np.where(np.isfinite(residuals), residuals, np.inf)
-    order = np.argsort(-ranked, kind="stable")[:5] if residuals.size else []
-    worst = [(names[i], float(residuals[i])) for i in order]
+    worst = [(names[i], float(residuals[i])) for i in _largest(ranked, WORST_SHOWN)]
     max_res = float(ranked.max()) if residuals.size else 0.0
     walras = walras_residual(model)
     threshold = acceptance_threshold(opts)
@@ -226,6 +226,19 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
                      "way round): check that every tax, transfer and factor payment reaches "
                      "an institution; diagnostics.worst_residuals names the equations")])
     return stats
+
+
+def _largest(values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` largest ``values``, largest first, ties in order of position.
+
+    The order of a full stable sort in linear time: only the entries at least as large
+    as the ``k``-th largest are sorted.
+    """
+    if values.size <= k:
+        return np.argsort(-values, kind="stable")
+    kth = np.partition(values, values.size - k)[values.size - k]
+    candidates = np.flatnonzero(values >= kth)
+    return candidates[np.argsort(-values[candidates], kind="stable")[:k]]
 
 
 def _doc(model, name: str) -> str:
@@ -289,17 +302,12 @@ def _scaled_residuals(nlp) -> np.ndarray:
     return r * scaling if scaling is not None else r
 
 
-@contextmanager
-def _evaluation_errors():
-    """Turn a failed function evaluation (e.g. a negative base of a power) into a signal
-    IPOPT handles by cutting the step, as Pyomo's own cyipopt interface does."""
+def _evaluation_error(exc) -> Exception:
+    """A failed function evaluation (e.g. a negative base of a power) as the signal IPOPT
+    handles by cutting the step, as Pyomo's own cyipopt interface does."""
     import cyipopt
-    from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
-    try:
-        yield
-    except PyNumeroEvaluationError as exc:
-        raise cyipopt.CyIpoptEvaluationError(str(exc)) from None
+    return cyipopt.CyIpoptEvaluationError(str(exc))
 
 
 #: IPOPT's message for success, also given when the starting point already solves the system.
@@ -392,20 +400,24 @@ class PersistentProblem:
         return 0.0
 
     def gradient(self, x):
-        return np.zeros_like(x)
+        return self._zero_gradient   # cyipopt copies it
 
     def constraints(self, x):
         self._set_free(x)
-        with _evaluation_errors():
+        try:
             return self.nlp.evaluate_constraints()
+        except self._evaluation_errors as exc:
+            raise _evaluation_error(exc) from None
 
     def jacobianstructure(self):
         return self._jac_structure
 
     def jacobian(self, x):
         self._set_free(x)
-        with _evaluation_errors():
+        try:
             return self.nlp.evaluate_jacobian(out=self._jac).data[self._jac_keep]
+        except self._evaluation_errors as exc:
+            raise _evaluation_error(exc) from None
 
     def hessianstructure(self):
         return _EMPTY_STRUCTURE
@@ -421,7 +433,10 @@ class PersistentProblem:
     def _prepare(self, free: np.ndarray, lb: np.ndarray, ub: np.ndarray, opts: dict):
         """The ``cyipopt.Problem`` over the free variables (reused when nothing changed)."""
         import cyipopt
+        from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
+        #: what the callbacks turn into a step cut (:func:`_evaluation_error`)
+        self._evaluation_errors = PyNumeroEvaluationError
         key = (free.tobytes(), lb.tobytes(), ub.tobytes(), tuple(sorted(opts.items())))
         if key == self._key:
             return self._problem
@@ -440,6 +455,7 @@ class PersistentProblem:
             self._problem.close()
         self._problem, self._key = problem, key
         self._free, self._jac_keep = free_at, jac_keep
+        self._zero_gradient = np.zeros(free_at.size)
         return problem
 
     def _solved_at_start(self, f_lb, f_ub, opts: dict) -> np.ndarray | None:

@@ -134,7 +134,7 @@ class VariableIndex:
         ``bounds``: the result of :meth:`bounds` when already at hand.
         """
         lb, ub = self.bounds() if bounds is None else bounds
-        fixed = np.fromiter((v._fixed for v in self.data), bool, len(self.data))
+        fixed = np.array([v._fixed for v in self.data], dtype=bool)
         return fixed | (lb == ub)
 
     def assign(self, positions: np.ndarray, values: np.ndarray) -> None:
