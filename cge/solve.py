@@ -59,6 +59,8 @@ TOL_TO_RESIDUAL = 100
 SCALE_FLOOR = 1e-3
 #: Equations named by a solve's statistics (and its error): the largest residuals.
 WORST_SHOWN = 5
+#: Residual vectors up to this length are ranked by a full sort.
+SORTED_WHOLE = 1000
 
 
 @dataclass
@@ -125,8 +127,8 @@ def walras_residual(model) -> float:
 
     :math:`|l - r| / \\max(|l|, |r|, 10^{-3})` at the current levels, for the equation
     :math:`l = r`. Both sides are compiled once per model
-    (:class:`~cge.model.expressions.ArrayExpression`): the check costs a few array
-    operations instead of a walk over every term of the balance.
+    (:class:`~cge.model.expressions.CompiledExpression`): the same value as Pyomo's
+    ``value``, without its walk over the expression tree at every solve.
     """
     c = model.pyomo.rest_of_world.balance_of_payments
     lhs, rhs = _balance_sides(model, c.expr)
@@ -138,12 +140,13 @@ def walras_residual(model) -> float:
 def _balance_sides(model, expr):
     """The two sides of the balance of payments, compiled (kept while the equation is the
     same object)."""
-    from .model.expressions import ArrayExpression
+    from .model.expressions import CompiledExpression
 
     sides = getattr(model, "_balance_of_payments", None)
     if sides is None or sides[0] is not expr:
         lhs, rhs = expr.args
-        sides = model._balance_of_payments = (expr, ArrayExpression(lhs), ArrayExpression(rhs))
+        sides = model._balance_of_payments = (expr, CompiledExpression(lhs),
+                                              CompiledExpression(rhs))
     return sides[1:]
 
 
@@ -232,10 +235,10 @@ def _largest(values: np.ndarray, k: int) -> np.ndarray:
     """Positions of the ``k`` largest ``values``, largest first, ties in order of position.
 
     The order of a full stable sort in linear time: only the entries at least as large
-    as the ``k``-th largest are sorted.
+    as the ``k``-th largest are sorted (a short array is sorted whole, which is quicker).
     """
-    if values.size <= k:
-        return np.argsort(-values, kind="stable")
+    if values.size <= SORTED_WHOLE:
+        return np.argsort(-values, kind="stable")[:k]
     kth = np.partition(values, values.size - k)[values.size - k]
     candidates = np.flatnonzero(values >= kth)
     return candidates[np.argsort(-values[candidates], kind="stable")[:k]]

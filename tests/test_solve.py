@@ -231,8 +231,8 @@ def test_the_worst_residuals_are_those_of_a_full_stable_sort():
     from cge.solve import _largest
 
     rng = np.random.default_rng(0)
-    for _ in range(500):
-        values = rng.integers(0, 4, rng.integers(0, 30)).astype(float)
+    for _ in range(300):
+        values = rng.integers(0, 4, rng.integers(990, 1030)).astype(float)
         if values.size and rng.random() < 0.3:
             values[rng.integers(0, values.size)] = np.inf
         np.testing.assert_array_equal(_largest(values, 5),

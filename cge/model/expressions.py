@@ -1,26 +1,28 @@
-"""Pyomo expressions evaluated on arrays: sums of products become one numpy product each.
+"""Pyomo expressions compiled once and evaluated on the levels of their variables.
 
-Pyomo's ``value(expr)`` walks the expression tree node by node in Python, which costs a
-few microseconds per term; the Walras check after every solve evaluates the balance of
-payments, whose sums have a term per traded good and factor. :class:`ArrayExpression`
-walks the tree once and keeps each sum of monomials (products of constants and
-variables, such as :math:`\\sum_c pWe_c E_c`) as a coefficient vector and a matrix of
-variable positions, evaluated as :math:`\\sum_k a_k \\prod_j x_{s_{kj}}` on the levels of
-the expression's variables. Divisions, powers and other nodes are kept as they are;
-nodes it does not know are evaluated by Pyomo. The value is that of ``value(expr)`` up to
-the order of the floating-point additions.
+Pyomo's ``value(expr)`` walks the expression tree node by node, dispatching on each
+node's type, which costs a few microseconds per term; the Walras check after every solve
+evaluates the balance of payments, whose sums have a term per traded good and factor.
+:class:`CompiledExpression` walks the tree once and keeps each sum as a list of its
+terms, a monomial (a product of numbers and variables, such as :math:`pWe_c E_c`) being a
+coefficient and the positions of its variables in the levels list. Evaluating it does
+the same floating-point operations in the same order as Pyomo (products left to right,
+sums from the first term), so the value is Pyomo's, at about a tenth of a microsecond per
+term. Divisions, powers, negations and named expressions are kept as they are; other nodes
+(e.g. ``exp``) are evaluated by Pyomo.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
+Evaluator = Callable[[list], float]
+#: A term of a sum: (coefficient, variable positions, None) for a monomial, else
+#: (None, None, evaluator).
+Term = tuple
 
-Evaluator = Callable[[np.ndarray], float]
 
-
-class ArrayExpression:
+class CompiledExpression:
     """One Pyomo expression, compiled for evaluation on the levels of its variables.
 
     Parameters
@@ -31,18 +33,19 @@ class ArrayExpression:
 
     def __init__(self, expr):
         self.expr = expr
-        #: the expression's variables, in the order of the levels vector
+        #: the expression's variables, in the order of the levels list
         self.variables: list = []
         self._slots: dict[int, int] = {}
         self._evaluate = self._lower(expr)
 
-    def levels(self) -> np.ndarray:
+    def levels(self) -> list[float]:
         """Current levels of the expression's variables (NaN where a variable has none)."""
-        return np.array([v._value for v in self.variables], dtype=float)
+        nan = float("nan")
+        return [nan if v._value is None else v._value for v in self.variables]
 
     def __call__(self) -> float:
         """The value of the expression at the variables' current levels."""
-        return self._evaluate(self.levels())
+        return float(self._evaluate(self.levels()))
 
     # -- compiling --------------------------------------------------------------------
     def _slot(self, var) -> int:
@@ -64,29 +67,23 @@ class ArrayExpression:
             return 1.0, (self._slot(node),)
         if type(node) in (ne.ProductExpression, ne.MonomialTermExpression):
             left, right = (self._monomial(arg) for arg in node.args)
-            if left is None or right is None:
-                return None
+            if left is None or right is None or (left[1] and right[0] != 1.0):
+                return None   # a coefficient between variables: keep Pyomo's order
             return left[0] * right[0], left[1] + right[1]
-        if type(node) is ne.NegationExpression:
-            inner = self._monomial(node.args[0])
-            return None if inner is None else (-inner[0], inner[1])
         return None
+
+    def _term(self, node) -> Term:
+        monomial = self._monomial(node)
+        return (*monomial, None) if monomial is not None else (None, None, self._lower(node))
 
     def _lower(self, node) -> Evaluator:
         from pyomo.core.expr import numeric_expr as ne
 
+        if isinstance(node, ne.SumExpression):
+            return _sum([self._term(arg) for arg in node.args])
         monomial = self._monomial(node)
         if monomial is not None:
-            return _sum_of_monomials([monomial], [])
-        if isinstance(node, ne.SumExpression):
-            monomials, others = [], []
-            for arg in node.args:
-                m = self._monomial(arg)
-                if m is None:
-                    others.append(self._lower(arg))
-                else:
-                    monomials.append(m)
-            return _sum_of_monomials(monomials, others)
+            return _sum([(*monomial, None)], start=None)
         kind = type(node)
         if kind in (ne.ProductExpression, ne.DivisionExpression, ne.PowExpression):
             a, b = (self._lower(arg) for arg in node.args)
@@ -107,26 +104,22 @@ def _pyomo_value(node) -> Evaluator:
     """A node this module does not compile: Pyomo evaluates it (it reads the same levels)."""
     import pyomo.environ as pyo
 
-    return lambda x: float(pyo.value(node))
+    return lambda x: pyo.value(node)
 
 
-def _sum_of_monomials(monomials: list[tuple[float, tuple[int, ...]]],
-                      others: list[Evaluator]) -> Evaluator:
-    """:math:`\\sum_k a_k \\prod_j x_{s_{kj}}` plus the other terms, one numpy product per
-    degree."""
-    by_degree: dict[int, list] = {}
-    for coef, slots in monomials:
-        by_degree.setdefault(len(slots), []).append((coef, slots))
-    constant = sum(coef for coef, _ in by_degree.pop(0, []))
-    groups = [(np.array([c for c, _ in terms]), np.array([s for _, s in terms], dtype=np.intp))
-              for _, terms in sorted(by_degree.items())]
+def _sum(terms: list[Term], start: float | None = 0) -> Evaluator:
+    """The sum of ``terms`` from ``start`` (``None``: the one term alone), in order."""
 
-    def evaluate(x: np.ndarray) -> float:
-        total = constant
-        for coef, slots in groups:
-            total += float(coef @ x[slots].prod(axis=1))
-        for other in others:
-            total += other(x)
-        return float(total)
+    def evaluate(x: list) -> float:
+        total = start
+        for coef, slots, other in terms:
+            if other is None:
+                value = coef   # 1.0 * x is x exactly: the products are Pyomo's
+                for s in slots:
+                    value *= x[s]
+            else:
+                value = other(x)
+            total = value if total is None else total + value
+        return total
 
     return evaluate
