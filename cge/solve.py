@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +58,10 @@ RESIDUAL_TOL = 1e-8
 TOL_TO_RESIDUAL = 100
 #: Floor of the benchmark magnitude used to scale a variable or an equation.
 SCALE_FLOOR = 1e-3
+#: Equations named by a solve's statistics (and its error): the largest residuals.
+WORST_SHOWN = 5
+#: Residual vectors up to this length are ranked by a full sort.
+SORTED_WHOLE = 1000
 
 
 @dataclass
@@ -123,13 +126,31 @@ def set_scaling(model) -> None:
 
 
 def walras_residual(model) -> float:
-    """Scaled residual of the balance of payments, the equation Walras' law dropped."""
-    import pyomo.environ as pyo
+    """Scaled residual of the balance of payments, the equation Walras' law dropped.
 
+    :math:`|l - r| / \\max(|l|, |r|, 10^{-3})` at the current levels, for the equation
+    :math:`l = r`. Both sides are compiled once per model
+    (:class:`~cge.model.expressions.CompiledExpression`): the same value as Pyomo's
+    ``value``, without its walk over the expression tree at every solve.
+    """
     c = model.pyomo.rest_of_world.balance_of_payments
-    lhs, rhs = c.expr.args
-    size = max(abs(pyo.value(lhs)), abs(pyo.value(rhs)), SCALE_FLOOR)
-    return abs(pyo.value(lhs) - pyo.value(rhs)) / size
+    lhs, rhs = _balance_sides(model, c.expr)
+    left, right = lhs(), rhs()
+    size = max(abs(left), abs(right), SCALE_FLOOR)
+    return abs(left - right) / size
+
+
+def _balance_sides(model, expr):
+    """The two sides of the balance of payments, compiled (kept while the equation is the
+    same object)."""
+    from .model.expressions import CompiledExpression
+
+    sides = getattr(model, "_balance_of_payments", None)
+    if sides is None or sides[0] is not expr:
+        lhs, rhs = expr.args
+        sides = model._balance_of_payments = (expr, CompiledExpression(lhs),
+                                              CompiledExpression(rhs))
+    return sides[1:]
 
 
 def acceptance_threshold(opts: dict) -> float:
@@ -191,8 +212,7 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
     seconds = time.perf_counter() - start
     # NaN or infinite residuals (an equation that cannot be evaluated) rank as the worst
     ranked = np.where(np.isfinite(residuals), residuals, np.inf)
-    order = np.argsort(-ranked, kind="stable")[:5] if residuals.size else []
-    worst = [(names[i], float(residuals[i])) for i in order]
+    worst = [(names[i], float(residuals[i])) for i in _largest(ranked, WORST_SHOWN)]
     max_res = float(ranked.max()) if residuals.size else 0.0
     walras = walras_residual(model)
     threshold = acceptance_threshold(opts)
@@ -220,6 +240,19 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
                      "way round): check that every tax, transfer and factor payment reaches "
                      "an institution; diagnostics.worst_residuals names the equations")])
     return stats
+
+
+def _largest(values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` largest ``values``, largest first, ties in order of position.
+
+    The order of a full stable sort in linear time: only the entries at least as large
+    as the ``k``-th largest are sorted (a short array is sorted whole, which is quicker).
+    """
+    if values.size <= SORTED_WHOLE:
+        return np.argsort(-values, kind="stable")[:k]
+    kth = np.partition(values, values.size - k)[values.size - k]
+    candidates = np.flatnonzero(values >= kth)
+    return candidates[np.argsort(-values[candidates], kind="stable")[:k]]
 
 
 def _doc(model, name: str) -> str:
@@ -283,17 +316,12 @@ def _scaled_residuals(nlp) -> np.ndarray:
     return r * scaling if scaling is not None else r
 
 
-@contextmanager
-def _evaluation_errors():
-    """Turn a failed function evaluation (e.g. a negative base of a power) into a signal
-    IPOPT handles by cutting the step, as Pyomo's own cyipopt interface does."""
+def _evaluation_error(exc) -> Exception:
+    """A failed function evaluation (e.g. a negative base of a power) as the signal IPOPT
+    handles by cutting the step, as Pyomo's own cyipopt interface does."""
     import cyipopt
-    from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
-    try:
-        yield
-    except PyNumeroEvaluationError as exc:
-        raise cyipopt.CyIpoptEvaluationError(str(exc)) from None
+    return cyipopt.CyIpoptEvaluationError(str(exc))
 
 
 #: IPOPT's message for success, also given when the starting point already solves the system.
@@ -392,20 +420,24 @@ class PersistentProblem:
         return 0.0
 
     def gradient(self, x):
-        return np.zeros_like(x)
+        return self._zero_gradient   # cyipopt copies it
 
     def constraints(self, x):
         self._set_free(x)
-        with _evaluation_errors():
+        try:
             return self.nlp.evaluate_constraints()
+        except self._evaluation_errors as exc:
+            raise _evaluation_error(exc) from None
 
     def jacobianstructure(self):
         return self._jac_structure
 
     def jacobian(self, x):
         self._set_free(x)
-        with _evaluation_errors():
+        try:
             return self.nlp.evaluate_jacobian(out=self._jac).data[self._jac_keep]
+        except self._evaluation_errors as exc:
+            raise _evaluation_error(exc) from None
 
     def hessianstructure(self):
         return _EMPTY_STRUCTURE
@@ -420,14 +452,15 @@ class PersistentProblem:
     # -- solving --------------------------------------------------------------------
     def _write_back(self, free_at: np.ndarray, x_free: np.ndarray) -> None:
         """The free variables' levels into the Pyomo model."""
-        data = self.index.data
-        for i, value in zip(self.where[free_at].tolist(), x_free.tolist(), strict=True):
-            data[i].set_value(value, skip_validation=True)
+        self.index.assign(self.where[free_at], x_free)
 
     def _prepare(self, free: np.ndarray, lb: np.ndarray, ub: np.ndarray, opts: dict):
         """The ``cyipopt.Problem`` over the free variables (reused when nothing changed)."""
         import cyipopt
+        from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
+        #: what the callbacks turn into a step cut (:func:`_evaluation_error`)
+        self._evaluation_errors = PyNumeroEvaluationError
         key = (free.tobytes(), lb.tobytes(), ub.tobytes(), tuple(sorted(opts.items())))
         if key == self._key:
             return self._problem
@@ -446,6 +479,7 @@ class PersistentProblem:
             self._problem.close()
         self._problem, self._key = problem, key
         self._free, self._jac_keep = free_at, jac_keep
+        self._zero_gradient = np.zeros(free_at.size)
         return problem
 
     def _solved_at_start(self, f_lb, f_ub, opts: dict) -> np.ndarray | None:
@@ -493,8 +527,8 @@ class PersistentProblem:
         """Solve from the model's current levels and pins (read by :meth:`dimensions`).
 
         With ``predictor`` (no bound on a free variable, ``max_iter`` above 0), chord steps
-        with the Jacobian at the model's chord reference come first; IPOPT takes over from their best point unless
-        they already pass its convergence test.
+        with the Jacobian at the model's chord reference come first; IPOPT takes over from
+        their best point unless they already pass its convergence test.
         """
         if self._state is None:
             self.dimensions()

@@ -240,3 +240,25 @@ def test_solve_stats_records_the_last_solve_without_raising():
     failed = model.solve_stats(max_iter=1, predictor=False)   # IPOPT alone, one iteration
     assert not failed.ok and model.last_stats is failed
     assert model.solve_stats().ok
+
+
+def test_an_elasticity_grid_reuses_the_indicator_plan_and_the_pending_calibration():
+    """Scenarios of an Armington grid: the shocks are applied and the indicators reported
+    without recomputing the calibration tables (they wait until read), with one indicator
+    plan (that a new value-added elasticity makes another is in
+    test_batch_indicators_equal_those_of_cge_run)."""
+    from cge.batch.worker import ModelRunner
+
+    runner = ModelRunner(TARIFF, yaml.safe_load(TARIFF.read_text()))
+    tariff = [{"parameter": "import_tariff_rate", "op": "multiply", "value": 0.5}]
+    for value in (1.5, 2.5, 3.5):
+        runner.apply(tariff, [{"elasticity": "armington", "value": value}], None)
+        assert runner.model._pending_elasticities is not None   # tables not recomputed
+        ok, reason, *_ = runner.solve()
+        assert ok, reason
+        planned = bool(runner._plans)
+        levels, indicators = runner.report()
+        assert len(indicators)
+        if planned:   # the first report makes the plan, which reads the tables
+            assert runner.model._pending_elasticities is not None
+    assert len(runner._plans) == 1

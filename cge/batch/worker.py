@@ -60,6 +60,9 @@ MODEL_RUNNER = "cge.batch.worker:ModelRunner"
 HOMOTOPY_STEPS = (0.25, 0.5, 0.75, 1.0)
 #: Solved points remembered per worker for nearest-point warm starts.
 WARM_START_MEMORY = 256
+#: The elasticities the indicator plan of a model depends on (labour-demand elasticities,
+#: LES marginal budget shares); the others only change the solution.
+PLAN_ELASTICITIES = ("value_added", "top", "income")
 
 _local = threading.local()
 
@@ -315,7 +318,7 @@ class ModelRunner:
         layout = index.layout
         names, labels, self._report_at = reported_positions(layout)
         self._shocked: set[str] = set()   # variables the last scenario's shocks moved
-        self._free_at: list[int] | None = None
+        self._free_at: np.ndarray | None = None
         stats = model.solve_stats("persistent")
         if not stats.ok:
             raise SolveError(f"{base_path}: the benchmark does not solve ({stats.message})")
@@ -388,15 +391,14 @@ class ModelRunner:
                 for k, x in zip(keys, values, strict=True)}
 
     def state(self) -> np.ndarray:
-        return np.fromiter((v.value for v in self.variables), float, len(self.variables))
+        return self.model.variable_index.values()
 
     def load_state(self, state) -> None:
         """Free variables back to ``state`` (pinned ones are set by :meth:`apply`)."""
+        index = self.model.variable_index
         if self._free_at is None:   # which variables are free changes with the closure only
-            self._free_at = np.flatnonzero(~self.model.variable_index.pinned()).tolist()
-        data, values = self.variables, state.tolist()
-        for i in self._free_at:
-            data[i].set_value(values[i], skip_validation=True)
+            self._free_at = np.flatnonzero(~index.pinned())
+        index.assign(self._free_at, state[self._free_at])
 
     # -- helpers -------------------------------------------------------------------
     def _unshock(self, paths) -> None:
@@ -420,14 +422,13 @@ class ModelRunner:
         """The indicator plan of the current closure and budget shares (made once each)."""
         from ..indicators import IndicatorPlan
 
-        key = repr(sorted(self.current_closure.items()))
-        # the labour-demand elasticities follow the value-added and top elasticities
-        parameters = self.model.calibration.parameters
-        key += "".join(parameters[name].to_numpy(dtype=float).tobytes().hex()
-                       for name in ("value_added_elasticity", "top_elasticity"))
-        if self._les:   # marginal budget shares depend on the income elasticities
-            shares = self.model.calibration.parameters["marginal_budget_share"]
-            key += shares.to_numpy().tobytes().hex()
+        # the labour-demand elasticities follow the value-added and top elasticities, the
+        # LES marginal budget shares the income elasticities: the plan is kept by these
+        # (keyed by the elasticities themselves, so that a scenario does not recompute the
+        # calibration tables to read them)
+        key = repr((sorted(self.current_closure.items()),
+                    [(name, self.current_elasticities.get(name)) for name in PLAN_ELASTICITIES
+                     if name != "income" or self._les]))
         plan = self._plans.get(key)
         if plan is None:
             if len(self._plans) > 64:

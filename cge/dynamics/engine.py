@@ -382,8 +382,8 @@ class DynamicModel:
         moved = self.index.values() != x
         for i in np.flatnonzero(moved & pinned).tolist():
             pin(data[i], x[i])
-        for i in np.flatnonzero(moved & ~pinned).tolist():
-            data[i].set_value(float(x[i]), skip_validation=True)
+        free = np.flatnonzero(moved & ~pinned)
+        self.index.assign(free, x[free])
 
     def _start(self, t: int, history: list[np.ndarray], g: np.ndarray) -> np.ndarray:
         """The starting point of period ``t``, extrapolated from the solutions before it.

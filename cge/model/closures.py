@@ -431,8 +431,11 @@ def capital_stock_shocks(model: CGEModel, shocks: Iterable[Mapping[str, Any] | A
     """
     from .shocks import Shock
 
-    sets = model.data.sets
     parsed = [Shock.from_mapping(s, f"shocks[{i}]") for i, s in enumerate(shocks)]
+    if all(shock.parameter != "factor_endowment" for shock in parsed):
+        # nothing to expand: the block data (recomputed after new elasticities) is not needed
+        return parsed
+    sets = model.data.sets
     specific = sets.capital if model.closure.capital == "sector_specific" else []
     out: list[Shock] = []
     for i, shock in enumerate(parsed):

