@@ -26,12 +26,12 @@ def _walras_by_pyomo(model) -> float:
 @pytest.mark.solver
 @pytest.mark.parametrize(("spec", "kind"), [("stdcge", "stdcge"), ("standard", "standard")])
 def test_walras_residual_is_the_balance_of_payments_evaluated_by_pyomo(spec, kind):
-    """Off the solution (one IPOPT iteration after a shock) the balance of payments does
+    """Off the solution (one IPOPT iteration after a shock, no chord steps) the balance of payments does
     not hold: the compiled residual is Pyomo's, and it follows the levels."""
     model = CGEModel(synthetic_sam(4, 1, kind=kind), spec)
     model.solve(solver="persistent")
     model.apply_shocks(TARIFF_CUT)
-    model.solve(solver="persistent", max_iter=1, raise_on_failure=False)
+    model.solve(solver="persistent", max_iter=1, raise_on_failure=False, predictor=False)
     off = walras_residual(model)
     assert off > 1e-6
     assert off == _walras_by_pyomo(model)   # the same operations in the same order
