@@ -20,6 +20,7 @@ below the acceptance threshold (the same threshold bounds the built-in checks of
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from contextlib import contextmanager
@@ -103,7 +104,8 @@ def set_scaling(model) -> None:
     A variable with benchmark value :math:`x_0` gets :math:`1/\\max(|x_0|, 10^{-3})`;
     an equation :math:`l = r` gets :math:`1/\\max(|l_0|, |r_0|, 10^{-3})`. With the SAM
     already divided by a power of ten near its median cell, a tolerance means the
-    same relative accuracy for every flow and at any SAM unit.
+    same relative accuracy for every flow and at any SAM unit. Both sides are evaluated
+    by :func:`side_level`, which gives what ``pyo.value`` gives, faster.
     """
     import pyomo.environ as pyo
 
@@ -111,12 +113,52 @@ def set_scaling(model) -> None:
     if hasattr(m, "scaling_factor"):
         return
     m.scaling_factor = pyo.Suffix(direction=pyo.Suffix.EXPORT)
-    sf = m.scaling_factor
-    for v in m.component_data_objects(pyo.Var):
-        sf[v] = 1.0 / max(abs(v.value or 0.0), SCALE_FLOOR)
+    index = model.variable_index
+    levels = np.nan_to_num(index.values(), nan=0.0)   # no value: scaled as zero
+    sf, level = m.scaling_factor, _level_function()
+    sf.update(zip(index.data, (1.0 / np.maximum(np.abs(levels), SCALE_FLOOR)).tolist(),
+                  strict=True))
     for c in m.component_data_objects(pyo.Constraint, active=True):
         lhs, rhs = c.expr.args
-        sf[c] = 1.0 / max(abs(pyo.value(lhs)), abs(pyo.value(rhs)), SCALE_FLOOR)
+        sf[c] = 1.0 / max(abs(level(lhs)), abs(level(rhs)), SCALE_FLOOR)
+
+
+def side_level(expr) -> float:
+    """The value of a Pyomo expression at the variables' current levels.
+
+    The same number as ``pyo.value(expr)`` (the same operations in the same order),
+    several times faster on long linear sums such as the input-output rows of the goods
+    markets: those terms are multiplied out directly instead of through Pyomo's
+    general expression walker.
+    """
+    return _level_function()(expr)
+
+
+@functools.cache
+def _level_function():
+    """The evaluator behind :func:`side_level` (made once: it imports Pyomo)."""
+    from pyomo.common.numeric_types import native_numeric_types
+    from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
+    def level(e):
+        cls = e.__class__
+        if cls in native_numeric_types:
+            return e
+        if cls is LinearExpression:
+            terms = []
+            for a in e.args:
+                if a.__class__ is MonomialTermExpression:
+                    coef, var = a.args
+                    terms.append((coef if coef.__class__ in native_numeric_types
+                                  else level(coef)) * var.value)
+                else:
+                    terms.append(level(a))
+            return sum(terms)
+        if not e.is_expression_type():   # a variable or a parameter
+            return e.value
+        return e._apply_operation([level(a) for a in e.args])
+
+    return level
 
 
 def walras_residual(model) -> float:
