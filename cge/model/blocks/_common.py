@@ -73,3 +73,20 @@ def add_param(block: pyo.Block, name: str, index: Iterable | None, init: Any,
     elasticities (see :meth:`cge.model.build.CGEModel.set_elasticities`).
     """
     return add_var(block, name, index, init, doc, kind="rate", exogenous=True)
+
+
+def linear_sum(terms: Iterable) -> Any:
+    """``sum(terms)`` of variables and linear monomials (``coef * var``), made in one step.
+
+    Python's ``sum`` adds term by term through Pyomo's operator dispatch; a dense
+    input-output row at 300 sectors has 300 terms. For two terms or more of those kinds
+    the result is the very expression ``sum`` makes (one ``LinearExpression`` with the
+    terms in order); anything else is left to ``sum``.
+    """
+    from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
+    terms = list(terms)
+    if len(terms) < 2 or not all(t.__class__ is MonomialTermExpression or (
+            t.is_potentially_variable() and not t.is_expression_type()) for t in terms):
+        return sum(terms)
+    return LinearExpression(terms)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData, ProductionData
-from ._common import add_param, add_var
+from ._common import add_param, add_var, linear_sum
 
 
 def add_production(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
@@ -121,8 +121,8 @@ def add_production(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         doc="intermediate use X_ca of commodity c by activity a (SAM: commodity row, activity "
         "column): a^x_ca Z_a (Leontief) or a^n_ca N_a (CES top nest)")
     b.zero_profit = pyo.Constraint(
-        leontief, rule=lambda b, a: pz[a] == d.value_added_coefficient[a] * py[a] + sum(
-            coef * pq[c] for c, coef in inputs[a]),
+        leontief, rule=lambda b, a: pz[a] == d.value_added_coefficient[a] * py[a] + linear_sum(
+            [coef * pq[c] for c, coef in inputs[a]]),
         doc="zero profit: unit cost (value added and intermediates, SAM: commodity rows of the "
         "activity column) equals the producer price (Leontief top nest)")
     b.production_tax_revenue = pyo.Constraint(
