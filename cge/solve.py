@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -335,6 +336,22 @@ _EMPTY_STRUCTURE = (np.zeros(0, dtype=int), np.zeros(0, dtype=int))
 _EMPTY_VALUES = np.zeros(0)
 
 
+class _EquationNames(Sequence):
+    """The names of the NLP's equations, each made when first read (only the worst
+    residuals of a solve are named)."""
+
+    def __init__(self, equations: list):
+        self._equations = equations
+
+    def __len__(self) -> int:
+        return len(self._equations)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [c.getname(fully_qualified=True) for c in self._equations[i]]
+        return self._equations[i].getname(fully_qualified=True)
+
+
 class PersistentProblem:
     """One PyNumero NLP kept across solves of a model, driven by ``cyipopt`` directly.
 
@@ -365,17 +382,20 @@ class PersistentProblem:
         self.model = model
         self.nlp = nlp = PyomoNLP(model.pyomo)
         self.index = model.variable_index
+        variables, equations = nlp.get_pyomo_variables(), nlp.get_pyomo_constraints()
         #: position in the model's variable order of each NLP primal
-        self.where = self.index.positions(nlp.get_pyomo_variables())
-        self.names = [c.getname(fully_qualified=True) for c in nlp.get_pyomo_constraints()]
+        self.where = self.index.positions(variables)
+        self.names = _EquationNames(equations)
         self._equations = [id(c) for c in model.pyomo.component_data_objects(
             pyo.Constraint, active=True)]
         self._cl, self._cu = nlp.constraints_lb(), nlp.constraints_ub()
         self._jac = nlp.evaluate_jacobian()
-        x_scaling = nlp.get_primals_scaling()
-        self._x_scaling = np.ones(nlp.n_primals()) if x_scaling is None else x_scaling
-        g_scaling = nlp.get_constraints_scaling()
-        self._g_scaling = np.ones(nlp.n_constraints()) if g_scaling is None else g_scaling
+        # the factors set_scaling put on the model, read directly (what PyomoNLP's
+        # get_primals_scaling and get_constraints_scaling give, without a suffix search
+        # per variable; 1 where there is none)
+        factors = getattr(model.pyomo, "scaling_factor", {})
+        self._x_scaling = np.array([factors.get(v, 1.0) for v in variables], dtype=float)
+        self._g_scaling = np.array([factors.get(c, 1.0) for c in equations], dtype=float)
         self._x = nlp.get_primals().copy()      # every primal, pinned ones included
         self._problem = None
         self._key = None
