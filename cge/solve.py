@@ -205,6 +205,7 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
         raise SolveError(f"unknown solver {solver!r}; allowed: cyipopt, persistent")
     set_scaling(model)
     _skip_windows_runtime_lookup()
+    _skip_scipy_extras()
     opts = dict(IPOPT_OPTIONS)
     if tol is not None:
         opts.update(tol=tol, constr_viol_tol=tol)
@@ -283,6 +284,24 @@ def _skip_windows_runtime_lookup() -> None:
     for dll in CtypesEnviron.DLLs:
         if getattr(dll, "_loaded", False) is None:   # not looked up yet
             dll._loaded = False
+
+
+def _skip_scipy_extras() -> None:
+    """Let scipy load without the subpackages Pyomo adds to it.
+
+    Pyomo registers a hook that, whenever scipy is first imported (PyNumero needs
+    ``scipy.sparse``), also imports ``scipy.stats``, ``integrate`` and ``spatial``:
+    about 25 MiB and a few tenths of a second in every process, for nothing a solve
+    uses. Without the hook scipy still loads any subpackage on first use.
+    """
+    import sys
+
+    if "scipy" in sys.modules:
+        return
+    from pyomo.common.dependencies import DeferredImportCallbackFinder
+
+    for indicator in DeferredImportCallbackFinder._callbacks.get("scipy", ()):
+        indicator._callback = None
 
 
 def _message(msg) -> str:

@@ -260,3 +260,18 @@ def test_scaling_factors_are_the_benchmark_magnitudes(make):
     for c in equations:
         for side in c.expr.args:
             assert side_level(side) == pyo.value(side), c.name
+
+
+def test_a_solve_does_not_load_scipy_subpackages_it_does_not_use():
+    """Solving in a fresh process leaves scipy.stats unloaded (Pyomo would import it,
+    with integrate and spatial, as soon as PyNumero loads scipy.sparse)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from cge.model.build import CGEModel; "
+            "from cge.sam.synthetic import synthetic_sam; "
+            "CGEModel(synthetic_sam(3, 0, kind='stdcge'), 'stdcge').solve(solver='persistent'); "
+            "print('scipy.sparse' in sys.modules, 'scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    assert out.stdout.split() == ["True", "False"]
