@@ -75,6 +75,16 @@ def add_param(block: pyo.Block, name: str, index: Iterable | None, init: Any,
     return add_var(block, name, index, init, doc, kind="rate", exogenous=True)
 
 
+def linear_term(coef: float, var: Any) -> Any:
+    """``coef * var`` for a number and a variable, the expression Pyomo's ``*`` makes
+    (the variable itself at 1, zero at 0), without its operator dispatch."""
+    if coef == 0 or coef == 1:
+        return coef * var
+    from pyomo.core.expr.numeric_expr import MonomialTermExpression
+
+    return MonomialTermExpression((coef, var))
+
+
 def linear_sum(terms: Iterable) -> Any:
     """``sum(terms)`` of variables and linear monomials (``coef * var``), made in one step.
 
