@@ -254,6 +254,14 @@ def test_scaling_factors_are_the_benchmark_magnitudes(make):
     for c in equations:
         lhs, rhs = c.expr.args
         assert sf[c] == 1.0 / max(abs(pyo.value(lhs)), abs(pyo.value(rhs)), SCALE_FLOOR), c.name
+    # what IPOPT gets on the cyipopt path
+    from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
+
+    nlp = PyomoNLP(model.pyomo)
+    np.testing.assert_array_equal(nlp.get_constraints_scaling(),
+                                  [sf[c] for c in nlp.get_pyomo_constraints()])
+    np.testing.assert_array_equal(nlp.get_primals_scaling(),
+                                  [sf[v] for v in nlp.get_pyomo_variables()])
     rng = np.random.default_rng(0)
     for v in variables:
         v.set_value(v.value * rng.uniform(0.5, 1.5), skip_validation=True)
