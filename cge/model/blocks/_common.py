@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 #: What a variable measures: real quantities and nominal values are in model units
 #: (SAM units divided by the calibration scale), prices and rates are unit-free.
@@ -80,8 +81,6 @@ def linear_term(coef: float, var: Any) -> Any:
     (the variable itself at 1, zero at 0), without its operator dispatch."""
     if coef == 0 or coef == 1:
         return coef * var
-    from pyomo.core.expr.numeric_expr import MonomialTermExpression
-
     return MonomialTermExpression((coef, var))
 
 
@@ -93,8 +92,6 @@ def linear_sum(terms: Iterable) -> Any:
     the result is the very expression ``sum`` makes (one ``LinearExpression`` with the
     terms in order); anything else is left to ``sum``.
     """
-    from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
-
     terms = list(terms)
     if len(terms) < 2 or not all(t.__class__ is MonomialTermExpression or (
             t.is_potentially_variable() and not t.is_expression_type()) for t in terms):
