@@ -34,9 +34,14 @@ def add_var(block: pyo.Block, name: str, index: Iterable | None, init: Any, doc:
         v = pyo.Var(initialize=float(init), doc=doc)
     else:
         index = list(index)
-        init_map = init if isinstance(init, Mapping) else dict.fromkeys(index, float(init))
-        v = pyo.Var(index, initialize={k: float(init_map[k]) for k in index}, doc=doc,
-                    dense=True)
+        # a rule or a constant, not a dict: Pyomo then copies one template variable per
+        # index instead of looking each index up and validating it
+        if isinstance(init, Mapping):
+            values = {k: float(init[k]) for k in index}
+            rule = lambda b, *key: values[key if len(key) > 1 else key[0]]  # noqa: E731
+        else:
+            rule = float(init)
+        v = pyo.Var(index, initialize=rule, doc=doc, dense=True)
     block.add_component(name, v)
     model = block.model()
     model._unit_kind[v.local_name if block is model else f"{block.local_name}.{name}"] = kind

@@ -130,7 +130,7 @@ def add_market_clearing(m: pyo.ConcreteModel, data: ModelData) -> None:
     wdist = m.production.factor_price_distortion
     Xp, Xg, Xv = m.households.consumption, m.government.consumption, m.investment.demand
     users = production.users_of
-    intermediate = {k: x.expr for k, x in X.items()}
+    intermediate = {k: x.args[0] for k, x in X.items()}   # each formula, as stored
 
     def goods_market(b, c):
         demand = sum(Xp[c, h] for h in consumers_of[c])
