@@ -166,12 +166,9 @@ def _level_function():
 
 def walras_residual(model) -> float:
     """Scaled residual of the balance of payments, the equation Walras' law dropped."""
-    import pyomo.environ as pyo
-
     c = model.pyomo.rest_of_world.balance_of_payments
-    lhs, rhs = c.expr.args
-    size = max(abs(pyo.value(lhs)), abs(pyo.value(rhs)), SCALE_FLOOR)
-    return abs(pyo.value(lhs) - pyo.value(rhs)) / size
+    lhs, rhs = (side_level(side) for side in c.expr.args)
+    return abs(lhs - rhs) / max(abs(lhs), abs(rhs), SCALE_FLOOR)
 
 
 def acceptance_threshold(opts: dict) -> float:
