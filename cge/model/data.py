@@ -499,9 +499,9 @@ def _investment(cal: Calibration, sets: Sets, rule: str,
 def _by_label(table, labels, scale: float = 1.0) -> dict[str, float]:
     """Values of a labelled series at ``labels`` divided by ``scale``, without per-label
     pandas lookups."""
-    labels = list(labels)
-    values = table.loc[labels].to_numpy(dtype=float) / scale
-    return dict(zip(labels, values.tolist(), strict=True))
+    values = dict(zip(table.index.tolist(), (table.to_numpy(dtype=float) / scale).tolist(),
+                      strict=True))
+    return {label: values[label] for label in labels}
 
 
 def _pairs(table, pairs) -> dict:
