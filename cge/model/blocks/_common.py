@@ -38,7 +38,9 @@ def add_var(block: pyo.Block, name: str, index: Iterable | None, init: Any, doc:
         # index instead of looking each index up and validating it
         if isinstance(init, Mapping):
             values = {k: float(init[k]) for k in index}
-            rule = lambda b, *key: values[key if len(key) > 1 else key[0]]  # noqa: E731
+
+            def rule(b, *key):
+                return values[key if len(key) > 1 else key[0]]
         else:
             rule = float(init)
         v = pyo.Var(index, initialize=rule, doc=doc, dense=True)
