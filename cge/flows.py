@@ -421,9 +421,18 @@ def gdp_sides(cells, acc):
 def flow_block(matrix, acc, name: str):
     """The SAM block of flow ``name`` (its receivers x payers; the first row of that name),
     e.g. the benchmark intermediate inputs commodity x activity."""
+    import numpy as np
+    import pandas as pd
+
     flow = next(f for f in FLOWS if f.name == name)
     receivers, payers = flow.accounts(acc)
-    return matrix.loc[list(receivers), list(payers)]
+    rows = matrix.index.get_indexer(list(receivers))
+    cols = matrix.columns.get_indexer(list(payers))
+    if (rows < 0).any() or (cols < 0).any():   # not in the SAM: let pandas say which
+        return matrix.loc[list(receivers), list(payers)]
+    # what ``matrix.loc`` gives, without its label machinery (calibration reads 19 blocks)
+    return pd.DataFrame(matrix.to_numpy()[np.ix_(rows, cols)], index=matrix.index[rows],
+                        columns=matrix.columns[cols])
 
 
 def flow_cells(acc) -> list[tuple[tuple[str, ...], tuple[str, ...], str]]:

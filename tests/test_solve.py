@@ -241,3 +241,63 @@ def test_the_worst_residuals_are_those_of_a_full_stable_sort():
             values[rng.integers(0, values.size)] = np.inf
         np.testing.assert_array_equal(_largest(values, 5),
                                       np.argsort(-values, kind="stable")[:5])
+
+
+SCALING_MODELS = {
+    "stdcge": lambda: CGEModel(synthetic_sam(6, 3, kind="stdcge"), "stdcge"),
+    "standard_ces_les": lambda: CGEModel(
+        synthetic_sam(4, 7, households=2), "standard",
+        elasticities={"value_added": 0.8, "top": 0.5, "income": {"C001": 0.5, "C002": 1.4},
+                      "frisch": -1.5}, options={"household_demand": "les"}),
+    "standard_cd_top": lambda: CGEModel(synthetic_sam(4, 7, households=2), "standard",
+                                        elasticities={"top": {"A001": 1.0}}),
+}
+
+
+@pytest.mark.parametrize("make", SCALING_MODELS.values(), ids=SCALING_MODELS.keys())
+def test_scaling_factors_are_the_benchmark_magnitudes(make):
+    """Every scaling factor is the plain definition, 1/max(|x0|, floor) for a variable and
+    1/max(|lhs0|, |rhs0|, floor) for an equation, with the sides evaluated by Pyomo; and the
+    fast evaluator of the sides gives Pyomo's numbers away from the benchmark too."""
+    from cge.solve import SCALE_FLOOR, set_scaling, side_level
+
+    model = make()
+    set_scaling(model)
+    sf = model.pyomo.scaling_factor
+    variables = list(model.pyomo.component_data_objects(pyo.Var))
+    equations = list(model.pyomo.component_data_objects(pyo.Constraint, active=True))
+    assert len(sf) == len(variables) + len(equations)
+    for v in variables:
+        assert sf[v] == 1.0 / max(abs(v.value or 0.0), SCALE_FLOOR)
+    for c in equations:
+        lhs, rhs = c.expr.args
+        assert sf[c] == 1.0 / max(abs(pyo.value(lhs)), abs(pyo.value(rhs)), SCALE_FLOOR), c.name
+    # what IPOPT gets on the cyipopt path
+    from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
+
+    nlp = PyomoNLP(model.pyomo)
+    np.testing.assert_array_equal(nlp.get_constraints_scaling(),
+                                  [sf[c] for c in nlp.get_pyomo_constraints()])
+    np.testing.assert_array_equal(nlp.get_primals_scaling(),
+                                  [sf[v] for v in nlp.get_pyomo_variables()])
+    rng = np.random.default_rng(0)
+    for v in variables:
+        v.set_value(v.value * rng.uniform(0.5, 1.5), skip_validation=True)
+    for c in equations:
+        for side in c.expr.args:
+            assert side_level(side) == pyo.value(side), c.name
+
+
+def test_a_solve_does_not_load_scipy_subpackages_it_does_not_use():
+    """Solving in a fresh process leaves scipy.stats unloaded (Pyomo would import it,
+    with integrate and spatial, as soon as PyNumero loads scipy.sparse)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from cge.model.build import CGEModel; "
+            "from cge.sam.synthetic import synthetic_sam; "
+            "CGEModel(synthetic_sam(3, 0, kind='stdcge'), 'stdcge').solve(solver='persistent'); "
+            "print('scipy.sparse' in sys.modules, 'scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    assert out.stdout.split() == ["True", "False"]

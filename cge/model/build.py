@@ -110,15 +110,16 @@ class CGEModel:
         self.spec = spec
         self._pending_elasticities = None
         self._recalibration = None
-        self.calibration = calibration or calibrate(sam, spec, elasticities, options)
-        self.sam = self.calibration.sam
-        self.scale = self.calibration.scale
-        self.closure = Closure.from_user(closure, specification.default_closure)
         from pyomo.common.gc_manager import PauseGC
 
         # building makes hundreds of thousands of expression objects: pausing the cyclic
-        # garbage collector meanwhile saves a fifth of the build time at 300 sectors
+        # garbage collector meanwhile saves a fifth of the build time at 300 sectors (and
+        # its full passes over every model already in the process during calibration)
         with PauseGC():
+            self.calibration = calibration or calibrate(sam, spec, elasticities, options)
+            self.sam = self.calibration.sam
+            self.scale = self.calibration.scale
+            self.closure = Closure.from_user(closure, specification.default_closure)
             self.pyomo, self.data = build_pyomo(self.calibration)
         self._variable_index = None
         self._persistent = None

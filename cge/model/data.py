@@ -317,12 +317,18 @@ def _production(cal: Calibration, sets: Sets) -> ProductionData:
     A, C, F = sets.activities, sets.commodities, sets.factors
     f0 = bm["factor_demand"].to_numpy()
     employment = [(F[i], A[j]) for j, i in zip(*np.nonzero(f0.T), strict=False)]
+    factors_of: dict[str, list] = {a: [] for a in A}
+    employers_of: dict[str, list] = {f: [] for f in F}
+    for f, a in employment:
+        factors_of[a].append(f)
+        employers_of[f].append(a)
     io = pr["io_coefficient"].to_numpy()
     inputs_of: dict[str, list] = {a: [] for a in A}
     users_of: dict[str, list] = {c: [] for c in C}
-    for i, j in zip(*np.nonzero(io), strict=False):
-        inputs_of[A[j]].append((C[i], float(io[i, j])))
-        users_of[C[i]].append((A[j], float(io[i, j])))
+    rows, cols = np.nonzero(io)
+    for i, j, coef in zip(rows.tolist(), cols.tolist(), io[rows, cols].tolist(), strict=True):
+        inputs_of[A[j]].append((C[i], coef))
+        users_of[C[i]].append((A[j], coef))
     sigma_va = pr["value_added_elasticity"]
     ces = [a for a in A if sigma_va[a] != 1.0]
     top_sigma = pr["top_elasticity"]
@@ -336,20 +342,19 @@ def _production(cal: Calibration, sets: Sets) -> ProductionData:
 
     return ProductionData(
         employment=employment,
-        factors_of={a: [f for f, aa in employment if aa == a] for a in A},
-        employers_of={f: [a for ff, a in employment if ff == f] for f in F},
+        factors_of=factors_of, employers_of=employers_of,
         inputs_of=inputs_of, users_of=users_of,
-        output={a: float(bm["output"][a]) / s for a in A},
-        value_added={a: float(bm["value_added"][a]) / s for a in A},
+        output=_by_label(bm["output"], A, s),
+        value_added=_by_label(bm["value_added"], A, s),
         factor_demand={(F[i], A[j]): float(f0[i, j]) / s
                        for i, j in zip(*np.nonzero(f0), strict=False)},
-        value_added_coefficient={a: float(pr["value_added_coefficient"][a]) for a in A},
-        production_tax_rate={a: float(pr["production_tax_rate"][a]) for a in A},
-        production_tax={a: float(bm["production_tax"][a]) / s for a in A},
+        value_added_coefficient=_by_label(pr["value_added_coefficient"], A),
+        production_tax_rate=_by_label(pr["production_tax_rate"], A),
+        production_tax=_by_label(bm["production_tax"], A, s),
         cobb_douglas={a for a in A if sigma_va[a] == 1.0},
         value_added_share=_pairs(pr["value_added_share"], employment),
-        value_added_scale={a: float(pr["value_added_scale"][a]) for a in A},
-        value_added_elasticity={a: float(sigma_va[a]) for a in ces},
+        value_added_scale=_by_label(pr["value_added_scale"], A),
+        value_added_elasticity=_by_label(sigma_va, ces),
         value_added_exponent=exponents(sigma_va, ces),
         top_nest=top, top_cobb_douglas={a for a in top if top_sigma[a] == 1.0},
         bundle_of={a: [(c, float(bundle.at[c, a])) for c, _ in inputs_of[a]] for a in top},
@@ -373,8 +378,7 @@ def _trade(cal: Calibration, sets: Sets) -> TradeData:
     ed = pr["export_demand_elasticity"]
     finite = [c for c in exported if np.isfinite(ed.get(c, np.nan))]
 
-    def of(table, labels, scale=1.0):
-        return {c: float(table[c]) / scale for c in labels}
+    of = _by_label
 
     return TradeData(
         imported=imported, exported=exported,
@@ -413,8 +417,8 @@ def _government(cal: Calibration, sets: Sets, demand: str, shares_of) -> Governm
         demand=demand, revenue=float(bm["government_revenue"]) / s,
         savings=float(bm["government_savings"]) / s,
         saving_rate=float(pr["government_saving_rate"]), goods=goods,
-        consumption={c: float(xg[c]) / s for c in goods},
-        consumption_share={c: float(pr["government_consumption_share"][c]) for c in goods},
+        consumption=_by_label(xg, goods, s),
+        consumption_share=_by_label(pr["government_consumption_share"], goods),
         absorption_share=float(pr["government_share_of_absorption"]),
         direct_tax={i: float(bm["direct_tax"][i]) / s for i in sets.institutions},
         direct_tax_rate={i: float(pr["direct_tax_rate"][i]) for i in sets.institutions},
@@ -469,8 +473,8 @@ def _investment(cal: Calibration, sets: Sets, rule: str,
     bm, pr, s = cal.benchmark, cal.parameters, cal.scale
     xv = bm["investment_demand"]
     goods = [c for c in sets.commodities if xv[c] != 0]
-    demand = {c: float(xv[c]) / s for c in goods}
-    share = {c: float(pr["investment_share"][c]) for c in goods}
+    demand = _by_label(xv, goods, s)
+    share = _by_label(pr["investment_share"], goods)
     total = float(xv.sum()) / s
     extra = {}
     if by_destination:
@@ -490,6 +494,14 @@ def _investment(cal: Calibration, sets: Sets, rule: str,
     return InvestmentData(
         demand_rule=rule, goods=goods, demand=demand, value_share=share, total_savings=total,
         absorption_share=float(pr["investment_share_of_absorption"]), **extra)
+
+
+def _by_label(table, labels, scale: float = 1.0) -> dict[str, float]:
+    """Values of a labelled series at ``labels`` divided by ``scale``, without per-label
+    pandas lookups."""
+    values = dict(zip(table.index.tolist(), (table.to_numpy(dtype=float) / scale).tolist(),
+                      strict=True))
+    return {label: values[label] for label in labels}
 
 
 def _pairs(table, pairs) -> dict:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 #: What a variable measures: real quantities and nominal values are in model units
 #: (SAM units divided by the calibration scale), prices and rates are unit-free.
@@ -33,9 +34,16 @@ def add_var(block: pyo.Block, name: str, index: Iterable | None, init: Any, doc:
         v = pyo.Var(initialize=float(init), doc=doc)
     else:
         index = list(index)
-        init_map = init if isinstance(init, Mapping) else dict.fromkeys(index, float(init))
-        v = pyo.Var(index, initialize={k: float(init_map[k]) for k in index}, doc=doc,
-                    dense=True)
+        # a rule or a constant, not a dict: Pyomo then copies one template variable per
+        # index instead of looking each index up and validating it
+        if isinstance(init, Mapping):
+            values = {k: float(init[k]) for k in index}
+
+            def rule(b, *key):
+                return values[key if len(key) > 1 else key[0]]
+        else:
+            rule = float(init)
+        v = pyo.Var(index, initialize=rule, doc=doc, dense=True)
     block.add_component(name, v)
     model = block.model()
     model._unit_kind[v.local_name if block is model else f"{block.local_name}.{name}"] = kind
@@ -73,3 +81,26 @@ def add_param(block: pyo.Block, name: str, index: Iterable | None, init: Any,
     elasticities (see :meth:`cge.model.build.CGEModel.set_elasticities`).
     """
     return add_var(block, name, index, init, doc, kind="rate", exogenous=True)
+
+
+def linear_term(coef: float, var: Any) -> Any:
+    """``coef * var`` for a number and a variable, the expression Pyomo's ``*`` makes
+    (the variable itself at 1, zero at 0), without its operator dispatch."""
+    if coef == 0 or coef == 1:
+        return coef * var
+    return MonomialTermExpression((coef, var))
+
+
+def linear_sum(terms: Iterable) -> Any:
+    """``sum(terms)`` of variables and linear monomials (``coef * var``), made in one step.
+
+    Python's ``sum`` adds term by term through Pyomo's operator dispatch; a dense
+    input-output row at 300 sectors has 300 terms. For two terms or more of those kinds
+    the result is the very expression ``sum`` makes (one ``LinearExpression`` with the
+    terms in order); anything else is left to ``sum``.
+    """
+    terms = list(terms)
+    if len(terms) < 2 or not all(t.__class__ is MonomialTermExpression or (
+            t.is_potentially_variable() and not t.is_expression_type()) for t in terms):
+        return sum(terms)
+    return LinearExpression(terms)

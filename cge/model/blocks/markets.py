@@ -33,7 +33,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from ._common import add_param, add_var
+from ._common import add_param, add_var, linear_sum
 
 
 def add_prices(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
@@ -130,6 +130,7 @@ def add_market_clearing(m: pyo.ConcreteModel, data: ModelData) -> None:
     wdist = m.production.factor_price_distortion
     Xp, Xg, Xv = m.households.consumption, m.government.consumption, m.investment.demand
     users = production.users_of
+    intermediate = {k: x.args[0] for k, x in X.items()}   # each formula, as stored
 
     def goods_market(b, c):
         demand = sum(Xp[c, h] for h in consumers_of[c])
@@ -139,7 +140,7 @@ def add_market_clearing(m: pyo.ConcreteModel, data: ModelData) -> None:
             demand += Xv[c]
         # the formula of each intermediate input, not the named expression: the problem
         # writer then sees linear terms instead of 90,000 subexpressions at 300 sectors
-        return Q[c] == demand + sum(X[c, a].expr for a, _ in users[c])
+        return Q[c] == demand + linear_sum([intermediate[c, a] for a, _ in users[c]])
 
     b.goods_market = pyo.Constraint(
         sets.commodities, rule=goods_market, doc="composite supply equals household, "

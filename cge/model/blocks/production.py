@@ -26,7 +26,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData, ProductionData
-from ._common import add_param, add_var
+from ._common import add_param, add_var, linear_sum, linear_term
 
 
 def add_production(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
@@ -109,20 +109,18 @@ def add_production(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         A, rule=value_added_demand, doc="demand for value added: Leontief, Y per unit of output "
         "(SAM: value added / output), or cost-minimising in the CES top nest")
 
-    coefficient = {(c, a): coef for a in A for c, coef in inputs[a]}
-
-    def intermediate_input(b, c, a):
-        if a in top:
-            return b.bundle_coefficient[c, a] * N[a]
-        return coefficient[c, a] * Z[a]
-
+    # the dense input-output block: variables looked up in plain dicts, not through
+    # Pyomo's indexing, once per cell
+    output, price = dict(Z.items()), dict(pq.items())
+    uses = {(c, a): b.bundle_coefficient[c, a] * N[a] if a in top else
+            linear_term(coef, output[a]) for a in A for c, coef in inputs[a]}
     b.intermediate_input = pyo.Expression(
-        list(coefficient), rule=intermediate_input,
+        list(uses), rule=lambda b, c, a: uses[c, a],
         doc="intermediate use X_ca of commodity c by activity a (SAM: commodity row, activity "
         "column): a^x_ca Z_a (Leontief) or a^n_ca N_a (CES top nest)")
     b.zero_profit = pyo.Constraint(
-        leontief, rule=lambda b, a: pz[a] == d.value_added_coefficient[a] * py[a] + sum(
-            coef * pq[c] for c, coef in inputs[a]),
+        leontief, rule=lambda b, a: pz[a] == d.value_added_coefficient[a] * py[a] + linear_sum(
+            [linear_term(coef, price[c]) for c, coef in inputs[a]]),
         doc="zero profit: unit cost (value added and intermediates, SAM: commodity rows of the "
         "activity column) equals the producer price (Leontief top nest)")
     b.production_tax_revenue = pyo.Constraint(
