@@ -70,6 +70,29 @@ class DenseInverse:
         return self.inverse @ b
 
 
+class OrderedLU:
+    """SuperLU of a Jacobian whose columns were put in an order found before (a fill-reducing
+    order depends on the sparsity pattern alone, so one order serves every Jacobian of the
+    same free variables: new elasticities, another period, another reference point).
+
+    ``order[k]`` is the column of the Jacobian in position ``k``; SuperLU factorizes the
+    reordered matrix in its natural order. Finding the order (COLAMD) is most of a
+    factorization here: at 300 sectors 0.5 s of 0.57 s, at 100 sectors 15 ms of 21 ms.
+    """
+
+    def __init__(self, matrix, order: np.ndarray):
+        from scipy.sparse.linalg import splu
+
+        self.order = order
+        self.lu = splu(matrix[:, order].tocsc(), permc_spec="NATURAL")
+        self.nnz = self.lu.nnz
+
+    def solve(self, b: np.ndarray) -> np.ndarray:
+        x = np.empty_like(b)
+        x[self.order] = self.lu.solve(b)
+        return x
+
+
 @dataclass
 class ChordResult:
     """Where the chord iteration ended.
@@ -103,6 +126,8 @@ class ChordPredictor:
         self.g_scaling = g_scaling
         self.cl = nlp.constraints_lb()
         self._factors: dict[bytes, object] = {}
+        #: the fill-reducing column order of each set of free variables
+        self._orders: dict[bytes, np.ndarray] = {}
 
     def factor(self, reference: np.ndarray, free: np.ndarray):
         """The sparse LU of the scaled Jacobian over ``free`` at ``reference`` (every primal),
@@ -122,12 +147,19 @@ class ChordPredictor:
         try:
             jac = self.nlp.evaluate_jacobian().tocsc()[:, free]
             scaled = (diags(self.g_scaling) @ jac @ diags(1.0 / self.x_scaling[free])).tocsc()
+            order = self._orders.get(free.tobytes())
             if scaled.shape[1] <= DENSE_UP_TO:
                 lu = DenseInverse(scaled)
+            elif order is not None:
+                lu = OrderedLU(scaled, order)
             else:
                 # COLAMD: the sparsest factors here (half the entries of a minimum-degree
-                # ordering of J + J^T at 300 sectors, so the cheapest solves)
+                # ordering of J + J^T at 300 sectors, so the cheapest solves); its order
+                # is kept for every later Jacobian over the same free variables
                 lu = splu(scaled, permc_spec="COLAMD")
+                order = np.empty_like(lu.perm_c)
+                order[lu.perm_c] = np.arange(lu.perm_c.size)
+                self._orders[free.tobytes()] = order
         except (PyNumeroEvaluationError, RuntimeError, ValueError,
                 np.linalg.LinAlgError) as exc:
             log.debug("chord predictor off for this closure: %s", exc)
