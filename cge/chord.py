@@ -57,6 +57,13 @@ MAX_FACTORS = 128
 DENSE_UP_TO = 200
 
 
+def converged(g: np.ndarray, scaled: np.ndarray, tol: float, constr_viol_tol: float) -> bool:
+    """IPOPT's convergence test of a square system (the multipliers are zero): the scaled
+    residuals ``scaled`` within ``tol``, the unscaled ``g`` within ``constr_viol_tol``."""
+    return bool(np.abs(scaled).max(initial=0.0) <= tol
+                and np.abs(g).max(initial=0.0) <= constr_viol_tol)
+
+
 class DenseInverse:
     """The inverse of a small Jacobian, with the interface of SuperLU the chord uses."""
 
@@ -169,33 +176,38 @@ class ChordPredictor:
             self._factors.pop(next(iter(self._factors)))
         return lu
 
-    def run(self, lu, x: np.ndarray, free: np.ndarray, tol: float,
-            constr_viol_tol: float) -> ChordResult:
+    def run(self, lu, x: np.ndarray, free: np.ndarray, tol: float, constr_viol_tol: float,
+            g: np.ndarray | None = None) -> ChordResult:
         """Chord steps from ``x`` (every primal; its free entries are updated in place to the
-        best point) until IPOPT's convergence test passes or the iteration stops contracting."""
+        best point) until IPOPT's convergence test passes or the iteration stops contracting.
+
+        ``g``: the residuals ``g(x) - cl`` at ``x`` when already evaluated there.
+        """
         from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
         nlp, cl, gs, xs = self.nlp, self.cl, self.g_scaling, self.x_scaling[free]
         best_x, best, best_res = x[free].copy(), np.inf, None
         previous, stalled = np.inf, 0
         for step in range(MAX_STEPS + 1):
-            nlp.set_primals(x)
-            try:
-                g = nlp.evaluate_constraints() - cl
-            except PyNumeroEvaluationError:
-                break
+            if g is None:
+                nlp.set_primals(x)
+                try:
+                    g = nlp.evaluate_constraints() - cl
+                except PyNumeroEvaluationError:
+                    break
             scaled = g * gs
             size = np.abs(scaled).max(initial=0.0)
             if not np.isfinite(size):
                 break
             if size < best:
                 best_x, best, best_res = x[free].copy(), size, np.abs(scaled)
-            if size <= tol and np.abs(g).max(initial=0.0) <= constr_viol_tol:
+            if converged(g, scaled, tol, constr_viol_tol):
                 return ChordResult(best_x, best_res, step, True)
             stalled = stalled + 1 if size > CONTRACTION * previous else 0
             if stalled == 2 or size > DIVERGENCE * best or step == MAX_STEPS:
                 break
             previous = size
             x[free] -= lu.solve(scaled) / xs
+            g = None
         x[free] = best_x
         return ChordResult(best_x, best_res, step, False)

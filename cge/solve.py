@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .chord import ChordPredictor
+from .chord import ChordPredictor, converged
 from .errors import Problem, SolveError
 
 log = logging.getLogger("cge")
@@ -565,28 +565,21 @@ class PersistentProblem:
         self._zero_gradient = np.zeros(free_at.size)
         return problem
 
-    def _solved_at_start(self, f_lb, f_ub, opts: dict) -> np.ndarray | None:
-        """The scaled residuals when the starting point already solves the system, else None.
+    def _start_residuals(self) -> np.ndarray | None:
+        """``g(x) - cl`` at the starting point, or ``None`` where it cannot be evaluated.
 
-        IPOPT would stop there at iteration 0 with this point (a benchmark, a repeated
-        solve): the equations hold within ``tol`` scaled and ``constr_viol_tol`` unscaled,
-        the multipliers are zero, and no free variable has a bound to push the point
-        away from. Asking IPOPT costs a symbolic analysis and a factorization.
+        When they pass IPOPT's convergence test (:func:`cge.chord.converged`), IPOPT would
+        stop there at iteration 0 with this point (a benchmark, a repeated solve): the
+        multipliers are zero, and no free variable has a bound to push the point away
+        from. Asking IPOPT costs a symbolic analysis and a factorization.
         """
-        if not (np.isneginf(f_lb).all() and np.isposinf(f_ub).all()):
-            return None
         from pyomo.contrib.pynumero.exceptions import PyNumeroEvaluationError
 
         self.nlp.set_primals(self._x)
         try:
-            violation = np.abs(self.nlp.evaluate_constraints() - self._cl)
+            return self.nlp.evaluate_constraints() - self._cl
         except PyNumeroEvaluationError:   # not evaluable here: IPOPT decides
             return None
-        scaled = violation * self._g_scaling
-        if violation.max(initial=0.0) <= float(opts["constr_viol_tol"]) and \
-                scaled.max(initial=0.0) <= float(opts["tol"]):
-            return scaled
-        return None
 
     def _reference(self) -> np.ndarray:
         """Every NLP primal at the model's chord reference: ``model.chord_reference``, or
@@ -597,14 +590,15 @@ class PersistentProblem:
             reference = np.concatenate([snapshot[p] for p in self.index.layout.paths])
         return reference[self.where]
 
-    def _predict(self, free: np.ndarray, opts: dict):
-        """Chord steps from the current point (see :mod:`cge.chord`); the result, or
-        ``None`` when the predictor cannot be used (its factorization is singular)."""
+    def _predict(self, free: np.ndarray, opts: dict, g: np.ndarray):
+        """Chord steps from the current point, where the residuals are ``g`` (see
+        :mod:`cge.chord`); the result, or ``None`` when the predictor cannot be used (its
+        factorization is singular)."""
         lu = self.chord.factor(self._reference(), free)
         if lu is None:
             return None
         return self.chord.run(lu, self._x, free, float(opts["tol"]),
-                              float(opts["constr_viol_tol"]))
+                              float(opts["constr_viol_tol"]), g)
 
     def solve(self, opts: dict, predictor: bool = True):
         """Solve from the model's current levels and pins (read by :meth:`dimensions`).
@@ -624,15 +618,17 @@ class PersistentProblem:
         x[pinned] = lb[pinned]
         f_lb = np.where(np.isnan(lb[free]), -np.inf, lb[free])
         f_ub = np.where(np.isnan(ub[free]), np.inf, ub[free])
-        start = self._solved_at_start(f_lb, f_ub, opts)
         self.chord_steps = 0
-        if start is not None:
-            self.iterations = 0
-            return 0, SOLVED_AT_START, 0, start, self.names
+        unbounded = np.isneginf(f_lb).all() and np.isposinf(f_ub).all()
+        g = self._start_residuals() if unbounded else None
+        if g is not None:
+            scaled = np.abs(g) * self._g_scaling
+            if converged(g, scaled, float(opts["tol"]), float(opts["constr_viol_tol"])):
+                self.iterations = 0
+                return 0, SOLVED_AT_START, 0, scaled, self.names
         # max_iter 0 asks for the residuals at this point: no step of any kind
-        if predictor and int(opts["max_iter"]) > 0 and np.isneginf(f_lb).all() \
-                and np.isposinf(f_ub).all():
-            chord = self._predict(free, opts)
+        if predictor and int(opts["max_iter"]) > 0 and g is not None:
+            chord = self._predict(free, opts, g)
             if chord is not None:
                 self.chord_steps = chord.steps
                 if chord.converged:
