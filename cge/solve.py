@@ -105,31 +105,47 @@ def _require_square(model, n_free: int, n_eq: int) -> tuple[int, int]:
     return n_free, n_eq
 
 
-def set_scaling(model) -> None:
+def set_scaling(model, sides: tuple[list, np.ndarray] | None = None) -> None:
     """Scale variables and equations by their benchmark magnitudes (IPOPT user-scaling).
 
     A variable with benchmark value :math:`x_0` gets :math:`1/\\max(|x_0|, 10^{-3})`;
     an equation :math:`l = r` gets :math:`1/\\max(|l_0|, |r_0|, 10^{-3})`. With the SAM
     already divided by a power of ten near its median cell, a tolerance means the
     same relative accuracy for every flow and at any SAM unit. Both sides are evaluated
-    by :func:`side_level`, which gives what ``pyo.value`` gives, faster.
+    by :func:`side_level`, which gives what ``pyo.value`` gives, faster; ``sides``, from
+    :func:`equation_sides` at the current point, saves evaluating them again.
     """
     import pyomo.environ as pyo
 
     m = model.pyomo
     if hasattr(m, "scaling_factor"):
         return
+    equations, levels = sides if sides is not None else equation_sides(model)
     # both solve paths read the factors through PyNumero from the model, not from the
     # problem file: a local suffix keeps 2 x 13,000 lines out of that file at 300 sectors
-    m.scaling_factor = pyo.Suffix(direction=pyo.Suffix.LOCAL)
+    m.scaling_factor = sf = pyo.Suffix(direction=pyo.Suffix.LOCAL)
     index = model.variable_index
-    levels = np.nan_to_num(index.values(), nan=0.0)   # no value: scaled as zero
-    sf, level = m.scaling_factor, _level_function()
-    sf.update(zip(index.data, (1.0 / np.maximum(np.abs(levels), SCALE_FLOOR)).tolist(),
+    values = np.nan_to_num(index.values(), nan=0.0)   # no value: scaled as zero
+    sf.update(zip(index.data, (1.0 / np.maximum(np.abs(values), SCALE_FLOOR)).tolist(),
                   strict=True))
-    for c in m.component_data_objects(pyo.Constraint, active=True):
-        lhs, rhs = c.expr.args
-        sf[c] = 1.0 / max(abs(level(lhs)), abs(level(rhs)), SCALE_FLOOR)
+    sf.update(zip(equations, _equation_factors(levels).tolist(), strict=True))
+
+
+def equation_sides(model) -> tuple[list, np.ndarray]:
+    """The active equations :math:`l = r` and the levels of their sides at the current point
+    (rows :math:`(l, r)`, evaluated by :func:`side_level`)."""
+    import pyomo.environ as pyo
+
+    level = _level_function()
+    equations = list(model.pyomo.component_data_objects(pyo.Constraint, active=True))
+    levels = np.array([[level(side) for side in c.expr.args] for c in equations],
+                      dtype=float).reshape(len(equations), 2)
+    return equations, levels
+
+
+def _equation_factors(levels: np.ndarray) -> np.ndarray:
+    """The scaling factor of each equation from the levels of its two sides."""
+    return 1.0 / np.maximum(np.abs(levels).max(axis=1, initial=0.0), SCALE_FLOOR)
 
 
 def side_level(expr) -> float:
@@ -153,15 +169,16 @@ def _level_function():
         cls = e.__class__
         if cls in native_numeric_types:
             return e
-        if cls is LinearExpression:
+        if cls is LinearExpression:   # the stored terms and levels read directly
             terms = []
+            append = terms.append
             for a in e.args:
                 if a.__class__ is MonomialTermExpression:
-                    coef, var = a.args
-                    terms.append((coef if coef.__class__ in native_numeric_types
-                                  else level(coef)) * var.value)
+                    coef, var = a._args_
+                    append((coef if coef.__class__ in native_numeric_types
+                            else level(coef)) * var._value)
                 else:
-                    terms.append(level(a))
+                    append(level(a))
             return sum(terms)
         if not e.is_expression_type():   # a variable or a parameter
             return e.value
@@ -234,7 +251,12 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
     """
     if solver not in ("cyipopt", "persistent"):
         raise SolveError(f"unknown solver {solver!r}; allowed: cyipopt, persistent")
-    set_scaling(model)
+    # the first persistent solve of a model evaluates every equation once, for its scaling
+    # and for the test of its starting point (a benchmark stops there: no NLP is made)
+    first = solver == "persistent" and model._persistent is None and \
+        not hasattr(model.pyomo, "scaling_factor")
+    sides = equation_sides(model) if first else None
+    set_scaling(model, sides)
     _skip_windows_runtime_lookup()
     _skip_scipy_extras()
     opts = dict(IPOPT_OPTIONS)
@@ -244,7 +266,11 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
         opts["max_iter"] = max_iter
     opts.update(options or {})
     start = time.perf_counter()
-    if solver == "persistent":
+    at_start = _solved_at_start(model, sides, opts) if first else None
+    if at_start is not None:
+        n_free, n_eq, residuals, names = at_start
+        status_code, message, iterations, chord_steps = 0, SOLVED_AT_START, 0, 0
+    elif solver == "persistent":
         if model._persistent is None:
             model._persistent = PersistentProblem(model)
         problem = model._persistent
@@ -286,6 +312,31 @@ def solve_model(model, solver: str = "cyipopt", *, tol: float | None = None,
                      "way round): check that every tax, transfer and factor payment reaches "
                      "an institution; diagnostics.worst_residuals names the equations")])
     return stats
+
+
+def _solved_at_start(model, sides: tuple[list, np.ndarray], opts: dict):
+    """Whether the current point already passes IPOPT's convergence test, judged on the
+    levels of the equations' sides (:func:`equation_sides`), without an NLP.
+
+    Returns ``(free variables, equations, scaled residuals, equation names)`` when it does
+    (IPOPT would stop at iteration 0 at this point, as :meth:`PersistentProblem.solve`
+    finds at a later start), else ``None``: a free variable with a bound, which IPOPT
+    pushes inside its bounds, or a residual off by more than the tolerances.
+    """
+    equations, levels = sides
+    index = model.variable_index
+    lb, ub = index.bounds()
+    pinned = index.pinned((lb, ub))
+    n_free, n_eq = _require_square(model, len(index) - int(pinned.sum()), len(equations))
+    free = ~pinned
+    if not (np.isnan(lb[free]) | np.isneginf(lb[free])).all() or \
+            not (np.isnan(ub[free]) | np.isposinf(ub[free])).all():
+        return None
+    g = levels[:, 0] - levels[:, 1]
+    scaled = np.abs(g) * _equation_factors(levels)
+    if not converged(g, scaled, float(opts["tol"]), float(opts["constr_viol_tol"])):
+        return None
+    return n_free, n_eq, scaled, _EquationNames(equations)
 
 
 def _largest(values: np.ndarray, k: int) -> np.ndarray:

@@ -213,7 +213,7 @@ def test_a_point_that_already_solves_the_system_is_returned_without_ipopt(stdcge
     start = _levels(model)
     stats = model.solve_stats("persistent")
     assert stats.ok and stats.iterations == 0 and stats.max_residual <= 1e-10
-    assert model._persistent._problem is None
+    assert model._persistent is None   # judged on the equations' sides: no NLP made
     np.testing.assert_array_equal(_levels(model), start)
     factory = CGEModel(stdcge, "stdcge")
     assert factory.solve(solver="cyipopt").stats.iterations == 0
@@ -227,6 +227,33 @@ def test_a_point_that_already_solves_the_system_is_returned_without_ipopt(stdcge
     bounded.component("trade.imports")["BRD"].setlb(0.0)
     assert bounded.solve_stats("persistent").ok
     assert bounded._persistent._problem is not None
+
+
+def test_the_first_solve_judges_its_start_as_the_nlp_would(stdcge):
+    """Without an NLP, the first solve's test of its starting point has the NLP's residuals
+    (same equations, same order, same scaled values), and a start off by more than the
+    tolerance goes on to the chord steps and IPOPT."""
+    from cge.solve import IPOPT_OPTIONS, PersistentProblem, _solved_at_start, equation_sides
+
+    model = CGEModel(stdcge, "stdcge")
+    model.apply_shocks(TARIFF_CUT)
+    sides = equation_sides(model)
+    assert _solved_at_start(model, sides, IPOPT_OPTIONS) is None
+    loose = dict(IPOPT_OPTIONS, tol=1e3, constr_viol_tol=1e3)
+    n_free, n_eq, scaled, names = _solved_at_start(model, sides, loose)
+    from cge.solve import set_scaling
+
+    set_scaling(model, sides)
+    problem = PersistentProblem(model)
+    g = problem._start_residuals()
+    assert (n_free, n_eq) == (n_eq, g.size)
+    nlp = dict(zip(problem.names, np.abs(g) * problem._g_scaling, strict=True))
+    assert sorted(names) == sorted(nlp)
+    np.testing.assert_allclose(scaled, [nlp[name] for name in names], rtol=1e-12, atol=1e-15)
+    assert scaled.max() > 1e-6   # the tariff cut moved some equation
+    stats = model.solve_stats("persistent")
+    assert stats.ok and stats.chord_steps + stats.iterations > 0
+    assert model._persistent is not None
 
 
 def test_the_worst_residuals_are_those_of_a_full_stable_sort():
@@ -296,8 +323,12 @@ def test_a_solve_does_not_load_scipy_subpackages_it_does_not_use():
 
     code = ("import sys; from cge.model.build import CGEModel; "
             "from cge.sam.synthetic import synthetic_sam; "
-            "CGEModel(synthetic_sam(3, 0, kind='stdcge'), 'stdcge').solve(solver='persistent'); "
+            "m = CGEModel(synthetic_sam(3, 0, kind='stdcge'), 'stdcge'); "
+            "m.solve(solver='persistent'); "   # the benchmark: no NLP, no scipy yet
+            "print('scipy.sparse' in sys.modules); "
+            "m.apply_shocks([{'parameter': 'import_tariff_rate', 'multiply': 0.5}]); "
+            "m.solve(solver='persistent'); "
             "print('scipy.sparse' in sys.modules, 'scipy.stats' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT)
-    assert out.stdout.split() == ["True", "False"]
+    assert out.stdout.split() == ["False", "True", "False"]
