@@ -121,7 +121,7 @@ class ChordPredictor:
 
     Parameters
     ----------
-    nlp : PyomoNLP
+    nlp : PyNumero NLP (:func:`cge.nlfile.model_nlp`)
         The model's NLP (equations ``g(x) = cl`` over every primal, pinned ones included).
     x_scaling, g_scaling : ndarray
         IPOPT's user scaling of every primal and of every equation.

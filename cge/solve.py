@@ -4,7 +4,7 @@ Two paths give the same answer:
 
 * ``solver="cyipopt"``: Pyomo's ``SolverFactory('cyipopt')``, which writes the
   problem anew on every call;
-* ``solver="persistent"``: one PyNumero ``PyomoNLP`` and ``cyipopt`` problem per
+* ``solver="persistent"``: one PyNumero NLP (:mod:`cge.nlfile`) and ``cyipopt`` problem per
   model, kept between solves. Shocks move the bounds of pinned variables, so the
   problem is never rewritten (several times faster for repeated counterfactuals).
 
@@ -491,10 +491,11 @@ class PersistentProblem:
 
     def __init__(self, model):
         import pyomo.environ as pyo
-        from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
+
+        from .nlfile import model_nlp
 
         self.model = model
-        self.nlp = nlp = PyomoNLP(model.pyomo)
+        self.nlp = nlp = model_nlp(model)
         self.index = model.variable_index
         variables, equations = nlp.get_pyomo_variables(), nlp.get_pyomo_constraints()
         #: position in the model's variable order of each NLP primal
