@@ -54,7 +54,8 @@ def assert_same_problem(ours, pyomos) -> None:
         np.testing.assert_allclose(mine / size, theirs[rows] / size, rtol=0, atol=1e-13)
         jac = pyomos.evaluate_jacobian().tocsr()[rows][:, cols].tocoo()
         mine_jac = ours.evaluate_jacobian().tocoo()
-        assert sorted(zip(jac.row, jac.col)) == sorted(zip(mine_jac.row, mine_jac.col))
+        assert sorted(zip(jac.row, jac.col, strict=True)) == \
+            sorted(zip(mine_jac.row, mine_jac.col, strict=True))
         np.testing.assert_array_equal(mine_jac.toarray(), jac.toarray())
 
 
