@@ -208,9 +208,8 @@ class _Walker:
         #: id -> variable of every variable with a linear term / in a tree
         self.linear: dict = {}
         self.nonlinear: dict = {}
-        self.operators = {ne.ProductExpression: "o2", ne.MonomialTermExpression: "o2",
-                          ne.DivisionExpression: "o3", ne.PowExpression: "o5"}
         self.sums = (ne.SumExpression, ne.LinearExpression)
+        self._write = _prefix_writer()
 
     def equation(self, c) -> _Row:
         lhs, rhs = c.expr.args
@@ -220,13 +219,14 @@ class _Walker:
         tokens: list = []
         tree_vars: set = set()
         if trees:
-            mark = _VarCollector(tree_vars)
             tokens.extend(_sum_operator(len(trees)))
             for sign, node in trees:
                 tokens.extend(self._sign_token(sign))
-                self._write(node, tokens, mark)
-            for key, var in mark.seen.items():
-                self.nonlinear[key] = var
+                self._write(node, tokens)
+            for t in tokens:
+                if t.__class__ is not str:   # a variable
+                    tree_vars.add(id(t))
+                    self.nonlinear[id(t)] = t
         for key, var in linear.items():
             self.linear[key] = var[0]
         return _Row({key: float(coef) for key, (_, coef) in linear.items()}, tokens, tree_vars,
@@ -288,63 +288,58 @@ class _Walker:
         else:
             entry[1] += coef
 
-    def _write(self, node, tokens: list, mark) -> None:
-        """``node`` in prefix notation onto ``tokens`` (variables as themselves)."""
+
+
+def _prefix_writer():
+    """``write(node, tokens)``: ``node`` in prefix notation onto ``tokens``, each variable
+    as itself (numbered once the columns are known); one call per node, dispatching on
+    the node's class."""
+    from pyomo.common.numeric_types import native_numeric_types as numbers
+    from pyomo.core.expr import numeric_expr as ne
+
+    binary = {ne.ProductExpression: "o2", ne.MonomialTermExpression: "o2",
+              ne.DivisionExpression: "o3", ne.PowExpression: "o5"}
+    sums = (ne.SumExpression, ne.LinearExpression)
+    negation = ne.NegationExpression
+
+    def write(node, tokens: list) -> None:
         cls = node.__class__
-        if cls in self.numbers:
+        if cls in numbers:
             tokens.append(f"n{float(node)!r}")
             return
-        op = self.operators.get(cls)
+        op = binary.get(cls)
         if op is not None:
-            args = node._args_[:2]
-            if op == "o2" and any(a.__class__ in self.numbers and a == 0 for a in args):
+            a, b = node._args_
+            if op == "o2" and ((a.__class__ in numbers and a == 0)
+                               or (b.__class__ in numbers and b == 0)):
                 tokens.append("n0")   # zero times anything: no term (as Pyomo writes it)
                 return
             tokens.append(op)
-            for a in args:
-                self._write(a, tokens, mark)
+            write(a, tokens)
+            write(b, tokens)
             return
-        if cls in self.sums:
+        if cls in sums:
             args = node.args
-            if len(args) == 1:
-                self._write(args[0], tokens, mark)
-                return
             tokens.extend(_sum_operator(len(args)))
             for a in args:
-                self._write(a, tokens, mark)
+                write(a, tokens)
             return
-        if cls is self.ne.NegationExpression:
+        if cls is negation:
             tokens.append("o16")
-            self._write(node._args_[0], tokens, mark)
+            write(node._args_[0], tokens)
             return
-        if node.is_expression_type():
-            if node.is_named_expression_type():
-                self._write(node.expr, tokens, mark)
-                return
-            raise UnsupportedNode(type(node).__name__)
         if node.is_variable_type():
             if node.fixed:
                 tokens.append(f"n{float(node.value)!r}")
             else:
-                mark(node)
                 tokens.append(node)
             return
         if node.is_named_expression_type():
-            self._write(node.expr, tokens, mark)
+            write(node.expr, tokens)
             return
-        if node.is_parameter_type() or node.is_constant():
+        if not node.is_expression_type() and (node.is_parameter_type() or node.is_constant()):
             tokens.append(f"n{float(node.value)!r}")
             return
         raise UnsupportedNode(type(node).__name__)
 
-
-class _VarCollector:
-    """Records the variables of one equation's tree (id -> variable)."""
-
-    def __init__(self, ids: set):
-        self.ids = ids
-        self.seen: dict = {}
-
-    def __call__(self, var) -> None:
-        self.ids.add(id(var))
-        self.seen[id(var)] = var
+    return write

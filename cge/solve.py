@@ -504,7 +504,14 @@ class PersistentProblem:
         self._equations = [id(c) for c in model.pyomo.component_data_objects(
             pyo.Constraint, active=True)]
         self._cl, self._cu = nlp.constraints_lb(), nlp.constraints_ub()
+        # the Jacobian's structure, taken at the chord reference (the benchmark, or a solved
+        # point): the first Jacobian an ASL problem evaluates must be evaluable, since an
+        # error there ends the process instead of raising (the first counterfactual of a
+        # model makes the problem at its shocked start, where it may not be)
+        start = nlp.get_primals().copy()
+        nlp.set_primals(self._reference())
         self._jac = nlp.evaluate_jacobian()
+        nlp.set_primals(start)
         # the factors set_scaling put on the model, read directly (what PyomoNLP's
         # get_primals_scaling and get_constraints_scaling give, without a suffix search
         # per variable; 1 where there is none)

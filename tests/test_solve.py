@@ -256,6 +256,22 @@ def test_the_first_solve_judges_its_start_as_the_nlp_would(stdcge):
     assert model._persistent is not None
 
 
+def test_a_first_counterfactual_that_cannot_be_evaluated_fails_and_the_process_goes_on():
+    """A model's first solve with a shock that leaves no equilibrium (a subsidy of 150 % of the
+    import price: a CES base turns negative) makes its problem at that start: the solve
+    fails with a report, and the process lives on (ASL would end it on an error in the
+    first Jacobian it evaluates)."""
+    import subprocess
+    import sys
+
+    code = ("from cge.model.build import CGEModel; from cge.sam.io import read_sam; "
+            "m = CGEModel(read_sam('sam_data/stdcge.csv'), 'stdcge'); "
+            "m.apply_shocks([{'parameter': 'import_tariff_rate', 'index': 'BRD', 'set': -1.5}]); "
+            "print(m.solve_stats('persistent').status)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert (out.returncode, out.stdout.split()[-1:]) == (0, ["failed"]), out.stderr[-2000:]
+
+
 def test_the_worst_residuals_are_those_of_a_full_stable_sort():
     """The linear-time selection names the same equations, in the same order, as sorting
     every residual would, ties (zeros of a solved system, infinities) included."""
