@@ -218,7 +218,7 @@ def calibrate(sam: SAM, spec: str = "standard",
     _refuse_empty_accounts(sam)
     acc = _accounts(sam)
     axes = _Axes(sam, acc)
-    flows = _cell_flow_names(sam, acc, axes.position)
+    flows = _cell_flows(sam, acc, axes.position)
     _refuse_unsupported_cells(sam, flows)
     bench, params = (CalibrationTables(t) for t in _levels_and_shares(sam, acc, axes))
     params = params.updated(_elasticity_parameters(acc, axes, bench, params, el))
@@ -516,6 +516,11 @@ class CalibrationTables(Mapping):
         value = self[name]
         return value.to_numpy() if isinstance(value, (pd.Series, pd.DataFrame)) else value
 
+    def labels(self, name: str) -> tuple[str, ...]:
+        """The row labels of table ``name``."""
+        entry = self._entries[name]
+        return entry.rows.labels if isinstance(entry, _Table) else tuple(self[name].index)
+
     def updated(self, entries: Mapping[str, Any]) -> CalibrationTables:
         """These tables with ``entries`` added or replaced."""
         return CalibrationTables({**self._entries, **entries},
@@ -533,6 +538,13 @@ def values_of(tables: Mapping[str, Any], name: str) -> Any:
         return tables.array(name)
     value = tables[name]
     return value.to_numpy() if isinstance(value, (pd.Series, pd.DataFrame)) else value
+
+
+def labels_of(tables: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    """The row labels of table ``name`` of calibration tables."""
+    if isinstance(tables, CalibrationTables):
+        return tables.labels(name)
+    return tuple(tables[name].index)
 
 
 class _Axes:
@@ -656,19 +668,32 @@ def make_pairs_index(made: np.ndarray) -> list[tuple[int, int]]:
 
 
 # --------------------------------------------------------------------------- cells
-def _cell_flow_names(sam: SAM, acc: Accounts, position: Mapping[str, int]) -> np.ndarray:
-    """The flow of every SAM cell (``""`` where no flow of the model has a place)."""
-    flow = np.full(sam.matrix.shape, "", dtype=object)
-    for receivers, payers, name in flow_cells(acc):  # later rows win, as listed
+@dataclass(frozen=True)
+class _CellFlows:
+    """The flow of every SAM cell: ``code`` indexes ``names`` (-1: no flow of the model has a
+    place for the cell)."""
+
+    names: tuple[str, ...]
+    code: np.ndarray
+
+
+def _cell_flows(sam: SAM, acc: Accounts, position: Mapping[str, int]) -> _CellFlows:
+    """Which flow each SAM cell is (later rows of the registry win, as listed)."""
+    names: list[str] = []
+    code = np.full(sam.matrix.shape, -1, dtype=np.int16)
+    for receivers, payers, name in flow_cells(acc):
         if receivers and payers:
-            flow[np.ix_([position[a] for a in receivers], [position[a] for a in payers])] = name
-    return flow
+            if name not in names:
+                names.append(name)
+            code[np.ix_([position[a] for a in receivers], [position[a] for a in payers])] = \
+                names.index(name)
+    return _CellFlows(tuple(names), code)
 
 
-def _refuse_unsupported_cells(sam: SAM, flow: np.ndarray) -> None:
+def _refuse_unsupported_cells(sam: SAM, flows: _CellFlows) -> None:
     """Non-zero cells no flow of the model claims are errors naming each cell."""
     values = sam.matrix.to_numpy()
-    bad = (values != 0) & (flow == "")
+    bad = (values != 0) & (flows.code < 0)
     if bad.any():
         labels = sam.labels
         rows, cols = np.nonzero(bad)
@@ -681,13 +706,14 @@ def _refuse_unsupported_cells(sam: SAM, flow: np.ndarray) -> None:
              for i, j in zip(rows, cols, strict=True)])
 
 
-def _cells_table(sam: SAM, flow: np.ndarray) -> pd.DataFrame:
+def _cells_table(sam: SAM, flows: _CellFlows) -> pd.DataFrame:
     """Each non-zero cell with its flow (:attr:`Calibration.cells`)."""
     m = sam.matrix
     values = m.to_numpy()
     rows, cols = np.nonzero(values)
+    names = np.array(flows.names, dtype=object)
     return pd.DataFrame({"receiver": m.index[rows], "payer": m.columns[cols],
-                         "value": values[rows, cols], "flow": flow[rows, cols]})
+                         "value": values[rows, cols], "flow": names[flows.code[rows, cols]]})
 
 
 # --------------------------------------------------------------------------- levels
@@ -1017,11 +1043,9 @@ def _elasticity_parameters(acc: Accounts, axes: _Axes, bench: CalibrationTables,
     Z0 = bm("output")
     # the CET output: the activity's output on the diagonal of the make matrix
     z_cet = pr("commodity_output").copy()
-    where_a = {a: i for i, a in enumerate(A)}
-    for j, c in enumerate(C):
-        a = acc.activity_of.get(c)
-        if a is not None:
-            z_cet[j] = Z0[where_a[a]]
+    where_a, where_c = {a: i for i, a in enumerate(A)}, {c: j for j, c in enumerate(C)}
+    for a, c in acc.commodity_of.items():
+        z_cet[where_c[c]] = Z0[where_a[a]]
     tm, tv = pr("import_tariff_rate"), pr("import_tax_rate")
     wedge = (1 + tm) * (1 + tv) - 1          # import_tax_wedge
     sigma = _elasticity_array(el.by_account("armington", C))
