@@ -115,7 +115,28 @@ def _changed(cells):
     return sam.with_matrix(m)
 
 
+def _roles_changed():
+    from cge.sam import SAM
+
+    sam = synthetic_sam(3, 0)
+    roles = sam.roles.to_dict()
+    roles.update({"S_I": "government", "HH": "enterprise"})
+    return SAM.from_frame(sam.matrix, roles)
+
+
+def _empty_account():
+    from cge.sam import SAM
+
+    sam = synthetic_sam(3, 0)
+    m = sam.matrix.copy()
+    m["X"] = 0.0
+    m.loc["X"] = 0.0
+    return SAM.from_frame(m, {**sam.roles.to_dict(), "X": "household"})
+
+
 BAD = {
+    "roles": _roles_changed,
+    "empty_account": _empty_account,
     "unbalanced": _unbalanced,
     "unsupported": lambda: _changed({("LAB", "HH"): 2.0, ("HH", "LAB"): 2.0, ("HH", "HH"): 1.0}),
     "tax_without_base": lambda: _changed({("TAR", "C004"): 1.0, ("GOV", "TAR"): 1.0, ("C004", "GOV"): 1.0,
