@@ -685,8 +685,8 @@ def _cell_flows(sam: SAM, acc: Accounts, position: Mapping[str, int]) -> _CellFl
         if receivers and payers:
             if name not in names:
                 names.append(name)
-            code[np.ix_([position[a] for a in receivers], [position[a] for a in payers])] = \
-                names.index(name)
+            rows = np.array([position[a] for a in receivers], dtype=np.intp)
+            code[rows[:, None], [position[a] for a in payers]] = names.index(name)
     return _CellFlows(tuple(names), code)
 
 
@@ -736,7 +736,7 @@ def _levels_and_shares(sam: SAM, acc: Accounts, axes: _Axes
     def flow(name: str) -> np.ndarray:
         """The benchmark SAM block of a flow of the registry (:data:`cge.flows.FLOWS`)."""
         rows, cols = flow_positions(acc, name, at)
-        return v[np.ix_(rows, cols)]
+        return v[rows[:, None], cols]
 
     def paid(name: str) -> np.ndarray:
         """What each payer pays of a flow, summed over its receivers (e.g. a tax over its

@@ -92,7 +92,7 @@ class SAM:
     @property
     def labels(self) -> list[str]:
         """Account labels in matrix order."""
-        return list(self.matrix.index)
+        return self.matrix.index.tolist()
 
     @property
     def roles(self) -> pd.Series:
