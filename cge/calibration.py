@@ -963,8 +963,20 @@ def cet_output(acc: Accounts, bench: Mapping[str, Any], params: Mapping[str, Any
     """The output a commodity's CET transforms, by commodity: the activity's output
     :math:`Z_a` for a commodity of the diagonal part of the make matrix, the commodity
     output (value at producer prices) otherwise."""
-    z = bench["output"].rename(index=acc.commodity_of).reindex(list(acc.commodities))
-    return z.fillna(params["commodity_output"])
+    z = cet_output_array(acc, values_of(bench, "output"), values_of(params, "commodity_output"))
+    return pd.Series(z, index=list(acc.commodities), name="output")
+
+
+def cet_output_array(acc: Accounts, output: np.ndarray, commodity_output: np.ndarray
+                     ) -> np.ndarray:
+    """:func:`cet_output` from the arrays of output (by activity) and commodity output (by
+    commodity)."""
+    z = np.array(commodity_output, dtype=float)
+    activity = {a: i for i, a in enumerate(acc.activities)}
+    commodity = {c: j for j, c in enumerate(acc.commodities)}
+    for a, c in acc.commodity_of.items():
+        z[commodity[c]] = output[activity[a]]
+    return z
 
 
 def import_tax_wedge(params: Mapping[str, Any]) -> pd.Series:
@@ -973,7 +985,11 @@ def import_tax_wedge(params: Mapping[str, Any]) -> pd.Series:
     on the duty-inclusive value). The Armington shares read it in place of the tariff."""
     tm = params["import_tariff_rate"]
     tv = params.get("import_tax_rate")
-    return tm if tv is None else (1 + tm) * (1 + tv.reindex(tm.index).fillna(0.0)) - 1
+    return tm if tv is None else _import_tax_wedge(tm, tv.reindex(tm.index).fillna(0.0))
+
+
+def _import_tax_wedge(tm, tv):
+    return (1 + tm) * (1 + tv) - 1
 
 
 def value_added_arrays(f: np.ndarray, y: np.ndarray, s: np.ndarray
@@ -1041,13 +1057,8 @@ def _elasticity_parameters(acc: Accounts, axes: _Axes, bench: CalibrationTables,
     C, A = list(acc.commodities), list(acc.activities)
     bm, pr = bench.array, params.array
     Z0 = bm("output")
-    # the CET output: the activity's output on the diagonal of the make matrix
-    z_cet = pr("commodity_output").copy()
-    where_a, where_c = {a: i for i, a in enumerate(A)}, {c: j for j, c in enumerate(C)}
-    for a, c in acc.commodity_of.items():
-        z_cet[where_c[c]] = Z0[where_a[a]]
-    tm, tv = pr("import_tariff_rate"), pr("import_tax_rate")
-    wedge = (1 + tm) * (1 + tv) - 1          # import_tax_wedge
+    z_cet = cet_output_array(acc, Z0, pr("commodity_output"))
+    wedge = _import_tax_wedge(pr("import_tariff_rate"), pr("import_tax_rate"))
     sigma = _elasticity_array(el.by_account("armington", C))
     psi = _elasticity_array(el.by_account("cet", C))
     t = trade_share_arrays(bm("imports"), bm("exports"), bm("domestic_sales"),
