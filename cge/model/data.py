@@ -388,12 +388,13 @@ def _trade(cal: Calibration, t: _Tables, sets: Sets) -> TradeData:
     ed = _by_label(t.pr("export_demand_elasticity"), C)
     finite = [c for c in exported if np.isfinite(ed[c])]
 
-    def of(name: str, labels: list[str], scale: float = 1.0, table=None) -> dict[str, float]:
-        values = (t.pr if table is None else t.bm)(name)
-        return _by_label(values, C, scale, labels)
+    def of(name: str, labels: list[str]) -> dict[str, float]:
+        """A parameter by commodity at ``labels``."""
+        return _by_label(t.pr(name), C, 1.0, labels)
 
     def level(name: str, labels: list[str]) -> dict[str, float]:
-        return of(name, labels, s, table="benchmark")
+        """A benchmark level by commodity at ``labels``, in model units."""
+        return _by_label(t.bm(name), C, s, labels)
 
     a_at = {a: i for i, a in enumerate(sets.activities)}
     c_at = {c: i for i, c in enumerate(C)}
@@ -423,7 +424,7 @@ def _trade(cal: Calibration, t: _Tables, sets: Sets) -> TradeData:
         joint_makers=[a for a in sets.activities if a not in acc.commodity_of],
         joint_make=joint_make,
         make_share={(a, c): float(make_share[a_at[a], c_at[c]]) for a, c in joint_make},
-        commodity_output=of("commodity_output", joint, s),
+        commodity_output=_by_label(t.pr("commodity_output"), C, s, joint),
     )
 
 
@@ -446,7 +447,9 @@ def _government(t: _Tables, sets: Sets, demand: str, shares_of, s: float) -> Gov
 
 def _enterprises(t: _Tables, sets: Sets, shares_of_all, s: float) -> EnterpriseData:
     H, E = sets.households, sets.enterprises
-    payout = t.pr("enterprise_payout_rate") if E else None
+    if not E:
+        return EnterpriseData(income={}, savings={}, payout_rate={}, factor_income_share={})
+    payout = t.pr("enterprise_payout_rate")
     return EnterpriseData(
         income=_by_label(t.bm("income")[len(H):], E, s),
         savings=_by_label(t.bm("enterprise_savings"), E, s),
