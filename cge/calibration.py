@@ -1,8 +1,10 @@
 """Calibration: every share, scale and tax rate of the CGE model, read off a SAM.
 
 All prices are one in the benchmark, so every SAM cell is a quantity. Parameters
-are pandas tables indexed by account label; :class:`Calibration` is frozen and
-holds them together with the benchmark levels of every variable. A zero SAM
+are computed on the SAM's numpy array, by account position, and read as pandas tables
+indexed by account label, each made on first access (:class:`CalibrationTables`);
+:class:`Calibration` is frozen and holds them together with the benchmark levels of
+every variable. A zero SAM
 cell means the flow does not exist: a commodity without imports gets no
 Armington share, one without exports no CET share.
 
