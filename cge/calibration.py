@@ -1,8 +1,10 @@
 """Calibration: every share, scale and tax rate of the CGE model, read off a SAM.
 
 All prices are one in the benchmark, so every SAM cell is a quantity. Parameters
-are pandas tables indexed by account label; :class:`Calibration` is frozen and
-holds them together with the benchmark levels of every variable. A zero SAM
+are computed on the SAM's numpy array, by account position, and read as pandas tables
+indexed by account label, each made on first access (:class:`CalibrationTables`);
+:class:`Calibration` is frozen and holds them together with the benchmark levels of
+every variable. A zero SAM
 cell means the flow does not exist: a commodity without imports gets no
 Armington share, one without exports no CET share.
 
@@ -24,13 +26,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, Problem, SAMError, choose_from, unknown_keys
-from .flows import flow_block, flow_cells
+from .flows import flow_accounts, flow_cells, flow_positions
 from .sam.core import SAM
 from .sam.roles import TAX_ROLES, is_labour
 
@@ -76,9 +79,31 @@ class Accounts:
         return tuple(f for f in self.factors if f not in labour)
 
 
+class _MadeOnFirstRead:
+    """A frozen dataclass field given a value or a function making it, made on first read
+    (the cells table, which calibration itself does not read)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            raise AttributeError(self.slot)    # no default value
+        value = obj.__dict__[self.slot]
+        if callable(value):
+            value = obj.__dict__[self.slot] = value()
+        return value
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True)
 class Calibration:
     """Benchmark levels and calibrated parameters, as pandas tables by account label.
+
+    The tables are computed as arrays (:meth:`CalibrationTables.array`) and made into
+    pandas tables on first access.
 
     Attributes
     ----------
@@ -90,12 +115,13 @@ class Calibration:
         The elasticities used.
     accounts : Accounts
         The sets.
-    benchmark : dict
+    benchmark : CalibrationTables
         Benchmark levels of the model's variables, in SAM units (prices are 1).
-    parameters : dict
+    parameters : CalibrationTables
         Shares, scales and rates (unit-free).
     cells : pandas.DataFrame
-        Every non-zero SAM cell with the model flow it calibrates.
+        Every non-zero SAM cell with the model flow it calibrates (given as a function
+        making it: made on first read).
     scale : float
         The model works in SAM units divided by ``scale`` (a power of ten near the
         median cell), so solver tolerances mean the same at any SAM unit.
@@ -107,7 +133,7 @@ class Calibration:
     accounts: Accounts
     benchmark: Mapping[str, Any]
     parameters: Mapping[str, Any]
-    cells: pd.DataFrame
+    cells: pd.DataFrame = _MadeOnFirstRead()
     scale: float
     options: Options | None = None
 
@@ -119,34 +145,38 @@ class Calibration:
     @property
     def shares(self) -> dict[str, Any]:
         """The share parameters (consumption, value added, Armington, CET, ...)."""
-        return {k: v for k, v in self.parameters.items() if "share" in k}
+        return {k: self.parameters[k] for k in self.parameters if "share" in k}
 
     @property
     def tax_rates(self) -> dict[str, Any]:
         """The tax rates."""
-        return {k: v for k, v in self.parameters.items() if k.endswith("_rate") and "tax" in k
-                or k == "import_tariff_rate"}
+        return {k: self.parameters[k] for k in self.parameters
+                if k.endswith("_rate") and "tax" in k or k == "import_tariff_rate"}
 
     def __getitem__(self, name: str) -> Any:
-        tables = self.tables
-        if name not in tables:
-            raise KeyError(f"no calibrated table {name!r}; available: {', '.join(sorted(tables))}")
-        return tables[name]
+        for tables in (self.parameters, self.benchmark):
+            if name in tables:
+                return tables[name]
+        raise KeyError(f"no calibrated table {name!r}; available: "
+                       f"{', '.join(sorted({*self.benchmark, *self.parameters}))}")
 
     def with_elasticities(self, elasticities: Mapping[str, Any] | Elasticities) -> Calibration:
         """The same calibration with other elasticities (elasticity-dependent shares redone)."""
         el = Elasticities.from_user(elasticities, self.spec)
-        params = dict(self.parameters)
-        params.update(_elasticity_parameters(self.accounts, self.benchmark, self.parameters, el))
-        params.update(_demand_parameters(self.accounts, self.benchmark, params, el,
-                                         self.options or Options()))
-        return replace(self, elasticities=el, parameters=params)
+        axes = _Axes(self.sam, self.accounts)
+        bench, params = _tables(self.benchmark), _tables(self.parameters)
+        params = params.updated(_elasticity_parameters(self.accounts, axes, bench, params, el))
+        params = params.updated(_demand_parameters(self.accounts, axes, bench, params, el,
+                                                   self.options or Options()))
+        return replace(self, elasticities=el, benchmark=bench, parameters=params,
+                       cells=self.__dict__["_cells"])
 
     def __repr__(self) -> str:
         a = self.accounts
         return (f"Calibration({self.spec!r} on {self.sam.name!r}: {len(a.activities)} activities, "
                 f"{len(a.commodities)} commodities, {len(a.factors)} factors, "
-                f"{len(a.households)} households; {len(self.tables)} tables)")
+                f"{len(a.households)} households; "
+                f"{len({*self.benchmark, *self.parameters})} tables)")
 
 
 def calibrate(sam: SAM, spec: str = "standard",
@@ -189,14 +219,17 @@ def calibrate(sam: SAM, spec: str = "standard",
                        sam.imbalance_problems(rtol=CALIBRATION_BALANCE_RTOL))
     _refuse_empty_accounts(sam)
     acc = _accounts(sam)
-    cells = _cell_flows(sam, acc)
-    bench, params = _levels_and_shares(sam, acc)
-    params.update(_elasticity_parameters(acc, bench, params, el))
-    params.update(_demand_parameters(acc, bench, params, el, opts))
+    axes = _Axes(sam, acc)
+    flows = _cell_flows(sam, acc, axes.position)
+    _refuse_unsupported_cells(sam, flows)
+    bench, params = (CalibrationTables(t) for t in _levels_and_shares(sam, acc, axes))
+    params = params.updated(_elasticity_parameters(acc, axes, bench, params, el))
+    params = params.updated(_demand_parameters(acc, axes, bench, params, el, opts))
     nonzero = np.abs(sam.matrix.to_numpy())
     nonzero = nonzero[nonzero > 0]
     scale = float(10.0 ** np.round(np.log10(np.median(nonzero)))) if nonzero.size else 1.0
-    return Calibration(sam, spec, el, acc, bench, params, cells, scale, opts)
+    return Calibration(sam, spec, el, acc, bench, params, partial(_cells_table, sam, flows),
+                       scale, opts)
 
 
 #: Elasticities each specification accepts.
@@ -403,6 +436,154 @@ def _elasticity_problems(key: str, label: Any, value: Any) -> list[Problem]:
     return []
 
 
+# --------------------------------------------------------------------------- tables
+class _Axis:
+    """The account labels along one axis of calibration tables, and their pandas Index,
+    made on first use and shared by every table along the axis: the SAM's labels at
+    ``positions`` (``source``: the matrix's row or column index, with its name) or
+    ``labels`` alone (of ``dtype``; ``None`` lets pandas choose)."""
+
+    __slots__ = ("labels", "source", "positions", "dtype", "_index")
+
+    def __init__(self, labels, source: pd.Index | None = None,
+                 positions: np.ndarray | None = None, dtype: Any = None):
+        self.labels, self.source, self.positions, self.dtype = (
+            tuple(labels), source, positions, dtype)
+        self._index = None
+
+    @property
+    def index(self) -> pd.Index:
+        if self._index is None:
+            self._index = (self.source[self.positions] if self.source is not None
+                           else pd.Index(list(self.labels), dtype=self.dtype))
+        return self._index
+
+    def __getstate__(self):
+        return self.labels, self.source, self.positions, self.dtype
+
+    def __setstate__(self, state):
+        self.labels, self.source, self.positions, self.dtype = state
+        self._index = None
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A calibration table as an array in account order: a Series ``name`` along ``rows``,
+    or a DataFrame ``rows`` x ``columns``."""
+
+    values: np.ndarray
+    rows: _Axis
+    columns: _Axis | None = None
+    name: str | None = None
+
+    def frame(self) -> pd.Series | pd.DataFrame:
+        if self.columns is None:
+            return pd.Series(self.values, index=self.rows.index, name=self.name)
+        return pd.DataFrame(self.values, index=self.rows.index, columns=self.columns.index)
+
+
+class CalibrationTables(Mapping):
+    """Calibration tables by name: arrays in account order (:meth:`array`), each made into
+    the pandas table users read (a Series or DataFrame by account label) on first access.
+
+    An entry is a :class:`_Table`, a function making the table, or a number.
+    """
+
+    def __init__(self, entries: Mapping[str, Any], made: Mapping[str, Any] | None = None):
+        self._entries, self._made = dict(entries), dict(made or {})
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self._made:
+            return self._made[name]
+        entry = self._entries[name]
+        value = (entry.frame() if isinstance(entry, _Table) else entry() if callable(entry)
+                 else entry)
+        self._made[name] = value
+        return value
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def array(self, name: str) -> Any:
+        """Table ``name`` as numbers in account order (a number stays a number)."""
+        entry = self._entries[name]
+        if isinstance(entry, _Table):
+            return entry.values
+        value = self[name]
+        return value.to_numpy() if isinstance(value, (pd.Series, pd.DataFrame)) else value
+
+    def labels(self, name: str) -> tuple[str, ...]:
+        """The row labels of table ``name``."""
+        entry = self._entries[name]
+        return entry.rows.labels if isinstance(entry, _Table) else tuple(self[name].index)
+
+    def updated(self, entries: Mapping[str, Any]) -> CalibrationTables:
+        """These tables with ``entries`` added or replaced."""
+        return CalibrationTables({**self._entries, **entries},
+                                 {k: v for k, v in self._made.items() if k not in entries})
+
+
+def _tables(tables: Mapping[str, Any]) -> CalibrationTables:
+    return tables if isinstance(tables, CalibrationTables) else CalibrationTables(tables)
+
+
+def values_of(tables: Mapping[str, Any], name: str) -> Any:
+    """Table ``name`` of calibration tables as numbers in account order (a plain mapping
+    of pandas tables, too)."""
+    if isinstance(tables, CalibrationTables):
+        return tables.array(name)
+    value = tables[name]
+    return value.to_numpy() if isinstance(value, (pd.Series, pd.DataFrame)) else value
+
+
+def labels_of(tables: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    """The row labels of table ``name`` of calibration tables."""
+    if isinstance(tables, CalibrationTables):
+        return tables.labels(name)
+    return tuple(tables[name].index)
+
+
+class _Axes:
+    """The axes calibration tables have: the account groups as SAM receivers (rows) and
+    payers (columns), and as plain labels."""
+
+    def __init__(self, sam: SAM, acc: Accounts):
+        self.position = {a: i for i, a in enumerate(sam.labels)}
+        self._rows, self._columns = sam.matrix.index, sam.matrix.columns
+        self._made: dict[tuple, _Axis] = {}
+
+    def positions(self, labels) -> np.ndarray:
+        return np.array([self.position[a] for a in labels], dtype=np.intp)
+
+    def _axis(self, key: tuple, labels, **how) -> _Axis:
+        if key not in self._made:
+            self._made[key] = _Axis(labels, **how)
+        return self._made[key]
+
+    def receivers(self, labels) -> _Axis:
+        """``labels`` as SAM rows (index name ``receiver``)."""
+        labels = tuple(labels)
+        return self._axis(("receiver", labels), labels, source=self._rows,
+                          positions=self.positions(labels))
+
+    def payers(self, labels) -> _Axis:
+        """``labels`` as SAM columns (index name ``payer``)."""
+        labels = tuple(labels)
+        return self._axis(("payer", labels), labels, source=self._columns,
+                          positions=self.positions(labels))
+
+    def plain(self, labels, dtype: Any = None) -> _Axis:
+        """``labels`` alone (no index name)."""
+        labels = tuple(labels)
+        return self._axis(("plain", labels, str(dtype)), labels, dtype=dtype)
+
+
 # --------------------------------------------------------------------------- sets
 def _refuse_empty_accounts(sam: SAM) -> None:
     """An account that neither pays nor receives anything has no shares to calibrate."""
@@ -420,11 +601,18 @@ def _refuse_empty_accounts(sam: SAM) -> None:
 
 def _accounts(sam: SAM) -> Accounts:
     problems: list[Problem] = []
-    goods = sam.accounts_of("good")
-    activities, commodities = sam.accounts_of("activity"), sam.accounts_of("commodity")
+    by_role: dict[str, list[str]] = {}
+    for a, r in zip(sam.labels, sam.roles.tolist(), strict=True):
+        by_role.setdefault(r, []).append(a)
+
+    def accounts_of(role: str) -> list[str]:
+        return list(by_role.get(role, ()))
+
+    goods = accounts_of("good")
+    activities, commodities = accounts_of("activity"), accounts_of("commodity")
 
     def one(role: str) -> str:
-        found = sam.accounts_of(role)
+        found = accounts_of(role)
         if len(found) != 1:
             problems.append(Problem("role_count", f"role {role}",
                                     f"the model needs exactly one {role} account, found "
@@ -434,11 +622,11 @@ def _accounts(sam: SAM) -> Accounts:
         return found[0]
 
     government, s_i, row = one("government"), one("savings_investment"), one("rest_of_world")
-    households = sam.accounts_of("household")
+    households = accounts_of("household")
     if not households:
         problems.append(Problem("role_count", "role household", "no household account",
                                 "give one account the role household"))
-    factors = sam.accounts_of("factor")
+    factors = accounts_of("factor")
     if not factors:
         problems.append(Problem("role_count", "role factor", "no factor account",
                                 "give labour and capital the role factor"))
@@ -451,7 +639,9 @@ def _accounts(sam: SAM) -> Accounts:
         commodity_of = {g: g for g in goods}
     else:
         layout = "activity_commodity"
-        made = sam.block(activities, commodities).to_numpy() != 0
+        position = {a: i for i, a in enumerate(sam.labels)}
+        made = sam.matrix.to_numpy()[np.ix_([position[a] for a in activities],
+                                            [position[c] for c in commodities])] != 0
         make_pairs = [(activities[i], commodities[j]) for i, j in zip(*np.nonzero(made),
                                                                       strict=False)]
         for ai, a in enumerate(activities):
@@ -462,60 +652,95 @@ def _accounts(sam: SAM) -> Accounts:
         commodity_of = {activities[i]: commodities[j] for i, j in make_pairs_index(made)}
     if problems:
         raise ConfigError(f"{sam.name}: the SAM does not fit the CGE model", problems)
-    labour_types = tuple(f for f in factors if is_labour(f, sam.accounts.at[f, "description"]))
+    description = sam.accounts["description"]
+    labour_types = tuple(f for f in factors if is_labour(f, description.at[f]))
     labour = labour_types[0] if labour_types else None
-    taxes = {r: tuple(sam.accounts_of(r)) for r in TAX_ROLES}
+    taxes = {r: tuple(accounts_of(r)) for r in TAX_ROLES}
     make = tuple(make_pairs) if layout == "activity_commodity" else tuple(
         (g, g) for g in goods)
     return Accounts(layout, tuple(activities), tuple(commodities), commodity_of, tuple(factors),
-                    labour, tuple(households), tuple(sam.accounts_of("enterprise")), government,
+                    labour, tuple(households), tuple(accounts_of("enterprise")), government,
                     s_i, row, taxes, make, labour_types)
 
 
 def make_pairs_index(made: np.ndarray) -> list[tuple[int, int]]:
     """(row, column) of the make cells alone in both their row and their column."""
-    return [(i, j) for i, j in zip(*np.nonzero(made), strict=False)
-            if made[i].sum() == 1 and made[:, j].sum() == 1]
+    alone = (made.sum(axis=1) == 1)[:, None] & (made.sum(axis=0) == 1)[None, :] & made
+    return [(int(i), int(j)) for i, j in zip(*np.nonzero(alone), strict=True)]
 
 
 # --------------------------------------------------------------------------- cells
-def _cell_flows(sam: SAM, acc: Accounts) -> pd.DataFrame:
-    """Each non-zero cell with its flow; cells the model cannot represent are errors."""
-    m = sam.matrix
-    flow = np.full(m.shape, "", dtype=object)
-    for receivers, payers, name in flow_cells(acc):  # later rows win, as listed
+@dataclass(frozen=True)
+class _CellFlows:
+    """The flow of every SAM cell: ``code`` indexes ``names`` (-1: no flow of the model has a
+    place for the cell)."""
+
+    names: tuple[str, ...]
+    code: np.ndarray
+
+
+def _cell_flows(sam: SAM, acc: Accounts, position: Mapping[str, int]) -> _CellFlows:
+    """Which flow each SAM cell is (later rows of the registry win, as listed)."""
+    names: list[str] = []
+    code = np.full(sam.matrix.shape, -1, dtype=np.int16)
+    for receivers, payers, name in flow_cells(acc):
         if receivers and payers:
-            flow[np.ix_(m.index.get_indexer(receivers), m.columns.get_indexer(payers))] = name
+            if name not in names:
+                names.append(name)
+            rows = np.array([position[a] for a in receivers], dtype=np.intp)
+            code[rows[:, None], [position[a] for a in payers]] = names.index(name)
+    return _CellFlows(tuple(names), code)
+
+
+def _refuse_unsupported_cells(sam: SAM, flows: _CellFlows) -> None:
+    """Non-zero cells no flow of the model claims are errors naming each cell."""
+    values = sam.matrix.to_numpy()
+    bad = (values != 0) & (flows.code < 0)
+    if bad.any():
+        labels = sam.labels
+        rows, cols = np.nonzero(bad)
+        raise ConfigError(
+            f"{sam.name}: the CGE model has no place for {len(rows)} SAM cell(s)",
+            [Problem("unsupported_flow", f"row {labels[i]}, column {labels[j]}",
+                     f"a payment of {values[i, j]:,.6g} from {sam.role(labels[j])} {labels[j]} "
+                     f"to {sam.role(labels[i])} {labels[i]} is not a flow of the model",
+                     "move it to an account the model knows, or aggregate it away")
+             for i, j in zip(rows, cols, strict=True)])
+
+
+def _cells_table(sam: SAM, flows: _CellFlows) -> pd.DataFrame:
+    """Each non-zero cell with its flow (:attr:`Calibration.cells`)."""
+    m = sam.matrix
     values = m.to_numpy()
     rows, cols = np.nonzero(values)
-    table = pd.DataFrame({"receiver": m.index[rows], "payer": m.columns[cols],
-                          "value": values[rows, cols], "flow": flow[rows, cols]})
-    bad = table[table["flow"] == ""]
-    if not bad.empty:
-        raise ConfigError(
-            f"{sam.name}: the CGE model has no place for {len(bad)} SAM cell(s)",
-            [Problem("unsupported_flow", f"row {r}, column {p}",
-                     f"a payment of {v:,.6g} from {sam.role(p)} {p} to {sam.role(r)} {r} "
-                     "is not a flow of the model",
-                     "move it to an account the model knows, or aggregate it away")
-             for r, p, v in bad[["receiver", "payer", "value"]].itertuples(index=False)])
-    return table.reset_index(drop=True)
+    names = np.array(flows.names, dtype=object)
+    return pd.DataFrame({"receiver": m.index[rows], "payer": m.columns[cols],
+                         "value": values[rows, cols], "flow": names[flows.code[rows, cols]]})
 
 
 # --------------------------------------------------------------------------- levels
-def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[str, Any]]:
-    m = sam.matrix
+def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a / b`` where ``b`` is not zero, else zero."""
+    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
+
+
+def _levels_and_shares(sam: SAM, acc: Accounts, axes: _Axes
+                       ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Benchmark levels and the parameters that need no elasticity, as table entries
+    (:class:`CalibrationTables`) computed on the SAM's array."""
+    v = sam.matrix.to_numpy()
     A, C, F, H, E = (list(acc.activities), list(acc.commodities), list(acc.factors),
                      list(acc.households), list(acc.enterprises))
-    gov, si, row = acc.government, acc.savings_investment, acc.rest_of_world
-    c_of = pd.Series(acc.commodity_of)
-    a_of = pd.Series(acc.activity_of)
+    inst = H + E
+    at = axes.position
+    gov, si, row = at[acc.government], at[acc.savings_investment], at[acc.rest_of_world]
 
-    def flow(name: str) -> pd.DataFrame:
+    def flow(name: str) -> np.ndarray:
         """The benchmark SAM block of a flow of the registry (:data:`cge.flows.FLOWS`)."""
-        return flow_block(m, acc, name)
+        rows, cols = flow_positions(acc, name, at)
+        return v[rows[:, None], cols]
 
-    def paid(name: str) -> pd.Series:
+    def paid(name: str) -> np.ndarray:
         """What each payer pays of a flow, summed over its receivers (e.g. a tax over its
         accounts; zero without any)."""
         return flow(name).sum(axis=0)
@@ -526,116 +751,143 @@ def _levels_and_shares(sam: SAM, acc: Accounts) -> tuple[dict[str, Any], dict[st
     Y0 = F0.sum(axis=0)
     Z0 = Y0 + X0.sum(axis=0)
     Tz0 = paid("production_tax")
-    tauz = Tz0 / Z0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tauz = Tz0 / Z0
     # trade
     M0, Tm0, Tv0 = paid("imports"), paid("import_tariff"), paid("import_tax")
     E0, Te0 = flow("exports").sum(axis=1), paid("export_tax")
     Ts0 = paid("sales_tax")
     problems = []
     bases = (("import tariff", Tm0, M0), ("import tax", Tv0, M0), ("export tax", Te0, E0))
-    untaxable = {what: ((flow != 0) & (base == 0)).to_numpy() for what, flow, base in bases}
+    untaxable = {what: (tax != 0) & (base == 0) for what, tax, base in bases}
     for i in np.flatnonzero(np.logical_or.reduce(list(untaxable.values()))):
-        c = C[i]
-        for what, flow, _ in bases:
+        for what, tax, _ in bases:
             if untaxable[what][i]:
-                problems.append(Problem("tax_without_base", f"column {c}",
-                                        f"{what} of {flow.iloc[i]:,.6g} on a zero flow",
+                problems.append(Problem("tax_without_base", f"column {C[i]}",
+                                        f"{what} of {tax[i]:,.6g} on a zero flow",
                                         f"remove the {what} or add the flow"))
-    tm = (Tm0 / M0.where(M0 != 0)).fillna(0.0)
+    tm = _divide(Tm0, M0)
     # import VAT and consumption tax: on the CIF value plus the duty (the customs base)
-    tv = (Tv0 / (M0 + Tm0).where(M0 != 0)).fillna(0.0)
-    te = (Te0 / E0.where(E0 != 0)).fillna(0.0)
+    tv = np.divide(Tv0, M0 + Tm0, out=np.zeros(len(C)), where=M0 != 0)
+    te = _divide(Te0, E0)
     M0_paid = M0 + Tm0 + Tv0   # imports at the price users pay before sales tax
     # commodity output at producer prices: the make-matrix column (the activity's
     # output value, tax included, in the goods layout)
-    if acc.layout == "goods":
-        output_value = ((1 + tauz) * Z0).reindex(C)
-    else:
-        output_value = m.loc[A, C].sum(axis=0)
+    a_at, c_at = axes.positions(A), axes.positions(C)
+    output_value = (1 + tauz) * Z0 if acc.layout == "goods" else v[np.ix_(a_at, c_at)].sum(axis=0)
     D0 = output_value - (1 - te) * E0
-    ts = Ts0 / (D0 + M0_paid)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ts = Ts0 / (D0 + M0_paid)
     Q0 = D0 + M0_paid + Ts0
     imported_only = (output_value == 0) & (E0 == 0) & (M0 > 0)
-    for c in D0.index[(~imported_only & ~(D0 > 0)).to_numpy()]:
-        problems.append(Problem("no_domestic_sales", f"commodity {c}",
-                                f"domestic sales {D0[c]:,.6g} are not positive",
+    for i in np.flatnonzero(~imported_only & ~(D0 > 0)):
+        problems.append(Problem("no_domestic_sales", f"commodity {C[i]}",
+                                f"domestic sales {D0[i]:,.6g} are not positive",
                                 "the model needs domestic sales of every produced good "
                                 "(a commodity nobody makes needs imports and no exports)"))
     if problems:
         raise ConfigError(f"{sam.name}: the SAM does not fit the CGE model", problems)
     # institutions
     FF0 = F0.sum(axis=1)
-    factor_share = flow("factor_income").div(FF0, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor_share = flow("factor_income") / FF0
     Xp0 = flow("household_consumption")
-    Xg0 = flow("government_consumption")[gov]
-    Xv0 = flow("investment_demand")[si]
-    inst = H + E
-    income0 = m.loc[inst, :].sum(axis=1)
+    Xg0 = flow("government_consumption")[:, 0]
+    Xv0 = flow("investment_demand")[:, 0]
+    income0 = v[axes.positions(inst)].sum(axis=1)
     Td0 = paid("direct_tax")
-    Sp0 = flow("household_saving").loc[si]
-    Se0 = flow("enterprise_saving").loc[si] if E else pd.Series(dtype=float)
-    payout = (flow("enterprise_payout").div(income0[E], axis=1) if E
-              else pd.DataFrame(index=H, columns=E))
-    transfers = flow("government_transfers")[gov]
-    from_abroad = flow("transfers_from_abroad")[row]
+    Sp0 = flow("household_saving")[0]
+    transfers = flow("government_transfers")[:, 0]
+    from_abroad = flow("transfers_from_abroad")[:, 0]
     to_abroad = float(paid("government_transfers_abroad").sum())
     Sg0 = float(paid("government_saving").sum())
-    Sf0 = float(m.at[si, row] - m.at[row, si])   # both foreign_saving cells, net
+    Sf0 = float(v[si, row] - v[row, si])   # both foreign_saving cells, net
     revenue0 = float(Tz0.sum() + Tm0.sum() + Tv0.sum() + Ts0.sum() + Te0.sum() + Td0.sum()
-                     + m.loc[gov, F].sum() + m.at[gov, row])
+                     + v[gov, axes.positions(F)].sum() + v[gov, row])
     consumption_budget = Xp0.sum(axis=0)
-    cpi_weight = Xp0.sum(axis=1) / Xp0.to_numpy().sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cpi_weight = Xp0.sum(axis=1) / Xp0.sum()
+        direct_tax_rate = Td0 / income0
+        saving_rate = Sp0 / income0[:len(H)]
+        consumption_share = Xp0 / consumption_budget
+
+    rA, pA, rC, pC = axes.receivers(A), axes.payers(A), axes.receivers(C), axes.payers(C)
+    rF, pF, pH, pInst = axes.receivers(F), axes.payers(F), axes.payers(H), axes.payers(inst)
+    receivers = {name: axes.receivers(flow_accounts(acc, name)[0])
+                 for name in ("factor_income", "government_transfers", "transfers_from_abroad")}
+
+    def series(values, axis: _Axis, name: str) -> _Table:
+        return _Table(values, axis, None, name)
 
     bench = {
-        "output": Z0.rename("output"), "value_added": Y0.rename("value_added"),
-        "factor_demand": F0, "intermediate_input": X0,
-        "imports": M0.rename("imports"), "exports": E0.rename("exports"),
-        "domestic_sales": D0.rename("domestic_sales"),
-        "composite_supply": Q0.rename("composite_supply"),
-        "household_consumption": Xp0, "government_consumption": Xg0.rename("government_consumption"),
-        "investment_demand": Xv0.rename("investment_demand"),
-        "factor_endowment": FF0.rename("factor_endowment"),
-        "income": income0.rename("income"), "direct_tax": Td0.rename("direct_tax"),
-        "household_savings": Sp0.rename("household_savings"),
-        "enterprise_savings": Se0.rename("enterprise_savings"),
+        "output": series(Z0, pA, "output"), "value_added": series(Y0, pA, "value_added"),
+        "factor_demand": _Table(F0, rF, pA), "intermediate_input": _Table(X0, rC, pA),
+        "imports": series(M0, pC, "imports"), "exports": series(E0, rC, "exports"),
+        "domestic_sales": series(D0, pC, "domestic_sales"),
+        "composite_supply": series(Q0, pC, "composite_supply"),
+        "household_consumption": _Table(Xp0, rC, pH),
+        "government_consumption": series(Xg0, rC, "government_consumption"),
+        "investment_demand": series(Xv0, rC, "investment_demand"),
+        "factor_endowment": series(FF0, rF, "factor_endowment"),
+        "income": series(income0, axes.receivers(inst), "income"),
+        "direct_tax": series(Td0, pInst, "direct_tax"),
+        "household_savings": series(Sp0, pH, "household_savings"),
+        "enterprise_savings": (series(flow("enterprise_saving")[0], axes.payers(E),
+                                      "enterprise_savings") if E else
+                               partial(pd.Series, dtype=float, name="enterprise_savings")),
         "government_savings": Sg0, "foreign_savings": Sf0, "government_revenue": revenue0,
-        "production_tax": Tz0.rename("production_tax"), "import_tariff": Tm0.rename("import_tariff"),
-        "import_tax": Tv0.rename("import_tax"),
-        "sales_tax": Ts0.rename("sales_tax"), "export_tax": Te0.rename("export_tax"),
-        "consumption_budget": consumption_budget.rename("consumption_budget"),
-        "government_transfers": transfers.rename("government_transfers"),
-        "transfers_from_abroad": from_abroad.rename("transfers_from_abroad"),
+        "production_tax": series(Tz0, pA, "production_tax"),
+        "import_tariff": series(Tm0, pC, "import_tariff"),
+        "import_tax": series(Tv0, pC, "import_tax"),
+        "sales_tax": series(Ts0, pC, "sales_tax"), "export_tax": series(Te0, pC, "export_tax"),
+        "consumption_budget": series(consumption_budget, pH, "consumption_budget"),
+        "government_transfers": series(transfers, receivers["government_transfers"],
+                                       "government_transfers"),
+        "transfers_from_abroad": series(from_abroad, receivers["transfers_from_abroad"],
+                                        "transfers_from_abroad"),
         "government_transfers_abroad": to_abroad,
     }
-    absorption = Xp0.to_numpy().sum() + Xg0.sum() + Xv0.sum()
+    absorption = Xp0.sum() + Xg0.sum() + Xv0.sum()
+    if E:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            payout = _Table(flow("enterprise_payout") / income0[len(H):], axes.receivers(H),
+                            axes.payers(E))
+    else:
+        payout = partial(pd.DataFrame, index=H, columns=E)
+    if acc.layout == "goods":
+        make_share = _Table(np.diag(1 + tauz), axes.plain(A), axes.plain(C))
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            make_share = _Table(v[np.ix_(a_at, c_at)] / Z0[:, None], rA, pC)
     params = {
-        "io_coefficient": X0.div(Z0, axis=1),
-        "value_added_coefficient": (Y0 / Z0).rename("value_added_coefficient"),
-        "production_tax_rate": tauz.rename("production_tax_rate"),
-        "import_tariff_rate": tm.rename("import_tariff_rate"),
-        "import_tax_rate": tv.rename("import_tax_rate"),
-        "export_tax_rate": te.rename("export_tax_rate"),
-        "sales_tax_rate": ts.rename("sales_tax_rate"),
-        "factor_income_share": factor_share,
-        "consumption_share": Xp0.div(consumption_budget, axis=1),
-        "direct_tax_rate": (Td0 / income0).rename("direct_tax_rate"),
-        "household_saving_rate": (Sp0 / income0[H]).rename("household_saving_rate"),
+        "io_coefficient": _Table(X0 / Z0, rC, pA),
+        "value_added_coefficient": series(Y0 / Z0, pA, "value_added_coefficient"),
+        "production_tax_rate": series(tauz, pA, "production_tax_rate"),
+        "import_tariff_rate": series(tm, pC, "import_tariff_rate"),
+        "import_tax_rate": series(tv, pC, "import_tax_rate"),
+        "export_tax_rate": series(te, pC, "export_tax_rate"),
+        "sales_tax_rate": series(ts, pC, "sales_tax_rate"),
+        "factor_income_share": _Table(factor_share, receivers["factor_income"], pF),
+        "consumption_share": _Table(consumption_share, rC, pH),
+        "direct_tax_rate": series(direct_tax_rate, pInst, "direct_tax_rate"),
+        "household_saving_rate": series(saving_rate, pH, "household_saving_rate"),
         "enterprise_payout_rate": payout,
-        "government_consumption_share": _share(Xg0).rename("government_consumption_share"),
+        "government_consumption_share": series(_share(Xg0), rC, "government_consumption_share"),
         "government_saving_rate": Sg0 / revenue0 if revenue0 else 0.0,
-        "investment_share": _share(Xv0).rename("investment_share"),
+        "investment_share": series(_share(Xv0), rC, "investment_share"),
         "investment_share_of_absorption": float(Xv0.sum() / absorption) if absorption else 0.0,
         "government_share_of_absorption": float(Xg0.sum() / absorption) if absorption else 0.0,
-        "cpi_weight": cpi_weight.rename("cpi_weight"),
-        "activity_of": a_of, "commodity_of": c_of,
-        "commodity_output": output_value.rename("commodity_output"),
-        "make_share": m.loc[A, C].div(Z0, axis=0) if acc.layout != "goods" else
-        pd.DataFrame(np.diag(1 + tauz.to_numpy()), index=A, columns=C),
+        "cpi_weight": series(cpi_weight, rC, "cpi_weight"),
+        "activity_of": partial(pd.Series, dict(acc.activity_of)),
+        "commodity_of": partial(pd.Series, dict(acc.commodity_of)),
+        "commodity_output": series(output_value, pC, "commodity_output"),
+        "make_share": make_share,
     }
     return bench, params
 
 
-def _top_nest(bench: Mapping[str, Any], sigma: Mapping[str, float | None]) -> dict[str, Any]:
+def _top_nest(X0: np.ndarray, Y0: np.ndarray, Z0: np.ndarray, A: list[str], C: list[str],
+              sigma: Mapping[str, float | None], axes: _Axes) -> dict[str, Any]:
     """CES top nest between value added :math:`Y` and the intermediate bundle :math:`N`.
 
     Activities with a ``top`` elasticity :math:`\\sigma > 0` and intermediate inputs;
@@ -649,19 +901,22 @@ def _top_nest(bench: Mapping[str, Any], sigma: Mapping[str, float | None]) -> di
     (Cobb-Douglas at :math:`\\sigma = 1`: :math:`\\delta^y = Y/Z`,
     :math:`b^z = Z / (Y^{\\delta^y} N^{\\delta^n})`).
     """
-    X0, Y0, Z0 = bench["intermediate_input"], bench["value_added"], bench["output"]
     N0 = X0.sum(axis=0)
-    ces = [a for a, s in sigma.items() if s and N0[a] > 0]
+    at = [i for i, a in enumerate(A) if sigma[a] and N0[i] > 0]
+    ces = [A[i] for i in at]
     s = np.array([float(sigma[a]) for a in ces], dtype=float)
-    y, n, z = (t.reindex(ces).to_numpy(dtype=float) for t in (Y0, N0, Z0))
+    y, n, z = Y0[at], N0[at], Z0[at]
     dy, top_scale = top_nest_arrays(y, n, z, s)
-    index = pd.Index(ces, dtype=object)
+    index = axes.plain(ces, dtype=object)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bundle = X0[:, at] / n
     return {
-        "top_elasticity": pd.Series(s, index=index, name="top_elasticity"),
-        "top_value_added_share": pd.Series(dy, index=index, name="top_value_added_share"),
-        "top_scale": pd.Series(top_scale, index=index, name="top_scale"),
-        "intermediate_bundle": pd.Series(n, index=index, name="intermediate_bundle"),
-        "bundle_coefficient": X0[ces].div(n, axis=1),
+        "top_elasticity": _Table(s, index, None, "top_elasticity"),
+        "top_value_added_share": _Table(dy, index, None, "top_value_added_share"),
+        "top_scale": _Table(top_scale, index, None, "top_scale"),
+        "intermediate_bundle": _Table(n, index, None, "intermediate_bundle"),
+        "bundle_coefficient": _Table(bundle, axes.receivers(C),
+                                     axes.payers(ces)),
     }
 
 
@@ -710,8 +965,20 @@ def cet_output(acc: Accounts, bench: Mapping[str, Any], params: Mapping[str, Any
     """The output a commodity's CET transforms, by commodity: the activity's output
     :math:`Z_a` for a commodity of the diagonal part of the make matrix, the commodity
     output (value at producer prices) otherwise."""
-    z = bench["output"].rename(index=acc.commodity_of).reindex(list(acc.commodities))
-    return z.fillna(params["commodity_output"])
+    z = cet_output_array(acc, values_of(bench, "output"), values_of(params, "commodity_output"))
+    return pd.Series(z, index=list(acc.commodities), name="output")
+
+
+def cet_output_array(acc: Accounts, output: np.ndarray, commodity_output: np.ndarray
+                     ) -> np.ndarray:
+    """:func:`cet_output` from the arrays of output (by activity) and commodity output (by
+    commodity)."""
+    z = np.array(commodity_output, dtype=float)
+    activity = {a: i for i, a in enumerate(acc.activities)}
+    commodity = {c: j for j, c in enumerate(acc.commodities)}
+    for a, c in acc.commodity_of.items():
+        z[commodity[c]] = output[activity[a]]
+    return z
 
 
 def import_tax_wedge(params: Mapping[str, Any]) -> pd.Series:
@@ -720,7 +987,11 @@ def import_tax_wedge(params: Mapping[str, Any]) -> pd.Series:
     on the duty-inclusive value). The Armington shares read it in place of the tariff."""
     tm = params["import_tariff_rate"]
     tv = params.get("import_tax_rate")
-    return tm if tv is None else (1 + tm) * (1 + tv.reindex(tm.index).fillna(0.0)) - 1
+    return tm if tv is None else _import_tax_wedge(tm, tv.reindex(tm.index).fillna(0.0))
+
+
+def _import_tax_wedge(tm, tv):
+    return (1 + tm) * (1 + tv) - 1
 
 
 def value_added_arrays(f: np.ndarray, y: np.ndarray, s: np.ndarray
@@ -766,8 +1037,8 @@ def _share(s: pd.Series) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- elasticities
-def _elasticity_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapping[str, Any],
-                           el: Elasticities) -> dict[str, Any]:
+def _elasticity_parameters(acc: Accounts, axes: _Axes, bench: CalibrationTables,
+                           params: CalibrationTables, el: Elasticities) -> dict[str, Any]:
     """Shares and scales that depend on elasticities (Armington, CET, value added).
 
     Armington (CES, :math:`\\eta = (\\sigma-1)/\\sigma`), for commodities with imports
@@ -786,54 +1057,49 @@ def _elasticity_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapp
     Without exports :math:`\\theta = D/Z` (the value :math:`(1+\\tau^z) Z`).
     """
     C, A = list(acc.commodities), list(acc.activities)
-    M0, E0, D0, Q0 = (bench[k] for k in ("imports", "exports", "domestic_sales",
-                                         "composite_supply"))
-    Z0 = cet_output(acc, bench, params)
-    tm, te = import_tax_wedge(params), params["export_tax_rate"]
-    sigma = pd.Series(el.by_account("armington", C), dtype=float)
-    psi = pd.Series(el.by_account("cet", C), dtype=float)
-    # plain arrays: this runs once per scenario of an elasticity batch
-    m0, e0, d0, q0, z0 = (s.reindex(C).to_numpy(dtype=float) for s in (M0, E0, D0, Q0, Z0))
-    tm_, te_ = tm.reindex(C).to_numpy(dtype=float), te.reindex(C).to_numpy(dtype=float)
-    t = trade_share_arrays(m0, e0, d0, q0, z0, tm_, te_, sigma.to_numpy(), psi.to_numpy())
-    eta_, phi_, deltam, deltad, gamma, xie, xid, theta = (
-        t[k] for k in ("eta", "phi", "deltam", "deltad", "gamma", "xie", "xid", "theta"))
-    eta, phi = pd.Series(eta_, index=C), pd.Series(phi_, index=C)
-    deltam, deltad, gamma = (pd.Series(x, index=C) for x in (deltam, deltad, gamma))
-    xie, xid, theta = (pd.Series(x, index=C) for x in (xie, xid, theta))
-
-    F0, Y0 = bench["factor_demand"], bench["value_added"]
-    sigma_va = pd.Series(el.by_account("value_added", A), dtype=float)
+    bm, pr = bench.array, params.array
+    Z0 = bm("output")
+    z_cet = cet_output_array(acc, Z0, pr("commodity_output"))
+    wedge = _import_tax_wedge(pr("import_tariff_rate"), pr("import_tax_rate"))
+    sigma = _elasticity_array(el.by_account("armington", C))
+    psi = _elasticity_array(el.by_account("cet", C))
+    t = trade_share_arrays(bm("imports"), bm("exports"), bm("domestic_sales"),
+                           bm("composite_supply"), z_cet, wedge, pr("export_tax_rate"),
+                           sigma, psi)
+    sigma_va = _elasticity_array(el.by_account("value_added", A))
     # Cobb-Douglas (sigma = 1): beta = F/Y, b = Y / prod F^beta;
     # CES: delta = F^(1-rho) / sum F^(1-rho), b = Y / (sum delta F^rho)^(1/rho)
-    delta, scale_ = value_added_arrays(F0.to_numpy(dtype=float), Y0.to_numpy(dtype=float),
-                                       sigma_va.to_numpy())
-    share = pd.DataFrame(delta, index=F0.index, columns=F0.columns)
-    scale = pd.Series(scale_, index=A)
+    delta, scale = value_added_arrays(bm("factor_demand"), bm("value_added"), sigma_va)
     ed = el.by_account("export_demand", C) if "export_demand" in el.values else dict.fromkeys(C)
-    top = _top_nest(bench, el.by_account("top", A) if "top" in el.values else dict.fromkeys(A))
+    top = _top_nest(bm("intermediate_input"), bm("value_added"), Z0, A, C,
+                    el.by_account("top", A) if "top" in el.values else dict.fromkeys(A), axes)
+    pC, pA = axes.plain(C), axes.plain(A)
+    by_commodity = {"armington_elasticity": sigma, "armington_exponent": t["eta"],
+                    "armington_import_share": t["deltam"],
+                    "armington_domestic_share": t["deltad"], "armington_scale": t["gamma"],
+                    "cet_elasticity": psi, "cet_exponent": t["phi"],
+                    "cet_export_share": t["xie"], "cet_domestic_share": t["xid"],
+                    "cet_scale": t["theta"]}
     return {
         **top,
-        "armington_elasticity": sigma.rename("armington_elasticity"),
-        "armington_exponent": eta.rename("armington_exponent"),
-        "armington_import_share": deltam.rename("armington_import_share"),
-        "armington_domestic_share": deltad.rename("armington_domestic_share"),
-        "armington_scale": gamma.rename("armington_scale"),
-        "cet_elasticity": psi.rename("cet_elasticity"),
-        "cet_exponent": phi.rename("cet_exponent"),
-        "cet_export_share": xie.rename("cet_export_share"),
-        "cet_domestic_share": xid.rename("cet_domestic_share"),
-        "cet_scale": theta.rename("cet_scale"),
-        "value_added_elasticity": sigma_va.rename("value_added_elasticity"),
-        "value_added_share": share,
-        "value_added_scale": scale.rename("value_added_scale"),
-        "export_demand_elasticity": pd.Series(ed, dtype=float).rename("export_demand_elasticity"),
+        **{name: _Table(x, pC, None, name) for name, x in by_commodity.items()},
+        "value_added_elasticity": _Table(sigma_va, pA, None, "value_added_elasticity"),
+        "value_added_share": _Table(delta, axes.receivers(acc.factors), axes.payers(A)),
+        "value_added_scale": _Table(scale, pA, None, "value_added_scale"),
+        "export_demand_elasticity": _Table(_elasticity_array(ed), pC, None,
+                                           "export_demand_elasticity"),
     }
 
 
+def _elasticity_array(values: Mapping[str, float | None]) -> np.ndarray:
+    """Elasticities by account as an array (NaN: infinite)."""
+    return np.array([np.nan if x is None else x for x in values.values()], dtype=float)
+
+
 # --------------------------------------------------------------------------- households
-def _demand_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapping[str, Any],
-                       el: Elasticities, options: Options) -> dict[str, Any]:
+def _demand_parameters(acc: Accounts, axes: _Axes, bench: CalibrationTables,
+                       params: CalibrationTables, el: Elasticities,
+                       options: Options) -> dict[str, Any]:
     """Marginal budget shares and subsistence quantities of household demand.
 
     Cobb-Douglas: :math:`\\beta_{ch} = \\alpha_{ch}` (the budget share) and
@@ -848,21 +1114,26 @@ def _demand_parameters(acc: Accounts, bench: Mapping[str, Any], params: Mapping[
     so that :math:`EH^0_h - \\sum_c p_c \\gamma_{ch} = -EH^0_h / \\varphi_h`
     (supernumerary spending) is positive.
     """
-    share = params["consumption_share"]
     C, H = list(acc.commodities), list(acc.households)
-    frisch = pd.Series(el.by_account("frisch", H), dtype=float)
+    share = params.array("consumption_share")
+    rC, pH = axes.receivers(C), axes.payers(H)
+    frisch = _elasticity_array(el.by_account("frisch", H))
+    out = {"frisch_parameter": _Table(frisch, axes.plain(H), None, "frisch_parameter")}
     if options.household_demand == "cobb_douglas":
-        return {"marginal_budget_share": share, "subsistence_consumption": share * 0.0,
-                "frisch_parameter": frisch.rename("frisch_parameter")}
-    income = pd.Series(el.by_account("income", C), dtype=float)
-    weight = share.mul(income, axis=0)
-    beta = weight.div(weight.sum(axis=0), axis=1)
-    budget = bench["consumption_budget"]
-    gamma = bench["household_consumption"] + beta.mul(budget / frisch, axis=1)
-    gamma = gamma.where(bench["household_consumption"] != 0, 0.0)
-    return {"marginal_budget_share": beta, "subsistence_consumption": gamma,
-            "frisch_parameter": frisch.rename("frisch_parameter"),
-            "income_elasticity": beta.div(share.where(share != 0), axis=1).fillna(0.0)}
+        return {"marginal_budget_share": _Table(share, rC, pH),
+                "subsistence_consumption": _Table(share * 0.0, rC, pH), **out}
+    income = _elasticity_array(el.by_account("income", C))
+    weight = share * income[:, None]
+    consumption = bench.array("household_consumption")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beta = weight / weight.sum(axis=0)
+        gamma = consumption + beta * (bench.array("consumption_budget") / frisch)
+        gamma = np.where(consumption != 0, gamma, 0.0)
+        elasticity = beta / np.where(share != 0, share, np.nan)
+    return {"marginal_budget_share": _Table(beta, rC, pH),
+            "subsistence_consumption": _Table(gamma, rC, pH), **out,
+            "income_elasticity": _Table(np.where(np.isnan(elasticity), 0.0, elasticity),
+                                        rC, pH)}
 
 
 @dataclass(frozen=True)

@@ -418,21 +418,21 @@ def gdp_sides(cells, acc):
     return out
 
 
-def flow_block(matrix, acc, name: str):
-    """The SAM block of flow ``name`` (its receivers x payers; the first row of that name),
-    e.g. the benchmark intermediate inputs commodity x activity."""
-    import numpy as np
-    import pandas as pd
+def flow_accounts(acc, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The receiver and payer accounts of flow ``name`` (the first row of that name)."""
+    return next(f for f in FLOWS if f.name == name).accounts(acc)
 
-    flow = next(f for f in FLOWS if f.name == name)
-    receivers, payers = flow.accounts(acc)
-    rows = matrix.index.get_indexer(list(receivers))
-    cols = matrix.columns.get_indexer(list(payers))
-    if (rows < 0).any() or (cols < 0).any():   # not in the SAM: let pandas say which
-        return matrix.loc[list(receivers), list(payers)]
-    # what ``matrix.loc`` gives, without its label machinery (calibration reads 19 blocks)
-    return pd.DataFrame(matrix.to_numpy()[np.ix_(rows, cols)], index=matrix.index[rows],
-                        columns=matrix.columns[cols])
+
+def flow_positions(acc, name: str, position: Mapping[str, int]):
+    """SAM row and column positions of the block of flow ``name`` (its receivers x payers;
+    the first row of that name), ``position`` giving each account's place in the SAM:
+    ``values[np.ix_(rows, columns)]`` are e.g. the benchmark intermediate inputs
+    commodity x activity."""
+    import numpy as np
+
+    receivers, payers = flow_accounts(acc, name)
+    return (np.array([position[a] for a in receivers], dtype=np.intp),
+            np.array([position[a] for a in payers], dtype=np.intp))
 
 
 def flow_cells(acc) -> list[tuple[tuple[str, ...], tuple[str, ...], str]]:

@@ -85,3 +85,13 @@ def test_labour_factor_found_by_label_or_description(label, description, labour)
     from cge.sam.roles import is_labour
 
     assert is_labour(label, description) is labour
+
+
+def test_is_balanced_agrees_with_the_imbalances_at_the_tolerance():
+    frame = toy_frame()
+    total = float(frame.loc["HH"].sum())
+    frame.loc["C1", "HH"] += 1e-7 * total   # HH pays a little more: row C1 and column HH
+    sam = SAM.from_frame(frame, TOY_ROLES)
+    assert not sam.is_balanced(rtol=1e-9) and not sam.imbalances(rtol=1e-9).empty
+    assert sam.is_balanced(rtol=1e-6) and sam.imbalances(rtol=1e-6).empty
+    assert set(sam.imbalances(rtol=1e-9).index) == {"C1", "HH"}

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..calibration import Options, ces_exponent
+from ..calibration import Options, ces_exponent, labels_of, values_of
+from ..flows import flow_accounts
 from .config import get_specification
 
 if TYPE_CHECKING:
@@ -252,235 +253,261 @@ class ModelData:
 
 
 def model_data(cal: Calibration) -> ModelData:
-    """The blocks' data from the calibration tables, in model units (SAM units / scale)."""
-    acc, bm, pr, s = cal.accounts, cal.benchmark, cal.parameters, cal.scale
+    """The blocks' data from the calibration tables, in model units (SAM units / scale).
+
+    Reads the tables as arrays in account order (:func:`~cge.calibration.values_of`):
+    no pandas table is made.
+    """
+    acc, s = cal.accounts, cal.scale
+    t = _Tables(cal)
     spec = get_specification(cal.spec)
     A, C, F, H, E = (list(acc.activities), list(acc.commodities), list(acc.factors),
                      list(acc.households), list(acc.enterprises))
-
-    def scaled(series, labels=None):
-        labels = series.index if labels is None else labels
-        return {k: float(series[k]) / s for k in labels}
-
-    def plain(series, labels=None):
-        labels = series.index if labels is None else labels
-        return {k: float(series[k]) for k in labels}
-
     sets = Sets(activities=A, commodities=C, factors=F, households=H, enterprises=E,
                 institutions=H + E, government=acc.government, rest_of_world=acc.rest_of_world,
                 labour=acc.labour, capital=list(acc.capital),
-                produced=[c for c in C if bm["domestic_sales"][c] > 0],
+                produced=_where(C, t.bm("domestic_sales") > 0),
                 labour_types=list(acc.labour_types) or ([acc.labour] if acc.labour else []))
-    fshare = pr["factor_income_share"]
+    fshare = t.pr("factor_income_share")
+    share_row = {a: i for i, a in enumerate(flow_accounts(acc, "factor_income")[0])}
 
     def shares_of(institution: str) -> dict[str, float]:
-        return {f: float(fshare.at[institution, f]) for f in F}
+        return dict(zip(F, fshare[share_row[institution]].tolist(), strict=True))
 
     def shares_of_all(institutions: list[str]) -> dict[Pair, float]:
-        return {(i, f): float(fshare.at[i, f]) for i in institutions for f in F}
+        return {(i, f): x for i in institutions for f, x in shares_of(i).items()}
 
     options = cal.options or Options()
     rate = options.benchmark_unemployment_rate if acc.labour else 0.0
-    employed = scaled(bm["factor_endowment"])
+    employed = _by_label(t.bm("factor_endowment"), F, s)
     labour_types = set(acc.labour_types) | {acc.labour}
     unemployed = {f: employed[f] * rate / (1 - rate) if f in labour_types else 0.0 for f in F}
     markets = MarketData(factor_endowment={f: employed[f] + unemployed[f] for f in F},
                          unemployment=unemployed, unemployment_rate=rate,
-                         cpi_weight=_price_index_weights(cal, spec.price_index, plain),
+                         cpi_weight=_price_index_weights(t, C, spec.price_index),
                          wage_indexation=options.wage_indexation,
                          wage_curve_elasticity=cal.elasticities.scalar("wage_curve"))
-    row_to = {i: float(v) / s for i, v in bm["transfers_from_abroad"].items() if v != 0}
+    row_to = _nonzero(flow_accounts(acc, "transfers_from_abroad")[0],
+                      t.bm("transfers_from_abroad"), s)
     rest_of_world = RestOfWorldData(
-        foreign_savings=float(bm["foreign_savings"]) / s, transfers_to=row_to,
-        transfers_from_government=float(bm["government_transfers_abroad"]) / s,
+        foreign_savings=float(t.bm("foreign_savings")) / s, transfers_to=row_to,
+        transfers_from_government=float(t.bm("government_transfers_abroad")) / s,
         factor_income_share=shares_of(acc.rest_of_world))
-    return ModelData(sets=sets, markets=markets, production=_production(cal, sets),
-                     trade=_trade(cal, sets), rest_of_world=rest_of_world,
-                     government=_government(cal, sets, spec.government_demand, shares_of),
-                     enterprises=_enterprises(cal, sets, shares_of_all),
-                     households=_households(cal, sets, shares_of_all, spec.household_saving),
-                     investment=_investment(cal, sets, spec.investment_demand,
-                                            spec.investment_by_destination))
+    return ModelData(sets=sets, markets=markets, production=_production(cal, t, sets),
+                     trade=_trade(cal, t, sets), rest_of_world=rest_of_world,
+                     government=_government(t, sets, spec.government_demand, shares_of, s),
+                     enterprises=_enterprises(t, sets, shares_of_all, s),
+                     households=_households(cal, t, sets, shares_of_all, spec.household_saving),
+                     investment=_investment(t, sets, spec.investment_demand,
+                                            spec.investment_by_destination, s))
 
 
-def _price_index_weights(cal: Calibration, index: str, plain) -> dict[str, float]:
+class _Tables:
+    """The calibration tables as arrays in account order: ``bm(name)`` a benchmark level,
+    ``pr(name)`` a parameter."""
+
+    def __init__(self, cal: Calibration):
+        self.cal = cal
+
+    def bm(self, name: str):
+        return values_of(self.cal.benchmark, name)
+
+    def pr(self, name: str):
+        return values_of(self.cal.parameters, name)
+
+
+def _price_index_weights(t: _Tables, C: list[str], index: str) -> dict[str, float]:
     """Weights of the price index: household budget shares (a CPI), or shares of benchmark
     composite supply (dyncge's ``PRICE``)."""
     if index == "composite_supply":
-        q0 = cal.benchmark["composite_supply"]
-        return plain(q0 / q0.sum())
-    return plain(cal.parameters["cpi_weight"])
+        q0 = t.bm("composite_supply")
+        return _by_label(q0 / q0.sum(), C)
+    return _by_label(t.pr("cpi_weight"), C)
 
 
-def _production(cal: Calibration, sets: Sets) -> ProductionData:
-    bm, pr, s = cal.benchmark, cal.parameters, cal.scale
+def _production(cal: Calibration, t: _Tables, sets: Sets) -> ProductionData:
+    s = cal.scale
     A, C, F = sets.activities, sets.commodities, sets.factors
-    f0 = bm["factor_demand"].to_numpy()
+    f0 = t.bm("factor_demand")
     employment = [(F[i], A[j]) for j, i in zip(*np.nonzero(f0.T), strict=False)]
     factors_of: dict[str, list] = {a: [] for a in A}
     employers_of: dict[str, list] = {f: [] for f in F}
     for f, a in employment:
         factors_of[a].append(f)
         employers_of[f].append(a)
-    io = pr["io_coefficient"].to_numpy()
-    inputs_of: dict[str, list] = {a: [] for a in A}
-    users_of: dict[str, list] = {c: [] for c in C}
-    rows, cols = np.nonzero(io)
-    for i, j, coef in zip(rows.tolist(), cols.tolist(), io[rows, cols].tolist(), strict=True):
-        inputs_of[A[j]].append((C[i], coef))
-        users_of[C[i]].append((A[j], coef))
-    sigma_va = pr["value_added_elasticity"]
-    ces = [a for a in A if sigma_va[a] != 1.0]
-    top_sigma = pr["top_elasticity"]
-    top = list(top_sigma.index)
-    top_ces = [a for a in top if top_sigma[a] != 1.0]
-    bundle = pr["bundle_coefficient"]
-
-    def exponents(sigma, labels):
-        return dict(zip(labels, ces_exponent(sigma.reindex(labels).to_numpy()).tolist(),
-                        strict=True))
-
+    io = t.pr("io_coefficient")
+    used = io != 0
+    labels_c, labels_a = np.array(C, dtype=object), np.array(A, dtype=object)
+    inputs_of = {a: list(zip(labels_c[used[:, j]].tolist(), io[used[:, j], j].tolist(),
+                             strict=True)) for j, a in enumerate(A)}
+    users_of = {c: list(zip(labels_a[used[i]].tolist(), io[i, used[i]].tolist(), strict=True))
+                for i, c in enumerate(C)}
+    sigma_va = t.pr("value_added_elasticity")
+    is_ces = sigma_va != 1.0
+    ces = _where(A, is_ces)
+    top = list(labels_of(cal.parameters, "top_elasticity"))
+    top_sigma = t.pr("top_elasticity")
+    top_ces = _where(top, top_sigma != 1.0)
+    bundle = t.pr("bundle_coefficient")
+    row_of = {c: i for i, c in enumerate(C)}
     return ProductionData(
         employment=employment,
         factors_of=factors_of, employers_of=employers_of,
         inputs_of=inputs_of, users_of=users_of,
-        output=_by_label(bm["output"], A, s),
-        value_added=_by_label(bm["value_added"], A, s),
+        output=_by_label(t.bm("output"), A, s),
+        value_added=_by_label(t.bm("value_added"), A, s),
         factor_demand={(F[i], A[j]): float(f0[i, j]) / s
                        for i, j in zip(*np.nonzero(f0), strict=False)},
-        value_added_coefficient=_by_label(pr["value_added_coefficient"], A),
-        production_tax_rate=_by_label(pr["production_tax_rate"], A),
-        production_tax=_by_label(bm["production_tax"], A, s),
-        cobb_douglas={a for a in A if sigma_va[a] == 1.0},
-        value_added_share=_pairs(pr["value_added_share"], employment),
-        value_added_scale=_by_label(pr["value_added_scale"], A),
-        value_added_elasticity=_by_label(sigma_va, ces),
-        value_added_exponent=exponents(sigma_va, ces),
-        top_nest=top, top_cobb_douglas={a for a in top if top_sigma[a] == 1.0},
-        bundle_of={a: [(c, float(bundle.at[c, a])) for c, _ in inputs_of[a]] for a in top},
-        intermediate_bundle={a: float(v) / s for a, v in pr["intermediate_bundle"].items()},
-        top_elasticity={a: float(top_sigma[a]) for a in top_ces},
-        top_exponent=exponents(top_sigma, top_ces),
-        top_value_added_share={a: float(v) for a, v in pr["top_value_added_share"].items()},
-        top_scale={a: float(v) for a, v in pr["top_scale"].items()},
+        value_added_coefficient=_by_label(t.pr("value_added_coefficient"), A),
+        production_tax_rate=_by_label(t.pr("production_tax_rate"), A),
+        production_tax=_by_label(t.bm("production_tax"), A, s),
+        cobb_douglas=set(_where(A, ~is_ces)),
+        value_added_share=_pairs(t.pr("value_added_share"), employment, F, A),
+        value_added_scale=_by_label(t.pr("value_added_scale"), A),
+        value_added_elasticity=_by_label(sigma_va[is_ces], ces),
+        value_added_exponent=_by_label(ces_exponent(sigma_va[is_ces]), ces),
+        top_nest=top, top_cobb_douglas=set(_where(top, top_sigma == 1.0)),
+        bundle_of={a: [(c, float(bundle[row_of[c], k])) for c, _ in inputs_of[a]]
+                   for k, a in enumerate(top)},
+        intermediate_bundle=_by_label(t.pr("intermediate_bundle"), top, s),
+        top_elasticity=_by_label(top_sigma[top_sigma != 1.0], top_ces),
+        top_exponent=_by_label(ces_exponent(top_sigma[top_sigma != 1.0]), top_ces),
+        top_value_added_share=_by_label(t.pr("top_value_added_share"), top),
+        top_scale=_by_label(t.pr("top_scale"), top),
     )
 
 
-def _trade(cal: Calibration, sets: Sets) -> TradeData:
-    acc, bm, pr, s = cal.accounts, cal.benchmark, cal.parameters, cal.scale
+def _trade(cal: Calibration, t: _Tables, sets: Sets) -> TradeData:
+    acc, s = cal.accounts, cal.scale
     C = sets.commodities
-    m0, e0 = bm["imports"], bm["exports"]
-    imported = [c for c in C if m0[c] > 0]
-    exported = [c for c in C if e0[c] > 0]
+    m0, e0 = t.bm("imports"), t.bm("exports")
+    imported, exported = _where(C, m0 > 0), _where(C, e0 > 0)
     simple = acc.activity_of
     joint = [c for c in sets.produced if c not in simple]
     joint_make = [(a, c) for a, c in acc.make if c not in simple]
-    ed = pr["export_demand_elasticity"]
-    finite = [c for c in exported if np.isfinite(ed.get(c, np.nan))]
+    ed = _by_label(t.pr("export_demand_elasticity"), C)
+    finite = [c for c in exported if np.isfinite(ed[c])]
 
-    of = _by_label
+    def of(name: str, labels: list[str]) -> dict[str, float]:
+        """A parameter by commodity at ``labels``."""
+        return _by_label(t.pr(name), C, 1.0, labels)
 
+    def level(name: str, labels: list[str]) -> dict[str, float]:
+        """A benchmark level by commodity at ``labels``, in model units."""
+        return _by_label(t.bm(name), C, s, labels)
+
+    a_at = {a: i for i, a in enumerate(sets.activities)}
+    c_at = {c: i for i, c in enumerate(C)}
+    make_share = t.pr("make_share")
     return TradeData(
         imported=imported, exported=exported,
-        composite_supply=of(bm["composite_supply"], C, s),
-        domestic_sales=of(bm["domestic_sales"], sets.produced, s),
-        imports=of(m0, imported, s), exports=of(e0, exported, s),
-        import_tariff_rate=of(pr["import_tariff_rate"], imported),
-        import_tax_rate=of(pr["import_tax_rate"], imported),
-        export_tax_rate=of(pr["export_tax_rate"], exported),
-        sales_tax_rate=of(pr["sales_tax_rate"], C),
-        import_tariff=of(bm["import_tariff"], imported, s),
-        import_tax=of(bm["import_tax"], imported, s),
-        export_tax=of(bm["export_tax"], exported, s), sales_tax=of(bm["sales_tax"], C, s),
-        armington_exponent=of(pr["armington_exponent"], imported),
-        armington_import_share=of(pr["armington_import_share"], imported),
-        armington_domestic_share=of(pr["armington_domestic_share"], imported),
-        armington_scale=of(pr["armington_scale"], C),
-        cet_exponent=of(pr["cet_exponent"], exported),
-        cet_export_share=of(pr["cet_export_share"], exported),
-        cet_domestic_share=of(pr["cet_domestic_share"], exported),
-        cet_scale=of(pr["cet_scale"], C),
-        finite_export_demand=finite, export_demand_elasticity=of(ed, finite),
+        composite_supply=level("composite_supply", C),
+        domestic_sales=level("domestic_sales", sets.produced),
+        imports=level("imports", imported), exports=level("exports", exported),
+        import_tariff_rate=of("import_tariff_rate", imported),
+        import_tax_rate=of("import_tax_rate", imported),
+        export_tax_rate=of("export_tax_rate", exported),
+        sales_tax_rate=of("sales_tax_rate", C),
+        import_tariff=level("import_tariff", imported),
+        import_tax=level("import_tax", imported),
+        export_tax=level("export_tax", exported), sales_tax=level("sales_tax", C),
+        armington_exponent=of("armington_exponent", imported),
+        armington_import_share=of("armington_import_share", imported),
+        armington_domestic_share=of("armington_domestic_share", imported),
+        armington_scale=of("armington_scale", C),
+        cet_exponent=of("cet_exponent", exported),
+        cet_export_share=of("cet_export_share", exported),
+        cet_domestic_share=of("cet_domestic_share", exported),
+        cet_scale=of("cet_scale", C),
+        finite_export_demand=finite, export_demand_elasticity={c: ed[c] for c in finite},
         activity_of=dict(acc.activity_of), make=list(acc.make), joint=joint,
         joint_makers=[a for a in sets.activities if a not in acc.commodity_of],
         joint_make=joint_make,
-        make_share={(a, c): float(pr["make_share"].at[a, c]) for a, c in joint_make},
-        commodity_output=of(pr["commodity_output"], joint, s),
+        make_share={(a, c): float(make_share[a_at[a], c_at[c]]) for a, c in joint_make},
+        commodity_output=_by_label(t.pr("commodity_output"), C, s, joint),
     )
 
 
-def _government(cal: Calibration, sets: Sets, demand: str, shares_of) -> GovernmentData:
-    bm, pr, s = cal.benchmark, cal.parameters, cal.scale
-    xg = bm["government_consumption"]
-    goods = [c for c in sets.commodities if xg[c] != 0]
+def _government(t: _Tables, sets: Sets, demand: str, shares_of, s: float) -> GovernmentData:
+    C, inst = sets.commodities, sets.institutions
+    xg = t.bm("government_consumption")
+    goods = _where(C, xg != 0)
     return GovernmentData(
-        demand=demand, revenue=float(bm["government_revenue"]) / s,
-        savings=float(bm["government_savings"]) / s,
-        saving_rate=float(pr["government_saving_rate"]), goods=goods,
-        consumption=_by_label(xg, goods, s),
-        consumption_share=_by_label(pr["government_consumption_share"], goods),
-        absorption_share=float(pr["government_share_of_absorption"]),
-        direct_tax={i: float(bm["direct_tax"][i]) / s for i in sets.institutions},
-        direct_tax_rate={i: float(pr["direct_tax_rate"][i]) for i in sets.institutions},
-        transfers={i: float(v) / s for i, v in bm["government_transfers"].items() if v != 0},
+        demand=demand, revenue=float(t.bm("government_revenue")) / s,
+        savings=float(t.bm("government_savings")) / s,
+        saving_rate=float(t.pr("government_saving_rate")), goods=goods,
+        consumption=_by_label(xg, C, s, goods),
+        consumption_share=_by_label(t.pr("government_consumption_share"), C, 1.0, goods),
+        absorption_share=float(t.pr("government_share_of_absorption")),
+        direct_tax=_by_label(t.bm("direct_tax"), inst, s),
+        direct_tax_rate=_by_label(t.pr("direct_tax_rate"), inst),
+        transfers=_nonzero(inst, t.bm("government_transfers"), s),
         factor_income_share=shares_of(sets.government))
 
 
-def _enterprises(cal: Calibration, sets: Sets, shares_of_all) -> EnterpriseData:
-    bm, pr, s = cal.benchmark, cal.parameters, cal.scale
-    payout = pr["enterprise_payout_rate"]
-    E = sets.enterprises
+def _enterprises(t: _Tables, sets: Sets, shares_of_all, s: float) -> EnterpriseData:
+    H, E = sets.households, sets.enterprises
+    if not E:
+        return EnterpriseData(income={}, savings={}, payout_rate={}, factor_income_share={})
+    payout = t.pr("enterprise_payout_rate")
     return EnterpriseData(
-        income={e: float(bm["income"][e]) / s for e in E},
-        savings={e: float(bm["enterprise_savings"][e]) / s for e in E},
-        payout_rate={(h, e): float(payout.at[h, e]) for h in sets.households for e in E
-                     if payout.at[h, e] != 0},
+        income=_by_label(t.bm("income")[len(H):], E, s),
+        savings=_by_label(t.bm("enterprise_savings"), E, s),
+        payout_rate={(h, e): float(payout[i, j]) for i, h in enumerate(H)
+                     for j, e in enumerate(E) if payout[i, j] != 0},
         factor_income_share=shares_of_all(E))
 
 
-def _households(cal: Calibration, sets: Sets, shares_of_all,
+def _households(cal: Calibration, t: _Tables, sets: Sets, shares_of_all,
                 saving_base: str = "income") -> HouseholdData:
-    bm, pr, s = cal.benchmark, cal.parameters, cal.scale
+    s = cal.scale
     C, H = sets.commodities, sets.households
-    xp, shares = bm["household_consumption"].to_numpy(), pr["consumption_share"].to_numpy()
+    xp, shares = t.bm("household_consumption"), t.pr("consumption_share")
     nonzero = list(zip(*np.nonzero(xp), strict=False))
     pairs = [(C[i], H[j]) for i, j in nonzero]
     consumption = {(C[i], H[j]): float(xp[i, j]) / s for i, j in nonzero}
-    beta = _pairs(pr["marginal_budget_share"], pairs)
-    gamma = {k: v / s for k, v in _pairs(pr["subsistence_consumption"], pairs).items()}
+    beta = _pairs(t.pr("marginal_budget_share"), pairs, C, H)
+    gamma = {k: v / s for k, v in _pairs(t.pr("subsistence_consumption"), pairs, C, H).items()}
+    consumed_by: dict[str, list[str]] = {h: [] for h in H}
+    consumers_of: dict[str, list[str]] = {c: [] for c in C}
+    for c, h in pairs:
+        consumed_by[h].append(c)
+        consumers_of[c].append(h)
     utility = {h: float(np.prod([(consumption[c, h] - gamma[c, h]) ** beta[c, h]
-                                 for c, hh in pairs if hh == h])) for h in H}
-    saving_rate = {h: float(pr["household_saving_rate"][h]) for h in H}
+                                 for c in consumed_by[h]])) for h in H}
+    income = t.bm("income")[:len(H)]
+    saving_rate = _by_label(t.pr("household_saving_rate"), H)
     if saving_base == "disposable_income":     # S = s (YH - T^d)
-        saving_rate = {h: float(bm["household_savings"][h])
-                       / float(bm["income"][h] - bm["direct_tax"][h]) for h in H}
+        saving_rate = _by_label(t.bm("household_savings")
+                                / (income - t.bm("direct_tax")[:len(H)]), H)
     return HouseholdData(
-        income={h: float(bm["income"][h]) / s for h in H},
-        savings={h: float(bm["household_savings"][h]) / s for h in H},
+        income=_by_label(income, H, s),
+        savings=_by_label(t.bm("household_savings"), H, s),
         saving_rate=saving_rate,
         consumption=consumption,
         budget_share={(C[i], H[j]): float(shares[i, j]) for i, j in nonzero},
         utility=utility,
-        consumed_by={h: [c for c, hh in pairs if hh == h] for h in H},
-        consumers_of={c: [h for cc, h in pairs if cc == c] for c in C},
+        consumed_by=consumed_by,
+        consumers_of=consumers_of,
         les=cal.options is not None and cal.options.household_demand == "les",
         marginal_budget_share=beta, subsistence=gamma,
         factor_income_share=shares_of_all(H), saving_base=saving_base)
 
 
-def _investment(cal: Calibration, sets: Sets, rule: str,
-                by_destination: bool = False) -> InvestmentData:
-    bm, pr, s = cal.benchmark, cal.parameters, cal.scale
-    xv = bm["investment_demand"]
-    goods = [c for c in sets.commodities if xv[c] != 0]
-    demand = _by_label(xv, goods, s)
-    share = _by_label(pr["investment_share"], goods)
+def _investment(t: _Tables, sets: Sets, rule: str, by_destination: bool,
+                s: float) -> InvestmentData:
+    C = sets.commodities
+    xv = t.bm("investment_demand")
+    goods = _where(C, xv != 0)
+    demand = _by_label(xv, C, s, goods)
+    share = _by_label(t.pr("investment_share"), C, 1.0, goods)
     total = float(xv.sum()) / s
     extra = {}
     if by_destination:
-        f0 = bm["factor_demand"]
-        rental = {(f, a): float(f0.at[f, a]) / s for f in sets.capital
-                  for a in sets.activities if f0.at[f, a] != 0}
+        f0 = t.bm("factor_demand")
+        f_at = {f: i for i, f in enumerate(sets.factors)}
+        rental = {(f, a): float(f0[f_at[f], j]) / s for f in sets.capital
+                  for j, a in enumerate(sets.activities) if f0[f_at[f], j] != 0}
         destinations = list(dict.fromkeys(a for _, a in rental))
         by_activity = {a: sum(v for (_, aa), v in rental.items() if aa == a)
                        for a in destinations}
@@ -493,20 +520,29 @@ def _investment(cal: Calibration, sets: Sets, rule: str,
                                                             for c in goods])))
     return InvestmentData(
         demand_rule=rule, goods=goods, demand=demand, value_share=share, total_savings=total,
-        absorption_share=float(pr["investment_share_of_absorption"]), **extra)
+        absorption_share=float(t.pr("investment_share_of_absorption")), **extra)
 
 
-def _by_label(table, labels, scale: float = 1.0) -> dict[str, float]:
-    """Values of a labelled series at ``labels`` divided by ``scale``, without per-label
-    pandas lookups."""
-    values = dict(zip(table.index.tolist(), (table.to_numpy(dtype=float) / scale).tolist(),
-                      strict=True))
-    return {label: values[label] for label in labels}
+def _where(labels: list[str], mask: np.ndarray) -> list[str]:
+    """The labels where ``mask`` holds."""
+    return [a for a, m in zip(labels, mask.tolist(), strict=True) if m]
 
 
-def _pairs(table, pairs) -> dict:
-    """Values of a labelled table at (row, column) pairs, without per-cell pandas lookups."""
-    rows = {r: i for i, r in enumerate(table.index)}
-    cols = {c: j for j, c in enumerate(table.columns)}
-    values = table.to_numpy()
-    return {(r, c): float(values[rows[r], cols[c]]) for r, c in pairs}
+def _by_label(values: np.ndarray, labels: list[str], scale: float = 1.0,
+              at: list[str] | None = None) -> dict[str, float]:
+    """``values`` (in the order of ``labels``) divided by ``scale``, by label; only the labels
+    ``at`` when given."""
+    by_label = dict(zip(labels, (np.asarray(values, dtype=float) / scale).tolist(), strict=True))
+    return by_label if at is None else {a: by_label[a] for a in at}
+
+
+def _nonzero(labels, values: np.ndarray, scale: float) -> dict[str, float]:
+    """The non-zero ``values`` divided by ``scale``, by label."""
+    return {a: x / scale for a, x in zip(labels, values.tolist(), strict=True) if x != 0}
+
+
+def _pairs(values: np.ndarray, pairs, rows: list[str], columns: list[str]) -> dict:
+    """A table's ``values`` (``rows`` x ``columns``) at (row, column) label pairs."""
+    r = {a: i for i, a in enumerate(rows)}
+    c = {a: j for j, a in enumerate(columns)}
+    return {(a, b): float(values[r[a], c[b]]) for a, b in pairs}

@@ -92,7 +92,7 @@ class SAM:
     @property
     def labels(self) -> list[str]:
         """Account labels in matrix order."""
-        return list(self.matrix.index)
+        return self.matrix.index.tolist()
 
     @property
     def roles(self) -> pd.Series:
@@ -108,7 +108,8 @@ class SAM:
         unknown = [r for r in roles if r not in ROLES]
         if unknown:
             raise SAMError(f"unknown role(s) {unknown}; allowed roles: {allowed_roles_text()}")
-        return [a for a, r in self.roles.items() if r in roles]
+        return [a for a, r in zip(self.accounts.index.tolist(), self.roles.tolist(), strict=True)
+                if r in roles]
 
     def flow(self, receiver: str, payer: str) -> float:
         """What ``payer`` pays to ``receiver``."""
@@ -141,16 +142,24 @@ class SAM:
         Returns a table indexed by account with columns ``row_total``,
         ``column_total`` and ``difference`` (row minus column).
         """
-        rows, cols = self.row_totals(), self.column_totals()
-        diff = rows - cols
-        scale = np.maximum(rows.abs(), cols.abs())
-        bad = diff.abs() > atol + rtol * scale
-        table = pd.DataFrame({"row_total": rows, "column_total": cols, "difference": diff})[bad]
+        rows, cols, bad = self._out_of_balance(rtol, atol)
+        labels = self.matrix.index
+        table = pd.DataFrame({"row_total": rows, "column_total": cols, "difference": rows - cols},
+                             index=labels.rename(None))[bad]
         return table.reindex(table["difference"].abs().sort_values(ascending=False).index)
 
     def is_balanced(self, rtol: float = BALANCE_RTOL, atol: float = 0.0) -> bool:
         """True when every account's receipts equal its payments within tolerance."""
-        return self.imbalances(rtol, atol).empty
+        return not self._out_of_balance(rtol, atol)[2].any()
+
+    def _out_of_balance(self, rtol: float, atol: float
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row totals, column totals and which accounts are out of balance (arrays in
+        matrix order)."""
+        values = self.matrix.to_numpy()
+        rows, cols = values.sum(axis=1), values.sum(axis=0)
+        return rows, cols, np.abs(rows - cols) > atol + rtol * np.maximum(np.abs(rows),
+                                                                          np.abs(cols))
 
     def imbalance_problems(self, rtol: float = BALANCE_RTOL, atol: float = 0.0) -> list[Problem]:
         """Imbalances as problems that name the account, both totals and the difference."""
