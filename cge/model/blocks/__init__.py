@@ -123,6 +123,7 @@ def build_blocks(model, data, steps: tuple[BuildStep, ...] = BUILD_STEPS) -> Non
     """Add every block to the Pyomo ``model`` in the order of ``steps`` (checked first)."""
     check_build_order(steps)
     model._unit_kind = {}   # dotted variable path -> unit kind (see _common.add_var)
+    model._index_sets = {}   # keys -> the Pyomo set indexing by them (see _common.index_set)
     for step in steps:
         before = _sizes(model)
         step.add(_StepView(model, step), data)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+from pyomo.core.staleflag import StaleFlagManager
 
 #: What a variable measures: real quantities and nominal values are in model units
 #: (SAM units divided by the calibration scale), prices and rates are unit-free.
@@ -22,6 +23,39 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 UNIT_KINDS = ("quantity", "value", "price", "rate")
 #: Kinds stored in model units (multiplied by the scale to report in SAM units).
 SCALED_KINDS = ("quantity", "value")
+
+
+def index_set(block: pyo.Block, keys: list):
+    """The ordered Pyomo index set of ``keys``, one per model for equal keys.
+
+    Pyomo copies a list index into a set of its own for each component, normalising
+    and checking every key; the variables, equations and expressions indexed by the
+    same accounts share one set instead, filled in one step when every key is a
+    label or a tuple of labels of one length (what the blocks index by).
+    """
+    key = tuple(keys)
+    cache = block.model()._index_sets
+    s = cache.get(key)
+    if s is None:
+        s = cache[key] = _ordered_set(key)
+    return s
+
+
+def _ordered_set(keys: tuple):
+    """A constructed insertion-ordered set of ``keys`` (see :func:`index_set`)."""
+    first = keys[0] if keys else None
+    dimen = 1 if first.__class__ is str else len(first) if first.__class__ is tuple else 0
+    plain = dimen > 0 and all(k.__class__ is str for k in keys) if dimen == 1 else (
+        dimen > 1 and all(k.__class__ is tuple and len(k) == dimen
+                          and all(x.__class__ is str for x in k) for k in keys))
+    if not plain:   # anything else is normalised by Pyomo
+        s = pyo.Set(initialize=list(keys), ordered=pyo.Set.InsertionOrder)
+        s.construct()
+        return s
+    s = pyo.Set(ordered=pyo.Set.InsertionOrder, dimen=dimen)
+    s.construct()
+    s._values = dict.fromkeys(keys)   # what Set.update stores, keys already normal
+    return s
 
 
 def add_var(block: pyo.Block, name: str, index: Iterable | None, init: Any, doc: str,
@@ -32,25 +66,44 @@ def add_var(block: pyo.Block, name: str, index: Iterable | None, init: Any, doc:
     """
     if index is None:
         v = pyo.Var(initialize=float(init), doc=doc)
+        block.add_component(name, v)
+        levels = {None: float(init)}
     else:
-        index = list(index)
-        # a rule or a constant, not a dict: Pyomo then copies one template variable per
-        # index instead of looking each index up and validating it
+        keys = list(index)
+        # every entry made from one template variable, its level then stored directly
+        # (Pyomo's initialiser would call, convert and check once per entry)
+        v = pyo.Var(index_set(block, keys), dense=True, doc=doc)
+        block.add_component(name, v)
         if isinstance(init, Mapping):
-            values = {k: float(init[k]) for k in index}
-
-            def rule(b, *key):
-                return values[key if len(key) > 1 else key[0]]
+            levels = {k: float(init[k]) for k in keys}
         else:
-            rule = float(init)
-        v = pyo.Var(index, initialize=rule, doc=doc, dense=True)
-    block.add_component(name, v)
+            levels = dict.fromkeys(keys, float(init))
+        if exogenous:
+            pin_all(v._data.values(), levels.values())
+        else:
+            set_levels(v._data.values(), levels.values())
     model = block.model()
     model._unit_kind[v.local_name if block is model else f"{block.local_name}.{name}"] = kind
-    if exogenous:
-        for data in v.values():
-            pin(data)
+    if exogenous and index is None:
+        pin(v)
     return v
+
+
+def set_levels(variables: Iterable, levels: Iterable[float]) -> None:
+    """Set the levels of Pyomo variables to plain numbers, as ``set_value(x,
+    skip_validation=True)`` does (bounds untouched)."""
+    flag = StaleFlagManager.get_flag(0)
+    for v, x in zip(variables, levels, strict=True):
+        v._value = x
+        v._stale = flag
+
+
+def pin_all(variables: Iterable, levels: Iterable[float]) -> None:
+    """:func:`pin` each variable at its level in ``levels`` (plain numbers), in one pass."""
+    flag = StaleFlagManager.get_flag(0)
+    for v, x in zip(variables, levels, strict=True):
+        v._lb = v._ub = v._value = x
+        v._stale = flag
 
 
 def pin(v: pyo.Var, value: float | None = None) -> None:
