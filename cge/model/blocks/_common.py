@@ -15,6 +15,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+from pyomo.core.base.var import ScalarVar, VarData
 from pyomo.core.staleflag import StaleFlagManager
 
 #: What a variable measures: real quantities and nominal values are in model units
@@ -136,12 +137,44 @@ def add_param(block: pyo.Block, name: str, index: Iterable | None, init: Any,
     return add_var(block, name, index, init, doc, kind="rate", exogenous=True)
 
 
+def add_expressions(block: pyo.Block, name: str, formulas: Mapping, doc: str):
+    """Add an indexed ``Expression`` holding ``formulas`` (key -> formula), in their order.
+
+    Each entry is stored as Pyomo's rule would store it, without the rule call, the
+    index lookup and the check per entry (90,000 entries at 300 sectors).
+    """
+    e = pyo.Expression(index_set(block, list(formulas)), initialize={}, doc=doc)
+    block.add_component(name, e)
+    data, make = e._data, e._ComponentDataClass
+    for key, formula in formulas.items():
+        x = data[key] = make(formula, e)
+        x._index = key
+    return e
+
+
+def formulas(expression) -> dict:
+    """The formula of each entry of an indexed ``Expression`` (key -> formula)."""
+    return {key: x._args_[0] for key, x in expression._data.items()}
+
+
+#: Classes of the terms of a linear sum: monomials and variables.
+_LINEAR_TERMS = {MonomialTermExpression, VarData, ScalarVar}
+
+
 def linear_term(coef: float, var: Any) -> Any:
     """``coef * var`` for a number and a variable, the expression Pyomo's ``*`` makes
     (the variable itself at 1, zero at 0), without its operator dispatch."""
     if coef == 0 or coef == 1:
         return coef * var
     return MonomialTermExpression((coef, var))
+
+
+def linear_terms(coefs: Iterable[float], variables: Iterable) -> list:
+    """:func:`linear_term` of each coefficient and variable, made in one step."""
+    coefs = list(coefs)
+    if 0 in coefs or 1 in coefs:
+        return [linear_term(c, v) for c, v in zip(coefs, variables, strict=True)]
+    return list(map(MonomialTermExpression, zip(coefs, variables, strict=True)))
 
 
 def linear_sum(terms: Iterable) -> Any:
@@ -153,7 +186,10 @@ def linear_sum(terms: Iterable) -> Any:
     terms in order); anything else is left to ``sum``.
     """
     terms = list(terms)
-    if len(terms) < 2 or not all(t.__class__ is MonomialTermExpression or (
-            t.is_potentially_variable() and not t.is_expression_type()) for t in terms):
+    if len(terms) < 2:
         return sum(terms)
-    return LinearExpression(terms)
+    if set(map(type, terms)) <= _LINEAR_TERMS or all(
+            t.__class__ is MonomialTermExpression or (
+                t.is_potentially_variable() and not t.is_expression_type()) for t in terms):
+        return LinearExpression(terms)
+    return sum(terms)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from ._common import add_param, add_var, linear_sum
+from ._common import add_param, add_var, formulas, linear_sum
 
 
 def add_prices(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
@@ -130,7 +130,7 @@ def add_market_clearing(m: pyo.ConcreteModel, data: ModelData) -> None:
     wdist = m.production.factor_price_distortion
     Xp, Xg, Xv = m.households.consumption, m.government.consumption, m.investment.demand
     users = production.users_of
-    intermediate = {k: x.args[0] for k, x in X.items()}   # each formula, as stored
+    intermediate = formulas(X)
 
     def goods_market(b, c):
         demand = sum(Xp[c, h] for h in consumers_of[c])

@@ -26,7 +26,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData, ProductionData
-from ._common import add_param, add_var, linear_sum, linear_term
+from ._common import add_expressions, add_param, add_var, linear_sum, linear_terms
 
 
 def add_production(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
@@ -110,17 +110,23 @@ def add_production(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         "(SAM: value added / output), or cost-minimising in the CES top nest")
 
     # the dense input-output block: variables looked up in plain dicts, not through
-    # Pyomo's indexing, once per cell
+    # Pyomo's indexing, and the monomials made in one step per activity
     output, price = dict(Z.items()), dict(pq.items())
-    uses = {(c, a): b.bundle_coefficient[c, a] * N[a] if a in top else
-            linear_term(coef, output[a]) for a in A for c, coef in inputs[a]}
-    b.intermediate_input = pyo.Expression(
-        list(uses), rule=lambda b, c, a: uses[c, a],
-        doc="intermediate use X_ca of commodity c by activity a (SAM: commodity row, activity "
-        "column): a^x_ca Z_a (Leontief) or a^n_ca N_a (CES top nest)")
+    uses = {}
+    for a in A:
+        row = inputs[a]
+        keys = [(c, a) for c, _ in row]
+        if a in top:
+            uses.update((k, b.bundle_coefficient[k] * N[a]) for k in keys)
+        else:
+            uses.update(zip(keys, linear_terms([coef for _, coef in row], [output[a]] * len(row)),
+                            strict=True))
+    add_expressions(b, "intermediate_input", uses, doc="intermediate use X_ca of commodity c "
+                    "by activity a (SAM: commodity row, activity column): a^x_ca Z_a (Leontief) "
+                    "or a^n_ca N_a (CES top nest)")
     b.zero_profit = pyo.Constraint(
         leontief, rule=lambda b, a: pz[a] == d.value_added_coefficient[a] * py[a] + linear_sum(
-            [linear_term(coef, price[c]) for c, coef in inputs[a]]),
+            linear_terms([coef for _, coef in inputs[a]], [price[c] for c, _ in inputs[a]])),
         doc="zero profit: unit cost (value added and intermediates, SAM: commodity rows of the "
         "activity column) equals the producer price (Leontief top nest)")
     b.production_tax_revenue = pyo.Constraint(
