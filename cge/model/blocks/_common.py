@@ -43,19 +43,23 @@ def index_set(block: pyo.Block, keys: list):
 
 
 def _ordered_set(keys: tuple):
-    """A constructed insertion-ordered set of ``keys`` (see :func:`index_set`)."""
-    first = keys[0] if keys else None
-    dimen = 1 if first.__class__ is str else len(first) if first.__class__ is tuple else 0
-    plain = dimen > 0 and all(k.__class__ is str for k in keys) if dimen == 1 else (
-        dimen > 1 and all(k.__class__ is tuple and len(k) == dimen
-                          and all(x.__class__ is str for x in k) for k in keys))
-    if not plain:   # anything else is normalised by Pyomo
+    """A constructed insertion-ordered set of ``keys`` (see :func:`index_set`).
+
+    Pyomo normalises a key by flattening nested tuples, which account labels (never
+    tuples) do not make: labels, or tuples of labels of one length, are stored as
+    they are.
+    """
+    kinds = set(map(type, keys))
+    dimen = (1 if kinds == {str} else
+             next(iter(lengths)) if kinds == {tuple} and len(lengths := set(map(len, keys))) == 1
+             else 0)
+    if not dimen:   # anything else is normalised by Pyomo
         s = pyo.Set(initialize=list(keys), ordered=pyo.Set.InsertionOrder)
         s.construct()
         return s
     s = pyo.Set(ordered=pyo.Set.InsertionOrder, dimen=dimen)
     s.construct()
-    s._values = dict.fromkeys(keys)   # what Set.update stores, keys already normal
+    s._values = dict.fromkeys(keys)   # what Set.update stores
     return s
 
 
