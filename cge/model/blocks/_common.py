@@ -10,12 +10,12 @@ touching any equation. IPOPT treats pinned variables as parameters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 from pyomo.core.base.var import ScalarVar, VarData
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 from pyomo.core.staleflag import StaleFlagManager
 
 #: What a variable measures: real quantities and nominal values are in model units
@@ -139,6 +139,26 @@ def add_param(block: pyo.Block, name: str, index: Iterable | None, init: Any,
     elasticities (see :meth:`cge.model.build.CGEModel.set_elasticities`).
     """
     return add_var(block, name, index, init, doc, kind="rate", exogenous=True)
+
+
+def add_constraint(block: pyo.Block, name: str, index: Iterable, rule: Callable,
+                   doc: str) -> pyo.Constraint:
+    """Add an indexed ``Constraint``: ``rule(block, *key)`` for each key of ``index``.
+
+    The equations Pyomo's ``Constraint(index, rule=rule)`` makes, in the same order,
+    stored without its per-component inspection of the rule and per-entry lookups.
+    """
+    keys = list(index)
+    c = pyo.Constraint(index_set(block, keys), doc=doc)
+    block.add_component(name, c)
+    data, make = c._data, c._ComponentDataClass
+    unpack = bool(keys) and keys[0].__class__ is tuple
+    for key in keys:
+        x = make(None, c)
+        x._index = key
+        x.set_value(rule(block, *key) if unpack else rule(block, key))
+        data[key] = x
+    return c
 
 
 def add_expressions(block: pyo.Block, name: str, formulas: Mapping, doc: str):
