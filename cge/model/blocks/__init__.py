@@ -138,5 +138,6 @@ def _sizes(model) -> dict[str, int]:
     """Number of components of each block of ``model``."""
     import pyomo.environ as pyo
 
-    return {b.local_name: sum(1 for _ in b.component_objects(descend_into=False))
+    # the count Pyomo keeps of each block's components (its name -> position table)
+    return {b.local_name: len(b._decl)
             for b in model.component_objects(pyo.Block, descend_into=False)}
