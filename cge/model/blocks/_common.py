@@ -11,6 +11,7 @@ touching any equation. IPOPT treats pinned variables as parameters.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from itertools import chain
 from typing import Any
 
 import pyomo.environ as pyo
@@ -45,14 +46,13 @@ def index_set(block: pyo.Block, keys: list):
 def _ordered_set(keys: tuple):
     """A constructed insertion-ordered set of ``keys`` (see :func:`index_set`).
 
-    Pyomo normalises a key by flattening nested tuples, which account labels (never
-    tuples) do not make: labels, or tuples of labels of one length, are stored as
-    they are.
+    Pyomo normalises a key by flattening nested tuples: labels, or tuples of labels of
+    one length, are normal already and stored as they are.
     """
     kinds = set(map(type, keys))
     dimen = (1 if kinds == {str} else
              next(iter(lengths)) if kinds == {tuple} and len(lengths := set(map(len, keys))) == 1
-             else 0)
+             and set(map(type, chain.from_iterable(keys))) == {str} else 0)
     if not dimen:   # anything else is normalised by Pyomo
         s = pyo.Set(initialize=list(keys), ordered=pyo.Set.InsertionOrder)
         s.construct()
@@ -176,9 +176,23 @@ def add_expressions(block: pyo.Block, name: str, formulas: Mapping, doc: str):
     return e
 
 
-def formulas(expression) -> dict:
-    """The formula of each entry of an indexed ``Expression`` (key -> formula)."""
-    return {key: x._args_[0] for key, x in expression._data.items()}
+def formula_rows(expression, order: Mapping[Any, list]) -> dict[Any, list]:
+    """The formulas of an ``Expression`` indexed by (row, column), by row, each row in the
+    column order of ``order[row]``.
+
+    One pass over the stored entries, without a lookup per entry (a row is reordered
+    through a lookup only when its entries are stored in another order).
+    """
+    rows: dict[Any, list] = {r: [] for r in order}
+    columns: dict[Any, list] = {r: [] for r in order}
+    for (r, col), x in expression._data.items():
+        rows[r].append(x._args_[0])
+        columns[r].append(col)
+    for r, wanted in order.items():
+        if columns[r] != wanted:
+            where = dict(zip(columns[r], rows[r], strict=True))
+            rows[r] = [where[col] for col in wanted]
+    return rows
 
 
 #: Classes of the terms of a linear sum: monomials and variables.
