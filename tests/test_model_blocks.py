@@ -396,3 +396,23 @@ def test_building_leaves_the_garbage_collector_as_it_found_it(enabled, frozen):
         gc.unfreeze()
         if was:
             gc.enable()
+
+
+def test_equations_read_indexed_entries_through_dicts():
+    import pyomo.environ as pyo
+
+    from cge.model.blocks._common import add_constraint, add_var, entries
+
+    m, b = _block()
+    x = add_var(b, "x", [("C1", "A1"), ("C2", "A1")], 1.0, "x")
+    s = add_var(b, "s", None, 1.0, "a scalar")
+    b.k = pyo.Param(["C1"], initialize={"C1": 2.0})
+    view = entries(b)
+    assert view.x is x._data and view.x["C2", "A1"] is x["C2", "A1"]
+    assert view.s is s and view.k is b.k and view.model() is m
+    with pytest.raises(KeyError):
+        view.x["C3", "A1"]
+    seen = []
+    add_constraint(b, "c", ["C1"], lambda v, c: seen.append(v) or v.x[c, "A1"] == v.s, "c")
+    assert seen and seen[0].x is x._data
+    assert str(b.c["C1"].expr) == str(x["C1", "A1"] == s)

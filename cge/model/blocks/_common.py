@@ -15,6 +15,8 @@ from itertools import chain
 from typing import Any
 
 import pyomo.environ as pyo
+from pyomo.core.base.block import BlockData
+from pyomo.core.base.component import Component
 from pyomo.core.base.var import ScalarVar, VarData
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 from pyomo.core.staleflag import StaleFlagManager
@@ -147,18 +149,50 @@ def add_constraint(block: pyo.Block, name: str, index: Iterable, rule: Callable,
 
     The equations Pyomo's ``Constraint(index, rule=rule)`` makes, in the same order,
     stored without its per-component inspection of the rule and per-entry lookups.
+    The rule reads the block through :func:`entries`.
     """
     keys = list(index)
     c = pyo.Constraint(index_set(block, keys), doc=doc)
     block.add_component(name, c)
-    data, make = c._data, c._ComponentDataClass
+    data, make, view = c._data, c._ComponentDataClass, entries(block)
     unpack = bool(keys) and keys[0].__class__ is tuple
     for key in keys:
         x = make(None, c)
         x._index = key
-        x.set_value(rule(block, *key) if unpack else rule(block, key))
+        x.set_value(rule(view, *key) if unpack else rule(view, key))
         data[key] = x
     return c
+
+
+def entries(component):
+    """What equations read: an indexed variable or expression as the dict of its entries by
+    key, a block as a view whose indexed variables and expressions are such dicts; anything
+    else as it is.
+
+    A dict lookup costs a tenth of Pyomo's indexing (which checks and normalises the
+    key), and a 300-sector model reads 40,000 entries while its equations are built.
+    Every entry of such a component exists (variables are dense), so a key that is not
+    an index raises ``KeyError`` either way.
+    """
+    if isinstance(component, BlockData):
+        return _BlockEntries(component)
+    if component.ctype in (pyo.Var, pyo.Expression) and component.is_indexed():
+        return component._data
+    return component
+
+
+class _BlockEntries:
+    """A block whose components are read through :func:`entries` (see there)."""
+
+    def __init__(self, block):
+        self._block = block
+
+    def __getattr__(self, name: str):
+        value = getattr(self._block, name)
+        if isinstance(value, Component):
+            value = entries(value)
+        self.__dict__[name] = value
+        return value
 
 
 def add_expressions(block: pyo.Block, name: str, formulas: Mapping, doc: str):
