@@ -46,7 +46,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from ._common import add_constraint, add_param, add_var, entries
+from ._common import add_constraint, add_expressions, add_param, add_var, entries
 
 
 def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
@@ -202,9 +202,9 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
     add_constraint(
         b, "domestic_supply", CP, rule=domestic_supply, doc="revenue-maximising supply "
         "to the home market (value identity without exports)")
-    b.output_value = pyo.Expression(
-        d.make, rule=lambda b, a, c: b.price_commodity_output[c] * d.make_share[a, c] * Z[a]
-        if c in joint else (1 + tauz[a]) * pz[a] * Z[a],
+    add_expressions(
+        b, "output_value", {(a, c): bv.price_commodity_output[c] * d.make_share[a, c] * Z[a]
+                            if c in joint else (1 + tauz[a]) * pz[a] * Z[a] for a, c in d.make},
         doc="value of commodity c made by activity a at producer prices, tax included (SAM: "
         "activity row, commodity column)")
     add_constraint(
