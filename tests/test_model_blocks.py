@@ -320,6 +320,8 @@ def test_components_with_the_same_keys_share_one_index_set():
     assert list(index_set(b, [("A", ("B", "C")), ("D", ("E", "F"))])) == [
         ("A", "B", "C"), ("D", "E", "F")]
     assert list(index_set(b, [3, 1, 2])) == [3, 1, 2]
+    assert list(index_set(b, [("A",), ("B",)])) == ["A", "B"]
+    assert index_set(b, [("A", "B"), ("C", "D")]).dimen == 2
 
 
 def test_add_constraint_makes_the_equations_pyomo_makes():

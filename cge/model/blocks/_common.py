@@ -48,12 +48,14 @@ def index_set(block: pyo.Block, keys: list):
 def _ordered_set(keys: tuple):
     """A constructed insertion-ordered set of ``keys`` (see :func:`index_set`).
 
-    Pyomo normalises a key by flattening nested tuples: labels, or tuples of labels of
-    one length, are normal already and stored as they are.
+    Pyomo normalises a key by flattening nested tuples and unpacking 1-tuples: labels,
+    or tuples of two labels or more of one length, are normal already and stored as they
+    are.
     """
     kinds = set(map(type, keys))
+    lengths = set(map(len, keys)) if kinds == {tuple} else set()
     dimen = (1 if kinds == {str} else
-             next(iter(lengths)) if kinds == {tuple} and len(lengths := set(map(len, keys))) == 1
+             lengths.pop() if len(lengths) == 1 and min(lengths) > 1
              and set(map(type, chain.from_iterable(keys))) == {str} else 0)
     if not dimen:   # anything else is normalised by Pyomo
         s = pyo.Set(initialize=list(keys), ordered=pyo.Set.InsertionOrder)
