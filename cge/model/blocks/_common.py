@@ -76,25 +76,19 @@ def add_var(block: pyo.Block, name: str, index: Iterable | None, init: Any, doc:
     if index is None:
         v = pyo.Var(initialize=float(init), doc=doc)
         block.add_component(name, v)
-        levels = {None: float(init)}
+        if exogenous:
+            pin(v)
     else:
         keys = list(index)
         # every entry made from one template variable, its level then stored directly
         # (Pyomo's initialiser would call, convert and check once per entry)
         v = pyo.Var(index_set(block, keys), dense=True, doc=doc)
         block.add_component(name, v)
-        if isinstance(init, Mapping):
-            levels = {k: float(init[k]) for k in keys}
-        else:
-            levels = dict.fromkeys(keys, float(init))
-        if exogenous:
-            pin_all(v._data.values(), levels.values())
-        else:
-            set_levels(v._data.values(), levels.values())
+        levels = ([float(init[k]) for k in keys] if isinstance(init, Mapping)
+                  else [float(init)] * len(keys))
+        (pin_all if exogenous else set_levels)(v._data.values(), levels)
     model = block.model()
     model._unit_kind[v.local_name if block is model else f"{block.local_name}.{name}"] = kind
-    if exogenous and index is None:
-        pin(v)
     return v
 
 
