@@ -23,6 +23,8 @@ elasticity combine value added and an intermediate bundle
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import pyomo.environ as pyo
 
 from ..data import ModelData, ProductionData
@@ -122,23 +124,24 @@ def add_production(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         A, rule=value_added_demand, doc="demand for value added: Leontief, Y per unit of output "
         "(SAM: value added / output), or cost-minimising in the CES top nest")
 
-    # the dense input-output block: the monomials made in one step per activity
+    # the dense input-output block, one activity (column) at a time, its keys and
+    # monomials made in one step each
+    columns = {a: tuple(zip(*inputs[a], strict=True)) or ((), ()) for a in A}
     uses = {}
     for a in A:
-        row = inputs[a]
-        keys = [(c, a) for c, _ in row]
+        goods, coefs = columns[a]
+        keys = zip(goods, repeat(a))
         if a in top:
             uses.update((k, b.bundle_coefficient[k] * N[a]) for k in keys)
         else:
-            uses.update(zip(keys, linear_terms([coef for _, coef in row], [Z[a]] * len(row)),
-                            strict=True))
+            uses.update(zip(keys, linear_terms(coefs, repeat(Z[a], len(coefs))), strict=True))
     add_expressions(b, "intermediate_input", uses, doc="intermediate use X_ca of commodity c "
                     "by activity a (SAM: commodity row, activity column): a^x_ca Z_a (Leontief) "
                     "or a^n_ca N_a (CES top nest)")
     add_constraint(
         b, "zero_profit",
         leontief, rule=lambda b, a: pz[a] == d.value_added_coefficient[a] * py[a] + linear_sum(
-            linear_terms([coef for _, coef in inputs[a]], [pq[c] for c, _ in inputs[a]])),
+            linear_terms(columns[a][1], map(pq.__getitem__, columns[a][0]))),
         doc="zero profit: unit cost (value added and intermediates, SAM: commodity rows of the "
         "activity column) equals the producer price (Leontief top nest)")
     add_constraint(
