@@ -197,7 +197,8 @@ def add_expressions(block: pyo.Block, name: str, formulas: Mapping, doc: str):
     Each entry is stored as Pyomo's rule would store it, without the rule call, the
     index lookup and the check per entry (90,000 entries at 300 sectors).
     """
-    e = pyo.Expression(index_set(block, list(formulas)), initialize={}, doc=doc)
+    # an index of its own: no other component is indexed by the keys of its formulas
+    e = pyo.Expression(_ordered_set(tuple(formulas)), initialize={}, doc=doc)
     block.add_component(name, e)
     data, make = e._data, e._ComponentDataClass
     for key, formula in formulas.items():
