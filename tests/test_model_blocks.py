@@ -251,3 +251,170 @@ def test_goods_markets_hold_intermediate_inputs_as_linear_terms(stdcge):
     for market in markets.values():
         assert not list(identify_components(market.body, {ExpressionData}))
         assert "production.output" in str(market.body)
+
+
+# --------------------------------------------------------------------------- building in bulk
+def _block():
+    import pyomo.environ as pyo
+
+    m = pyo.ConcreteModel()
+    m._unit_kind, m._index_sets = {}, {}
+    m.b = pyo.Block()
+    return m, m.b
+
+
+def test_add_var_stores_what_pyomo_initialisers_would():
+    import pyomo.environ as pyo
+
+    from cge.model.blocks._common import add_var, is_pinned, pin
+
+    m, b = _block()
+    keys = [("LAB", "A2"), ("CAP", "A1"), ("LAB", "A1")]
+    init = {k: 1.0 + i for i, k in enumerate(keys)}
+    v = add_var(b, "x", keys, init, "doc x", exogenous=True)
+    m.ref = pyo.Var(keys, initialize=init, dense=True)
+    for data in m.ref.values():
+        pin(data)
+    assert list(v.keys()) == keys and m._unit_kind == {"b.x": "quantity"}
+    for k in keys:
+        got, want = v[k], m.ref[k]
+        assert (got.value, got.lb, got.ub, got.stale, got.domain, got.fixed) == (
+            want.value, want.lb, want.ub, want.stale, want.domain, want.fixed)
+        assert is_pinned(got) and type(got.value) is float
+    assert ("LAB", "A1") in v.index_set() and ("LAB", "A3") not in v.index_set()
+    with pytest.raises(KeyError):
+        v["LAB", "A3"]
+    free = add_var(b, "y", ["C1", "C2"], 2, "doc y", kind="price")
+    assert [d.value for d in free.values()] == [2.0, 2.0] and free["C1"].lb is None
+    assert not is_pinned(free["C2"]) and m._unit_kind["b.y"] == "price"
+
+
+def test_pin_all_pins_each_variable_at_its_level():
+    import pyomo.environ as pyo
+
+    from cge.model.blocks._common import is_pinned, pin_all, set_levels
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(["a", "b", "c"])
+    pin_all(m.x.values(), [0.5, -1.0, 3.0])
+    assert [(d.value, d.lb, d.ub) for d in m.x.values()] == [
+        (0.5, 0.5, 0.5), (-1.0, -1.0, -1.0), (3.0, 3.0, 3.0)]
+    assert all(is_pinned(d) and not d.stale for d in m.x.values())
+    set_levels(m.x.values(), [1.0, 2.0, 4.0])   # levels move, bounds stay
+    assert [(d.value, d.lb) for d in m.x.values()] == [(1.0, 0.5), (2.0, -1.0), (4.0, 3.0)]
+    with pytest.raises(ValueError):
+        pin_all(m.x.values(), [1.0])
+
+
+def test_components_with_the_same_keys_share_one_index_set():
+    from cge.model.blocks._common import add_constraint, add_var, index_set
+
+    m, b = _block()
+    x = add_var(b, "x", ["C2", "C1"], 1.0, "x")
+    y = add_var(b, "y", ["C2", "C1"], 1.0, "y")
+    z = add_var(b, "z", ["C1", "C2"], 1.0, "z")
+    c = add_constraint(b, "c", ["C2", "C1"], lambda b, k: b.x[k] == b.y[k], "c")
+    assert x.index_set() is y.index_set() is c.index_set() is not z.index_set()
+    assert list(x.index_set()) == ["C2", "C1"] and x.index_set().dimen == 1
+    # keys that are not labels or flat tuples of labels are normalised by Pyomo
+    assert list(index_set(b, [("A", ("B", "C")), ("D", ("E", "F"))])) == [
+        ("A", "B", "C"), ("D", "E", "F")]
+    assert list(index_set(b, [3, 1, 2])) == [3, 1, 2]
+    assert list(index_set(b, [("A",), ("B",)])) == ["A", "B"]
+    assert index_set(b, [("A", "B"), ("C", "D")]).dimen == 2
+
+
+def test_add_constraint_makes_the_equations_pyomo_makes():
+    import pyomo.environ as pyo
+
+    from cge.model.blocks._common import add_constraint, add_var
+
+    m, b = _block()
+    pairs = [("C2", "A1"), ("C1", "A2"), ("C1", "A1")]
+    add_var(b, "x", pairs, 1.0, "x")
+    add_var(b, "p", ["C1", "C2"], 1.0, "p")
+
+    def rule(b, c, a):
+        return b.x[c, a] * b.p[c] == 2 * b.x[c, a]
+
+    con = add_constraint(b, "balance", pairs, rule=rule, doc="a balance")
+    b.ref = pyo.Constraint(pairs, rule=rule)
+    assert list(con.keys()) == pairs and con.doc == "a balance"
+    assert [str(c.expr) for c in con.values()] == [str(c.expr) for c in b.ref.values()]
+    assert all(c.active and c.index() == k and c.parent_component() is con
+               for k, c in con.items())
+    one = add_constraint(b, "prices", ["C2", "C1"], lambda b, c: b.p[c] == 1, "prices")
+    assert [str(c.expr) for c in one.values()] == ["b.p[C2]  ==  1", "b.p[C1]  ==  1"]
+
+
+def test_expressions_are_read_back_by_row_in_the_requested_order():
+    from cge.model.blocks._common import add_expressions, add_var, formula_rows
+
+    m, b = _block()
+    cells = [("C1", "A1"), ("C2", "A1"), ("C1", "A2"), ("C2", "A2")]
+    add_var(b, "z", ["A1", "A2"], 1.0, "z")
+    uses = {(c, a): (0.1 + i) * b.z[a] for i, (c, a) in enumerate(cells)}
+    e = add_expressions(b, "use", uses, "use of c by a")
+    assert list(e.keys()) == cells and e.doc == "use of c by a"
+    assert all(e[k].expr is f and e[k].index() == k for k, f in uses.items())
+    rows = formula_rows(e, {"C1": ["A1", "A2"], "C2": ["A2", "A1"]})
+    assert rows == {"C1": [uses["C1", "A1"], uses["C1", "A2"]],
+                    "C2": [uses["C2", "A2"], uses["C2", "A1"]]}
+
+
+def test_linear_terms_and_sums_are_the_expressions_operators_make():
+    import pyomo.environ as pyo
+
+    from cge.model.blocks._common import linear_sum, linear_terms
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(4))
+    xs = list(m.x.values())
+    for coefs in ([0.5, 2.0, 3.0, 4.0], [0.5, 1, 0, 4.0]):
+        terms = linear_terms(coefs, xs)
+        assert [str(t) for t in terms] == [str(c * x) for c, x in zip(coefs, xs, strict=True)]
+        assert str(linear_sum(terms)) == str(sum(c * x for c, x in zip(coefs, xs, strict=True)))
+    mixed = [xs[0], m.x[1] * m.x[2]]
+    assert str(linear_sum(mixed)) == str(xs[0] + m.x[1] * m.x[2])
+
+
+@pytest.mark.parametrize("enabled, frozen", [(True, False), (True, True), (False, False)])
+def test_building_leaves_the_garbage_collector_as_it_found_it(enabled, frozen):
+    import gc
+
+    sam = synthetic_sam(3, kind="stdcge")
+    kept = [[]]   # an object the collector tracks
+    was = gc.isenabled()
+    try:
+        if not enabled:
+            gc.disable()
+        if frozen:
+            gc.freeze()
+        CGEModel(sam, "stdcge")
+        assert gc.isenabled() is enabled
+        # a program's frozen objects stay frozen (out of every generation)
+        assert any(o is kept for o in gc.get_objects()) is not frozen
+    finally:
+        gc.unfreeze()
+        if was:
+            gc.enable()
+
+
+def test_equations_read_indexed_entries_through_dicts():
+    import pyomo.environ as pyo
+
+    from cge.model.blocks._common import add_constraint, add_var, entries
+
+    m, b = _block()
+    x = add_var(b, "x", [("C1", "A1"), ("C2", "A1")], 1.0, "x")
+    s = add_var(b, "s", None, 1.0, "a scalar")
+    b.k = pyo.Param(["C1"], initialize={"C1": 2.0})
+    view = entries(b)
+    assert view.x is x._data and view.x["C2", "A1"] is x["C2", "A1"]
+    assert view.s is s and view.k is b.k and view.model() is m
+    with pytest.raises(KeyError):
+        view.x["C3", "A1"]
+    seen = []
+    add_constraint(b, "c", ["C1"], lambda v, c: seen.append(v) or v.x[c, "A1"] == v.s, "c")
+    assert seen and seen[0].x is x._data
+    assert str(b.c["C1"].expr) == str(x["C1", "A1"] == s)

@@ -123,6 +123,7 @@ def build_blocks(model, data, steps: tuple[BuildStep, ...] = BUILD_STEPS) -> Non
     """Add every block to the Pyomo ``model`` in the order of ``steps`` (checked first)."""
     check_build_order(steps)
     model._unit_kind = {}   # dotted variable path -> unit kind (see _common.add_var)
+    model._index_sets = {}   # keys -> the Pyomo set indexing by them (see _common.index_set)
     for step in steps:
         before = _sizes(model)
         step.add(_StepView(model, step), data)
@@ -137,5 +138,6 @@ def _sizes(model) -> dict[str, int]:
     """Number of components of each block of ``model``."""
     import pyomo.environ as pyo
 
-    return {b.local_name: sum(1 for _ in b.component_objects(descend_into=False))
+    # the count Pyomo keeps of each block's components (its name -> position table)
+    return {b.local_name: len(b._decl)
             for b in model.component_objects(pyo.Block, descend_into=False)}

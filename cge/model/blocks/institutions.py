@@ -54,7 +54,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from ._common import add_param, add_var
+from ._common import add_constraint, add_param, add_var, entries
 from .markets import absorption
 
 #: Indirect taxes by SAM role, with the block holding their revenue variable (which bears
@@ -110,9 +110,10 @@ def add_households(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
             "income; shock parameter 'household_saving_rate')", kind="rate", exogenous=True)
     add_var(b, "saving_rate_scaler", None, 1.0, "uniform scaler lambda^s of saving rates "
             "(free when investment drives savings)", kind="rate", exogenous=True)
-    YF, pq = m.markets.factor_income, m.markets.price_composite
-    cpi, eps = m.markets.cpi, m.markets.exchange_rate
-    Td = m.government.direct_tax
+    mk = entries(m.markets)   # the equations read entries through dicts (see entries)
+    YF, pq = mk.factor_income, mk.price_composite
+    cpi, eps = mk.cpi, mk.exchange_rate
+    Td = entries(m.government.direct_tax)
     row = m.rest_of_world
     share, payout = d.factor_income_share, data.enterprises.payout_rate
     transfers, from_abroad = data.government.transfers, data.rest_of_world.transfers_to
@@ -126,25 +127,29 @@ def add_households(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
             y += eps * row.transfers_to[h]
         return b.income[h] == y
 
-    b.income_definition = pyo.Constraint(H, rule=income, doc="household income: factor income, "
-                                         "enterprise payouts, transfers (SAM: household row)")
+    add_constraint(
+        b, "income_definition", H, rule=income, doc="household income: factor income, "
+        "enterprise payouts, transfers (SAM: household row)")
     add_var(b, "saving_rate_change", None, 0.0, "uniform change Delta^s of saving rates, in "
             "points (free when investment drives savings and options.saving_adjustment is "
             "points)", kind="rate", exogenous=True)
     disposable = d.saving_base == "disposable_income"   # dyncge: S = s (YH - T^d)
-    b.saving_rule = pyo.Constraint(
+    add_constraint(
+        b, "saving_rule",
         H, rule=lambda b, h: b.savings[h] == (b.saving_rate[h] * b.saving_rate_scaler
                                               + b.saving_rate_change)
         * (b.income[h] - Td[h] if disposable else b.income[h]),
         doc="household saving: a fixed share of income, or of income net of the direct tax "
         "in dyncge (SAM: savings row)")
     if not d.les:
-        b.demand = pyo.Constraint(
+        add_constraint(
+            b, "demand",
             XP, rule=lambda b, c, h: pq[c] * b.consumption[c, h] == d.budget_share[c, h] * (
                 b.income[h] - Td[h] - b.savings[h]),
             doc="Cobb-Douglas demand: fixed budget shares of income net of tax and saving "
             "(SAM: commodity rows of the household column)")
-        b.utility_definition = pyo.Constraint(
+        add_constraint(
+            b, "utility_definition",
             H, rule=lambda b, h: b.utility[h] == pyo.prod(
                 b.consumption[c, h] ** d.budget_share[c, h] for c in d.consumed_by[h]),
             doc="Cobb-Douglas utility of consumption")
@@ -160,13 +165,15 @@ def add_households(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         return b.income[h] - Td[h] - b.savings[h] - sum(
             pq[c] * gamma[c, h] for c in d.consumed_by[h])
 
-    b.demand = pyo.Constraint(
+    add_constraint(
+        b, "demand",
         XP, rule=lambda b, c, h: pq[c] * b.consumption[c, h] == pq[c] * gamma[c, h]
         + beta[c, h] * supernumerary(b, h),
         doc="LES demand: subsistence spending plus a marginal budget share of supernumerary "
         "income, i.e. income net of tax, saving and subsistence spending (SAM: commodity rows of "
         "the household column)")
-    b.utility_definition = pyo.Constraint(
+    add_constraint(
+        b, "utility_definition",
         H, rule=lambda b, h: b.utility[h] == pyo.prod(
             (b.consumption[c, h] - gamma[c, h]) ** beta[c, h] for c in d.consumed_by[h]),
         doc="Stone-Geary utility of consumption above subsistence")
@@ -199,12 +206,14 @@ def add_enterprises(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block | None:
             y += m.government.transfers[e] * cpi
         return b.income[e] == y
 
-    b.income_definition = pyo.Constraint(E, rule=income, doc="enterprise income: capital "
-                                         "income and transfers (SAM: enterprise row)")
+    add_constraint(
+        b, "income_definition", E, rule=income, doc="enterprise income: capital "
+        "income and transfers (SAM: enterprise row)")
     add_var(b, "payout_adjustment", d.paying, 1.0, "uniform factor theta_e on the payout "
             "rates of enterprise e (one unless saving rates adjust: retained earnings come out "
             "of payouts)", kind="rate")
-    b.saving_rule = pyo.Constraint(
+    add_constraint(
+        b, "saving_rule",
         E, rule=lambda b, e: b.savings[e] == b.income[e] - Td[e] - payouts(m, data, e),
         doc="retained earnings: income net of direct tax and payouts to households")
     return b
@@ -246,7 +255,8 @@ def add_enterprise_saving_rates(m: pyo.ConcreteModel, data: ModelData) -> None:
         return b.savings[e] == (hh.saving_rate_scaler * rate + hh.saving_rate_change) \
             * b.income[e]
 
-    b.saving_rate_rule = pyo.Constraint(
+    add_constraint(
+        b, "saving_rate_rule",
         d.paying, rule=rule, doc="retained earnings: the saving rate of enterprise income "
         "(one minus tax and payout rates), scaled by lambda^s and shifted by Delta^s when "
         "saving rates adjust (SAM: savings-investment row, enterprise column)")
@@ -309,7 +319,8 @@ def add_government(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         doc="real government saving: saving deflated by the CPI (binding under the tax_scaler "
         "closure, which holds it; SAM: savings-investment row, government column)")
     if d.demand == "budget_shares":
-        b.demand = pyo.Constraint(
+        add_constraint(
+            b, "demand",
             d.goods, rule=lambda b, c: pq[c] * b.consumption[c] == d.consumption_share[c] * (
                 b.revenue - b.savings - transfers_paid()),
             doc="government consumption: fixed budget shares of revenue net of saving and "
@@ -320,7 +331,8 @@ def add_government(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
                 "'government_consumption')", exogenous=True)
         add_var(b, "scaler", None, 1.0, "uniform scaler of real government consumption (free "
                 "under the balanced savings-investment closure)", kind="rate", exogenous=True)
-        b.demand_rule = pyo.Constraint(
+        add_constraint(
+            b, "demand_rule",
             d.goods, rule=lambda b, c: b.consumption[c] == b.composition[c] * b.scaler,
             doc="government consumption: fixed real composition times a uniform scaler "
             "(SAM: commodity rows of the government column)")
@@ -342,7 +354,8 @@ def add_direct_taxes(m: pyo.ConcreteModel, data: ModelData) -> None:
     def income_of(i):
         return m.households.income[i] if i in households else m.enterprises.income[i]
 
-    b.direct_tax_payment = pyo.Constraint(
+    add_constraint(
+        b, "direct_tax_payment",
         data.sets.institutions, rule=lambda b, i: b.direct_tax[i] == b.direct_tax_rate[i]
         * b.tax_scaler * income_of(i),
         doc="direct tax: rate times income, scaled by the tax scaler (SAM: direct tax row)")

@@ -37,7 +37,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from ._common import add_param, add_var
+from ._common import add_constraint, add_param, add_var
 from .markets import absorption
 
 
@@ -65,7 +65,8 @@ def add_investment(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         rule=total, doc="total savings: households, enterprises, government and foreign savings "
         "(SAM: savings-investment row)")
     if d.demand_rule == "value_shares":
-        b.demand_rule = pyo.Constraint(
+        add_constraint(
+            b, "demand_rule",
             d.goods, rule=lambda b, c: pq[c] * b.demand[c] == d.value_share[c] * b.total_savings,
             doc="investment demand: fixed value shares of total savings (SAM: commodity rows of "
             "the savings-investment column)")
@@ -78,7 +79,8 @@ def add_investment(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
             "drive investment)", kind="rate")
     add_var(b, "share_of_absorption", None, d.absorption_share, "value of investment over "
             "absorption (held under the balanced closure)", kind="rate")
-    b.demand_rule = pyo.Constraint(
+    add_constraint(
+        b, "demand_rule",
         d.goods, rule=lambda b, c: b.demand[c] == b.composition[c] * b.scaler,
         doc="investment demand: fixed real composition times a uniform scaler (SAM: commodity "
         "rows of the savings-investment column)")
@@ -123,7 +125,8 @@ def _add_investment_by_destination(m: pyo.ConcreteModel, b: pyo.Block, data: Mod
         expr=b.price_composite * b.composite == b.total_savings,
         doc="the value of composite investment equals total savings")
     total_weight = sum(weight(a) for a in d.destinations)
-    b.investment_allocation = pyo.Constraint(
+    add_constraint(
+        b, "investment_allocation",
         d.destinations, rule=lambda b, a: b.price_composite * b.by_destination[a] * total_weight
         == weight(a) * b.total_savings,
         doc="investment by destination: savings shared by capital rentals weighted by the "

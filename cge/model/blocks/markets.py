@@ -33,7 +33,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from ._common import add_param, add_var, linear_sum
+from ._common import add_constraint, add_param, add_var, entries, formula_rows, linear_sum
 
 
 def add_prices(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
@@ -124,13 +124,18 @@ def add_market_clearing(m: pyo.ConcreteModel, data: ModelData) -> None:
     sets, production = data.sets, data.production
     consumers_of = data.households.consumers_of
     government_goods, investment_goods = set(data.government.goods), set(data.investment.goods)
-    pq, pf, cpi = b.price_composite, b.factor_price, b.cpi
-    Q = m.trade.composite_supply
-    F, X = m.production.factor_demand, m.production.intermediate_input
-    wdist = m.production.factor_price_distortion
-    Xp, Xg, Xv = m.households.consumption, m.government.consumption, m.investment.demand
+    # the equations read entries through dicts (see entries)
+    bv, pr = entries(b), entries(m.production)
+    pq, pf, cpi = bv.price_composite, bv.factor_price, bv.cpi
+    Q = entries(m.trade.composite_supply)
+    F, X = pr.factor_demand, m.production.intermediate_input
+    wdist = pr.factor_price_distortion
+    Xp, Xg, Xv = (entries(x) for x in (m.households.consumption, m.government.consumption,
+                                       m.investment.demand))
     users = production.users_of
-    intermediate = {k: x.args[0] for k, x in X.items()}   # each formula, as stored
+    # the formula of each intermediate input, not the named expression: the problem
+    # writer then sees linear terms instead of 90,000 subexpressions at 300 sectors
+    intermediate = formula_rows(X, {c: [a for a, _ in users[c]] for c in sets.commodities})
 
     def goods_market(b, c):
         demand = sum(Xp[c, h] for h in consumers_of[c])
@@ -138,18 +143,19 @@ def add_market_clearing(m: pyo.ConcreteModel, data: ModelData) -> None:
             demand += Xg[c]
         if c in investment_goods:
             demand += Xv[c]
-        # the formula of each intermediate input, not the named expression: the problem
-        # writer then sees linear terms instead of 90,000 subexpressions at 300 sectors
-        return Q[c] == demand + linear_sum([intermediate[c, a] for a, _ in users[c]])
+        return Q[c] == demand + linear_sum(intermediate[c])
 
-    b.goods_market = pyo.Constraint(
+    add_constraint(
+        b, "goods_market",
         sets.commodities, rule=goods_market, doc="composite supply equals household, "
         "government, investment and intermediate demand (SAM: commodity row)")
-    b.factor_market = pyo.Constraint(
+    add_constraint(
+        b, "factor_market",
         sets.factors, rule=lambda b, f: sum(F[f, a] for a in production.employers_of[f])
         == b.factor_endowment[f] - b.unemployment[f],
         doc="factor market: employment equals supply net of unemployment (SAM: factor row total)")
-    b.factor_income_definition = pyo.Constraint(
+    add_constraint(
+        b, "factor_income_definition",
         sets.factors, rule=lambda b, f: b.factor_income[f] == pf[f] * sum(
             wdist[f, a] * F[f, a] for a in production.employers_of[f]),
         doc="factor income: rentals paid by all activities (SAM: factor row total)")
@@ -182,15 +188,18 @@ def _add_labour_type_rules(b: pyo.Block, data: ModelData) -> None:
     """The real wage, indexation and wage-curve rules of each labour type after the main
     one, as for the main one (each binds under that type's own closure)."""
     other, pf, cpi = data.sets.other_labour, b.factor_price, b.cpi
-    b.labour_real_wage_rule = pyo.Constraint(
+    add_constraint(
+        b, "labour_real_wage_rule",
         other, rule=lambda b, lt: pf[lt] == b.labour_real_wage[lt] * cpi,
         doc="the wage of labour type l deflated by the CPI is its real wage")
-    b.labour_wage_indexation_rule = pyo.Constraint(
+    add_constraint(
+        b, "labour_wage_indexation_rule",
         other, rule=lambda b, lt: pf[lt] == b.labour_nominal_wage[lt]
         * (cpi / b.base_cpi) ** b.wage_indexation,
         doc="the wage of labour type l is its nominal anchor indexed to the CPI")
     if data.markets.unemployment_rate > 0:
-        b.labour_wage_curve = pyo.Constraint(
+        add_constraint(
+            b, "labour_wage_curve",
             other, rule=lambda b, lt: b.unemployment[lt] == data.markets.unemployment_rate
             * b.factor_endowment[lt] * (b.labour_real_wage[lt] / b.labour_wage_curve_shift[lt])
             ** (1 / b.wage_curve_elasticity),
@@ -209,10 +218,12 @@ def _add_migration_rules(b: pyo.Block, data: ModelData) -> None:
     """
     pairs, pf = migration_pairs(data), b.factor_price
     E, U = b.factor_endowment, b.unemployment
-    b.migration_pool_rule = pyo.Constraint(
+    add_constraint(
+        b, "migration_pool_rule",
         pairs, rule=lambda b, r, u: b.migration_labour_pool[r, u] == E[r] + E[u],
         doc="the labour forces of rural type r and urban type u add up to their pool")
-    b.migration_wage_rule = pyo.Constraint(
+    add_constraint(
+        b, "migration_wage_rule",
         pairs, rule=lambda b, r, u: pf[r] * E[u]
         == b.migration_wedge[r, u] * pf[u] * (E[u] - U[u]),
         doc="Harris-Todaro: the rural wage is the wedge times the expected urban wage, "

@@ -23,10 +23,20 @@ elasticity combine value added and an intermediate bundle
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import pyomo.environ as pyo
 
 from ..data import ModelData, ProductionData
-from ._common import add_param, add_var, linear_sum, linear_term
+from ._common import (
+    add_constraint,
+    add_expressions,
+    add_param,
+    add_var,
+    entries,
+    linear_sum,
+    linear_terms,
+)
 
 
 def add_production(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
@@ -63,9 +73,11 @@ def add_production(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         add_param(b, "va_sigma", ces, d.value_added_elasticity, "value-added substitution "
                   "elasticity sigma_a of the CES activities")
     factors_of = d.factors_of
-    F, pf = b.factor_demand, m.markets.factor_price
-    wdist, prod = b.factor_price_distortion, b.productivity
-    Y, Z, py, pz = b.value_added, b.output, b.price_value_added, b.price_output
+    # the equations read entries through dicts (see entries)
+    bv, mk = entries(b), entries(m.markets)
+    F, pf = bv.factor_demand, mk.factor_price
+    wdist, prod = bv.factor_price_distortion, bv.productivity
+    Y, Z, py, pz = bv.value_added, bv.output, bv.price_value_added, bv.price_output
     cd = d.cobb_douglas
 
     def technology(b, a):
@@ -75,7 +87,8 @@ def add_production(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         return Y[a] == prod[a] * b.va_scale[a] * sum(
             b.va_share[f, a] * F[f, a] ** b.va_rho[a] for f in factors_of[a]) ** (1 / b.va_rho[a])
 
-    b.value_added_technology = pyo.Constraint(
+    add_constraint(
+        b, "value_added_technology",
         A, rule=technology, doc="value added from factors: Cobb-Douglas or CES technology")
 
     def factor_demand(b, f, a):
@@ -86,10 +99,11 @@ def add_production(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         return F[f, a] == (b.va_share[f, a] * py[a] / w) ** s * \
             (prod[a] * b.va_scale[a]) ** (s - 1) * Y[a]
 
-    b.factor_demand_rule = pyo.Constraint(
+    add_constraint(
+        b, "factor_demand_rule",
         FA, rule=factor_demand, doc="cost-minimising factor demand: the factor's reward equals "
         "the value of its marginal product")
-    pq = m.markets.price_composite
+    pq = mk.price_composite
     inputs = d.inputs_of
     top = set(d.top_nest)
     leontief = [a for a in A if a not in top]
@@ -105,25 +119,33 @@ def add_production(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         s = b.top_sigma[a]
         return Y[a] == (b.top_share[a] * pz[a] / py[a]) ** s * b.top_scale[a] ** (s - 1) * Z[a]
 
-    b.value_added_demand = pyo.Constraint(
+    add_constraint(
+        b, "value_added_demand",
         A, rule=value_added_demand, doc="demand for value added: Leontief, Y per unit of output "
         "(SAM: value added / output), or cost-minimising in the CES top nest")
 
-    # the dense input-output block: variables looked up in plain dicts, not through
-    # Pyomo's indexing, once per cell
-    output, price = dict(Z.items()), dict(pq.items())
-    uses = {(c, a): b.bundle_coefficient[c, a] * N[a] if a in top else
-            linear_term(coef, output[a]) for a in A for c, coef in inputs[a]}
-    b.intermediate_input = pyo.Expression(
-        list(uses), rule=lambda b, c, a: uses[c, a],
-        doc="intermediate use X_ca of commodity c by activity a (SAM: commodity row, activity "
-        "column): a^x_ca Z_a (Leontief) or a^n_ca N_a (CES top nest)")
-    b.zero_profit = pyo.Constraint(
+    # the dense input-output block, one activity (column) at a time, its keys and
+    # monomials made in one step each
+    columns = {a: tuple(zip(*inputs[a], strict=True)) or ((), ()) for a in A}
+    uses = {}
+    for a in A:
+        goods, coefs = columns[a]
+        keys = zip(goods, repeat(a))
+        if a in top:
+            uses.update((k, b.bundle_coefficient[k] * N[a]) for k in keys)
+        else:
+            uses.update(zip(keys, linear_terms(coefs, repeat(Z[a], len(coefs))), strict=True))
+    add_expressions(b, "intermediate_input", uses, doc="intermediate use X_ca of commodity c "
+                    "by activity a (SAM: commodity row, activity column): a^x_ca Z_a (Leontief) "
+                    "or a^n_ca N_a (CES top nest)")
+    add_constraint(
+        b, "zero_profit",
         leontief, rule=lambda b, a: pz[a] == d.value_added_coefficient[a] * py[a] + linear_sum(
-            [linear_term(coef, price[c]) for c, coef in inputs[a]]),
+            linear_terms(columns[a][1], map(pq.__getitem__, columns[a][0]))),
         doc="zero profit: unit cost (value added and intermediates, SAM: commodity rows of the "
         "activity column) equals the producer price (Leontief top nest)")
-    b.production_tax_revenue = pyo.Constraint(
+    add_constraint(
+        b, "production_tax_revenue",
         A, rule=lambda b, a: b.production_tax[a] == b.production_tax_rate[a] * pz[a] * Z[a],
         doc="production tax revenue (SAM: production tax row)")
     return b
@@ -174,7 +196,8 @@ def _add_ces_top_nest(b: pyo.Block, d: ProductionData, pq) -> None:
         return N[a] == ((1 - b.top_share[a]) * pz[a] / price_bundle(a)) ** s \
             * b.top_scale[a] ** (s - 1) * Z[a]
 
-    b.intermediate_demand = pyo.Constraint(
+    add_constraint(
+        b, "intermediate_demand",
         AT, rule=demand, doc="cost-minimising demand for the intermediate bundle in the CES top "
         "nest (SAM: intermediate cells of the activity column)")
 
@@ -185,6 +208,7 @@ def _add_ces_top_nest(b: pyo.Block, d: ProductionData, pq) -> None:
         rho = b.top_rho[a]
         return Z[a] == b.top_scale[a] * (dy * Y[a] ** rho + (1 - dy) * N[a] ** rho) ** (1 / rho)
 
-    b.top_technology = pyo.Constraint(
+    add_constraint(
+        b, "top_technology",
         AT, rule=technology, doc="CES top nest: output from value added and the intermediate "
         "bundle (replaces zero profit, which it implies; SAM: activity column)")

@@ -46,7 +46,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..data import ModelData
-from ._common import add_param, add_var
+from ._common import add_constraint, add_expressions, add_param, add_var, entries
 
 
 def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
@@ -103,14 +103,16 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
               "xi^d_c")
     add_param(b, "cet_scale", C, d.cet_scale, "CET scale theta_c (D/Z without exports)")
 
-    Q, D, M, E = b.composite_supply, b.domestic_sales, b.imports, b.exports
-    pm, pe = b.price_import, b.price_export
-    pq, pd, eps = m.markets.price_composite, m.markets.price_domestic, m.markets.exchange_rate
-    Z, pz = m.production.output, m.production.price_output
-    tauz = m.production.production_tax_rate
+    # the equations read entries through dicts (see entries)
+    bv, mk, pr = entries(b), entries(m.markets), entries(m.production)
+    Q, D, M, E = bv.composite_supply, bv.domestic_sales, bv.imports, bv.exports
+    pm, pe = bv.price_import, bv.price_export
+    pq, pd, eps = mk.price_composite, mk.price_domestic, mk.exchange_rate
+    Z, pz = pr.output, pr.price_output
+    tauz = pr.production_tax_rate
     act = d.activity_of
-    ts, tm, te = b.sales_tax_rate, b.import_tariff_rate, b.export_tax_rate
-    tv = b.import_tax_rate
+    ts, tm, te = bv.sales_tax_rate, bv.import_tariff_rate, bv.export_tax_rate
+    tv = bv.import_tax_rate
     has_m, has_e, made = set(CM), set(CE), set(CP)
     joint = set(d.joint)
     if joint:
@@ -127,7 +129,7 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
     def output(c):
         """The CET's output quantity and its price."""
         if c in joint:
-            return b.commodity_output[c], b.price_commodity_output[c]
+            return bv.commodity_output[c], bv.price_commodity_output[c]
         a = act[c]
         return Z[a], (1 + tauz[a]) * pz[a]
 
@@ -141,8 +143,9 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
                                                + b.armington_domestic_share[c] * D[c] ** eta) \
             ** (1 / eta)
 
-    b.armington = pyo.Constraint(C, rule=armington, doc="Armington CES composite of imports and "
-                                 "domestic goods (Q = gamma D without imports)")
+    add_constraint(
+        b, "armington", C, rule=armington, doc="Armington CES composite of imports and "
+        "domestic goods (Q = gamma D without imports)")
 
     def import_demand(b, c):
         if c not in made:
@@ -151,9 +154,10 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         return M[c] == (b.armington_scale[c] ** eta * b.armington_import_share[c] * net_price(c)
                         / import_cost(c)) ** (1 / (1 - eta)) * Q[c]
 
-    b.import_demand = pyo.Constraint(CM, rule=import_demand, doc="cost-minimising import demand "
-                                     "of the Armington nest (value identity for a commodity "
-                                     "imported only)")
+    add_constraint(
+        b, "import_demand", CM, rule=import_demand, doc="cost-minimising import demand "
+        "of the Armington nest (value identity for a commodity "
+        "imported only)")
 
     def domestic_demand(b, c):
         if c not in has_m:
@@ -162,8 +166,9 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         return D[c] == (b.armington_scale[c] ** eta * b.armington_domestic_share[c]
                         * net_price(c) / pd[c]) ** (1 / (1 - eta)) * Q[c]
 
-    b.domestic_demand = pyo.Constraint(CP, rule=domestic_demand, doc="cost-minimising demand for "
-                                       "the domestic good (value identity without imports)")
+    add_constraint(
+        b, "domestic_demand", CP, rule=domestic_demand, doc="cost-minimising demand for "
+        "the domestic good (value identity without imports)")
 
     def cet(b, c):
         z, _ = output(c)
@@ -173,16 +178,18 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         return z == b.cet_scale[c] * (b.cet_export_share[c] * E[c] ** phi
                                       + b.cet_domestic_share[c] * D[c] ** phi) ** (1 / phi)
 
-    b.cet = pyo.Constraint(CP, rule=cet, doc="CET transformation of output into exports and "
-                           "domestic sales (D = theta Z without exports)")
+    add_constraint(
+        b, "cet", CP, rule=cet, doc="CET transformation of output into exports and "
+        "domestic sales (D = theta Z without exports)")
 
     def export_supply(b, c):
         (z, px), phi = output(c), b.cet_exponent[c]
         return E[c] == (b.cet_scale[c] ** phi * b.cet_export_share[c] * px
                         / pe[c]) ** (1 / (1 - phi)) * z
 
-    b.export_supply = pyo.Constraint(CE, rule=export_supply, doc="revenue-maximising export "
-                                     "supply of the CET")
+    add_constraint(
+        b, "export_supply", CE, rule=export_supply, doc="revenue-maximising export "
+        "supply of the CET")
 
     def domestic_supply(b, c):
         z, px = output(c)
@@ -192,18 +199,21 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         return D[c] == (b.cet_scale[c] ** phi * b.cet_domestic_share[c] * px
                         / pd[c]) ** (1 / (1 - phi)) * z
 
-    b.domestic_supply = pyo.Constraint(CP, rule=domestic_supply, doc="revenue-maximising supply "
-                                       "to the home market (value identity without exports)")
-    b.output_value = pyo.Expression(
-        d.make, rule=lambda b, a, c: b.price_commodity_output[c] * d.make_share[a, c] * Z[a]
-        if c in joint else (1 + tauz[a]) * pz[a] * Z[a],
+    add_constraint(
+        b, "domestic_supply", CP, rule=domestic_supply, doc="revenue-maximising supply "
+        "to the home market (value identity without exports)")
+    add_expressions(
+        b, "output_value", {(a, c): bv.price_commodity_output[c] * d.make_share[a, c] * Z[a]
+                            if c in joint else (1 + tauz[a]) * pz[a] * Z[a] for a, c in d.make},
         doc="value of commodity c made by activity a at producer prices, tax included (SAM: "
         "activity row, commodity column)")
-    b.import_price = pyo.Constraint(
+    add_constraint(
+        b, "import_price",
         CM, rule=lambda b, c: pm[c] == eps * b.world_import_price[c],
         doc="small open economy: domestic import price is the world price times the exchange "
         "rate")
-    b.export_price = pyo.Constraint(
+    add_constraint(
+        b, "export_price",
         CE, rule=lambda b, c: pe[c] == (1 - te[c]) * eps * b.world_export_price[c],
         doc="exporters receive the world price times the exchange rate, net of export tax")
     if d.finite_export_demand:
@@ -215,21 +225,26 @@ def add_trade(m: pyo.ConcreteModel, data: ModelData) -> pyo.Block:
         for c in FE:
             b.world_export_price[c].setlb(None)
             b.world_export_price[c].setub(None)
-        b.export_demand_curve = pyo.Constraint(
+        add_constraint(
+            b, "export_demand_curve",
             FE, rule=lambda b, c: E[c] == d.exports[c] * b.export_demand[c]
             * b.world_export_price[c] ** (-b.export_demand_elasticity[c]),
             doc="world demand for exports with a finite price elasticity (SAM: exports)")
-    b.import_tariff_revenue = pyo.Constraint(
+    add_constraint(
+        b, "import_tariff_revenue",
         CM, rule=lambda b, c: b.import_tariff[c] == tm[c] * pm[c] * M[c],
         doc="tariff revenue (SAM: tariff row, commodity column)")
-    b.import_tax_revenue = pyo.Constraint(
+    add_constraint(
+        b, "import_tax_revenue",
         CM, rule=lambda b, c: b.import_tax[c] == tv[c] * (1 + tm[c]) * pm[c] * M[c],
         doc="import VAT and consumption tax revenue, levied on the CIF value plus duty (SAM: "
         "import tax row, commodity column)")
-    b.export_tax_revenue = pyo.Constraint(
+    add_constraint(
+        b, "export_tax_revenue",
         CE, rule=lambda b, c: b.export_tax[c] == te[c] * eps * b.world_export_price[c] * E[c],
         doc="export tax revenue (SAM: export tax row, commodity column)")
-    b.sales_tax_revenue = pyo.Constraint(
+    add_constraint(
+        b, "sales_tax_revenue",
         C, rule=lambda b, c: b.sales_tax[c] == ts[c] * net_price(c) * Q[c],
         doc="sales tax revenue (SAM: sales tax row, commodity column)")
     return b
@@ -245,12 +260,14 @@ def _add_joint_production(b: pyo.Block, m: pyo.ConcreteModel, data: ModelData) -
             "commodity made jointly or by several activities (SAM: make-matrix column total)")
     add_var(b, "price_commodity_output", d.joint, 1.0, "producer price p^x_c of such a commodity, "
             "one for every activity making it", kind="price")
-    b.commodity_supply = pyo.Constraint(
+    add_constraint(
+        b, "commodity_supply",
         d.joint, rule=lambda b, c: b.commodity_output[c] == sum(
             theta[a, cc] * Z[a] for a, cc in d.joint_make if cc == c),
         doc="commodity output: the fixed output shares of every activity making it (SAM: "
         "activity rows of the commodity column)")
-    b.activity_revenue = pyo.Constraint(
+    add_constraint(
+        b, "activity_revenue",
         d.joint_makers, rule=lambda b, a: (1 + tauz[a]) * pz[a] == sum(
             theta[aa, c] * b.price_commodity_output[c] for aa, c in d.joint_make if aa == a),
         doc="activity price: the value of the commodities one unit of output makes, at their "
