@@ -303,7 +303,6 @@ class ModelRunner:
 
     def __init__(self, base_path: Path, base: dict):
         from ..errors import SolveError
-        from ..model.blocks._common import is_pinned
         from ..scenario import Scenario
 
         self.scenario = Scenario.from_yaml(base_path)
@@ -312,9 +311,7 @@ class ModelRunner:
         self.base_closure = dict(self.scenario.closure or {})
         self.current_elasticities = self.base_elasticities
         self.current_closure = self.base_closure
-        self._is_pinned = is_pinned
         index = model.variable_index
-        self.variables = index.data
         layout = index.layout
         names, labels, self._report_at = reported_positions(layout)
         self._shocked: set[str] = set()   # variables the last scenario's shocks moved
@@ -403,15 +400,16 @@ class ModelRunner:
     # -- helpers -------------------------------------------------------------------
     def _unshock(self, paths) -> None:
         """Pinned variables of ``paths`` back to their benchmark values."""
-        from ..model.blocks._common import pin
-
+        paths = list(paths)
+        if not paths:
+            return
         bench = self.model.benchmark_levels   # follows recalibrated elasticities
-        layout = self.model.variable_index.layout
-        for path in paths:
-            for v, x in zip(self.variables[layout.slices[path]], bench[path].tolist(),
-                            strict=True):
-                if self._is_pinned(v):
-                    pin(v, x)
+        index = self.model.variable_index
+        slices = [index.layout.slices[path] for path in paths]
+        at = np.concatenate([np.arange(sl.start, sl.stop) for sl in slices])
+        values = np.concatenate([bench[path] for path in paths])
+        pinned = index.pinned_at(at)
+        index.pin(at[pinned], values[pinned])
 
     def _levels(self) -> np.ndarray:
         """Every variable in SAM units."""
