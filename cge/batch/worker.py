@@ -316,6 +316,8 @@ class ModelRunner:
         names, labels, self._report_at = reported_positions(layout)
         self._shocked: set[str] = set()   # variables the last scenario's shocks moved
         self._free_at: np.ndarray | None = None
+        #: the variables as :meth:`report` read them, until :meth:`state` or :meth:`apply`
+        self._solved: np.ndarray | None = None
         stats = model.solve_stats("persistent")
         if not stats.ok:
             raise SolveError(f"{base_path}: the benchmark does not solve ({stats.message})")
@@ -329,6 +331,7 @@ class ModelRunner:
 
     # -- the runner interface -------------------------------------------------------
     def apply(self, shocks, elasticities, closure) -> None:
+        self._solved = None
         wanted = _merge_elasticities(self.base_elasticities, elasticities)
         if wanted != self.current_elasticities:
             self.model.set_elasticities(wanted)   # pins the new shares and scales
@@ -353,6 +356,7 @@ class ModelRunner:
         self.load_state(self.benchmark_state)
 
     def solve(self):
+        self._solved = None
         stats = self.model.solve_stats("persistent")
         reason = "" if stats.ok else (
             f"{stats.message} after {stats.iterations} iterations, largest scaled residual "
@@ -363,7 +367,9 @@ class ModelRunner:
     def report(self):
         from .store import Levels
 
-        levels = self._levels()
+        index = self.model.variable_index
+        self._solved = index.values()
+        levels = self._solved * index.to_sam_units
         return Levels(self._reported, levels[self._report_at]), self._plan().rows(levels)
 
     def base_value(self, parameter, index):
@@ -388,10 +394,14 @@ class ModelRunner:
                 for k, x in zip(keys, values, strict=True)}
 
     def state(self) -> np.ndarray:
-        return self.model.variable_index.values()
+        # the worker asks for the state of a solved scenario right after its report, which
+        # has read the variables already
+        solved, self._solved = self._solved, None
+        return self.model.variable_index.values() if solved is None else solved
 
     def load_state(self, state) -> None:
         """Free variables back to ``state`` (pinned ones are set by :meth:`apply`)."""
+        self._solved = None
         index = self.model.variable_index
         if self._free_at is None:   # which variables are free changes with the closure only
             self._free_at = np.flatnonzero(~index.pinned())
