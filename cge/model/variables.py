@@ -15,6 +15,9 @@ from typing import Any
 import numpy as np
 
 
+_NAN = float("nan")
+
+
 class BenchmarkLevels(Mapping):
     """Read-only view of a model's benchmark snapshot: dotted path -> levels.
 
@@ -118,8 +121,9 @@ class VariableIndex:
         try:
             if not self._real:
                 raise TypeError("a variable's domain has bounds")
-            lb = np.array([v._lb for v in data], dtype=float)
-            ub = np.array([v._ub for v in data], dtype=float)
+            # no bound read as NaN here: a list with None in it takes numpy's slow path
+            lb = np.array([_NAN if (x := v._lb) is None else x for v in data], dtype=float)
+            ub = np.array([_NAN if (x := v._ub) is None else x for v in data], dtype=float)
         except (TypeError, ValueError):   # a bound that is an expression, or a bounded domain
             lb = np.array([v.lb for v in data], dtype=float)
             ub = np.array([v.ub for v in data], dtype=float)
