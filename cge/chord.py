@@ -83,8 +83,9 @@ class OrderedLU:
     same free variables: new elasticities, another period, another reference point).
 
     ``order[k]`` is the column of the Jacobian in position ``k``; SuperLU factorizes the
-    reordered matrix in its natural order (``ordered``: ``matrix`` is already reordered). Finding the order (COLAMD) is most of a
-    factorization here: at 300 sectors 0.5 s of 0.57 s, at 100 sectors 15 ms of 21 ms.
+    reordered matrix in its natural order (``ordered``: ``matrix`` is already reordered).
+    Finding the order (COLAMD) is most of a factorization here: at 300 sectors 0.5 s of
+    0.57 s, at 100 sectors 15 ms of 21 ms.
     """
 
     def __init__(self, matrix, order: np.ndarray, ordered: bool = False):

@@ -143,7 +143,8 @@ class Recalibration:
         self._cobb_douglas = np.array([a in self.cobb_douglas for a in A], dtype=bool)
         self._top_cobb_douglas = np.array([a in self.top_cobb_douglas for a in A], dtype=bool)
         self._top_at = np.array([A.index(a) for a in self.AT], dtype=np.intp)
-        self._exported = np.array([c in set(self.CE) for c in C], dtype=bool)
+        exported = set(self.CE)
+        self._exported = np.array([c in exported for c in C], dtype=bool)
         self._finite_at = np.array([C.index(c) for c in self.finite], dtype=np.intp)
         at = {"commodity": {c: i for i, c in enumerate(C)},
               "activity": {a: i for i, a in enumerate(A)}}
