@@ -469,6 +469,10 @@ class IndicatorPlan:
         self.labour = labour
         self._labour_slack_closure = labour_slack
         self.model_facts = {k: dict(v) for k, v in (model_facts or {}).items()}
+        #: the rows of the model facts, the same for every counterfactual (made once)
+        self._fact_rows = [(name, key, None, None, _num(v))
+                           for name, entries in self.model_facts.items()
+                           for key, v in entries.items()]
         if labour is not None:
             self._wage = at(RESULT_PATHS["factor_price"], labour)
             self._unemployed = at(RESULT_PATHS["unemployment"], labour)
@@ -756,12 +760,12 @@ class IndicatorPlan:
         for name, column in (("absorption_ratio", "absorption_ratio"),
                              ("absorption_ratio_by_revenue", "absorption_ratio_by_revenue"),
                              ("export_change", "exports_change")):
-            out += [(name, c, None, None, _num(r))
-                    for c, r in zip([*C, "total"], s[column], strict=True)]
+            out += [(name, c, None, None, r)
+                    for c, r in zip([*C, "total"], _nums(s[column]), strict=True)]
         for name in ("imbalance", "structural_gap"):
-            out += [("sectoral_imbalance" if name == "imbalance" else name, c, _num(b),
-                     _num(x), None) for c, b, x in zip(
-                C, s[f"{name}_base"][:-1], s[f"{name}_counterfactual"][:-1], strict=True)]
+            out += [("sectoral_imbalance" if name == "imbalance" else name, c, b, x, None)
+                    for c, b, x in zip(C, _nums(s[f"{name}_base"][:-1]),
+                                       _nums(s[f"{name}_counterfactual"][:-1]), strict=True)]
         macro = self.macro(x1)
         gdp = macro["real_gdp"]
         out.append(("real_gdp", "_", None, None, _pct(*gdp)))
@@ -780,8 +784,7 @@ class IndicatorPlan:
         out.append(("real_exchange_rate", "_", None, None, _pct(*macro["real_exchange_rate"])))
         for name in ("trade_balance", "government_saving"):
             out.append((name, "_", _num(macro[name][0]), _num(macro[name][1]), None))
-        for name, entries in self.model_facts.items():
-            out += [(name, key, None, None, _num(v)) for key, v in entries.items()]
+        out += self._fact_rows
         if self.labour is None:
             return out
         out += self.by_labour_type(x1)
@@ -882,6 +885,11 @@ NESTED_INDICATORS = ("multiplier_absorption_ratio",)
 def _num(x) -> float | None:
     x = float(x)
     return None if math.isnan(x) or math.isinf(x) else x
+
+
+def _nums(values) -> list[float | None]:
+    """:func:`_num` of every entry of an array."""
+    return [x if math.isfinite(x) else None for x in np.asarray(values, dtype=float).tolist()]
 
 
 def _inner(key: str) -> str:

@@ -3,7 +3,7 @@
 The coordinating process expands the batch, skips what the store already holds as
 solved, cuts the rest into chunks of neighbouring scenarios and hands them to workers;
 each worker keeps one model per base scenario and re-solves it. Finished scenarios are
-written to the store as their chunk comes back, each in its own transaction, so a batch
+written to the store as their chunk comes back, a chunk in one transaction, so a batch
 killed at any moment loses only the chunks in flight.
 """
 

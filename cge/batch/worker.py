@@ -303,7 +303,6 @@ class ModelRunner:
 
     def __init__(self, base_path: Path, base: dict):
         from ..errors import SolveError
-        from ..model.blocks._common import is_pinned
         from ..scenario import Scenario
 
         self.scenario = Scenario.from_yaml(base_path)
@@ -312,13 +311,13 @@ class ModelRunner:
         self.base_closure = dict(self.scenario.closure or {})
         self.current_elasticities = self.base_elasticities
         self.current_closure = self.base_closure
-        self._is_pinned = is_pinned
         index = model.variable_index
-        self.variables = index.data
         layout = index.layout
         names, labels, self._report_at = reported_positions(layout)
         self._shocked: set[str] = set()   # variables the last scenario's shocks moved
         self._free_at: np.ndarray | None = None
+        #: the variables as :meth:`report` read them, until :meth:`state` or :meth:`apply`
+        self._solved: np.ndarray | None = None
         stats = model.solve_stats("persistent")
         if not stats.ok:
             raise SolveError(f"{base_path}: the benchmark does not solve ({stats.message})")
@@ -332,6 +331,7 @@ class ModelRunner:
 
     # -- the runner interface -------------------------------------------------------
     def apply(self, shocks, elasticities, closure) -> None:
+        self._solved = None
         wanted = _merge_elasticities(self.base_elasticities, elasticities)
         if wanted != self.current_elasticities:
             self.model.set_elasticities(wanted)   # pins the new shares and scales
@@ -356,6 +356,7 @@ class ModelRunner:
         self.load_state(self.benchmark_state)
 
     def solve(self):
+        self._solved = None
         stats = self.model.solve_stats("persistent")
         reason = "" if stats.ok else (
             f"{stats.message} after {stats.iterations} iterations, largest scaled residual "
@@ -366,7 +367,9 @@ class ModelRunner:
     def report(self):
         from .store import Levels
 
-        levels = self._levels()
+        index = self.model.variable_index
+        self._solved = index.values()
+        levels = self._solved * index.to_sam_units
         return Levels(self._reported, levels[self._report_at]), self._plan().rows(levels)
 
     def base_value(self, parameter, index):
@@ -391,10 +394,14 @@ class ModelRunner:
                 for k, x in zip(keys, values, strict=True)}
 
     def state(self) -> np.ndarray:
-        return self.model.variable_index.values()
+        # the worker asks for the state of a solved scenario right after its report, which
+        # has read the variables already
+        solved, self._solved = self._solved, None
+        return self.model.variable_index.values() if solved is None else solved
 
     def load_state(self, state) -> None:
         """Free variables back to ``state`` (pinned ones are set by :meth:`apply`)."""
+        self._solved = None
         index = self.model.variable_index
         if self._free_at is None:   # which variables are free changes with the closure only
             self._free_at = np.flatnonzero(~index.pinned())
@@ -403,15 +410,16 @@ class ModelRunner:
     # -- helpers -------------------------------------------------------------------
     def _unshock(self, paths) -> None:
         """Pinned variables of ``paths`` back to their benchmark values."""
-        from ..model.blocks._common import pin
-
+        paths = list(paths)
+        if not paths:
+            return
         bench = self.model.benchmark_levels   # follows recalibrated elasticities
-        layout = self.model.variable_index.layout
-        for path in paths:
-            for v, x in zip(self.variables[layout.slices[path]], bench[path].tolist(),
-                            strict=True):
-                if self._is_pinned(v):
-                    pin(v, x)
+        index = self.model.variable_index
+        slices = [index.layout.slices[path] for path in paths]
+        at = np.concatenate([np.arange(sl.start, sl.stop) for sl in slices])
+        values = np.concatenate([bench[path] for path in paths])
+        pinned = index.pinned_at(at)
+        index.pin(at[pinned], values[pinned])
 
     def _levels(self) -> np.ndarray:
         """Every variable in SAM units."""

@@ -309,15 +309,15 @@ class CGEModel:
         snapshot follows, so :meth:`reset` keeps the new elasticities; the persistent
         problem reads pinned values at each solve and is kept.
         """
-        from .blocks._common import pin
-
+        index = self.variable_index
+        positions, values = [], []
         for path, new in loads.items():
-            old = self._benchmark[path]
-            var = self.component(path)
-            keys = self.variable_index.layout.keys[path]
-            for i in np.flatnonzero(old != new).tolist():
-                pin(var[keys[i]], new[i])
+            moved = np.flatnonzero(self._benchmark[path] != new)
+            positions.append(index.layout.slices[path].start + moved)
+            values.append(new[moved])
             self._benchmark[path] = new
+        if positions:
+            index.pin(np.concatenate(positions), np.concatenate(values))
 
     # -- shocks -------------------------------------------------------------------
     def apply_shocks(self, shocks: Iterable[Mapping[str, Any] | Any]) -> None:

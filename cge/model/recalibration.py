@@ -139,6 +139,13 @@ class Recalibration:
         self.cobb_douglas = set(production.cobb_douglas)
         self.AT, self.top_cobb_douglas = list(production.top_nest), set(production.top_cobb_douglas)
         self.CE, self.finite = list(trade.exported), list(trade.finite_export_demand)
+        # the same as masks and positions, for the checks of :meth:`loads`
+        self._cobb_douglas = np.array([a in self.cobb_douglas for a in A], dtype=bool)
+        self._top_cobb_douglas = np.array([a in self.top_cobb_douglas for a in A], dtype=bool)
+        self._top_at = np.array([A.index(a) for a in self.AT], dtype=np.intp)
+        exported = set(self.CE)
+        self._exported = np.array([c in exported for c in C], dtype=bool)
+        self._finite_at = np.array([C.index(c) for c in self.finite], dtype=np.intp)
         at = {"commodity": {c: i for i, c in enumerate(C)},
               "activity": {a: i for i, a in enumerate(A)}}
         f_at = {f: i for i, f in enumerate(F0.index)}
@@ -175,20 +182,19 @@ class Recalibration:
                              for v in el.by_account(key, labels).values()], dtype=float)
 
         sigma_va = values("value_added", A)
-        switched = [a for a, s in zip(A, sigma_va, strict=True)
-                    if (s == 1.0) != (a in self.cobb_douglas)]
-        if switched:
-            raise ConfigError(f"{VA_SWITCH} (activities {switched})")
+        switched = np.flatnonzero((sigma_va == 1.0) != self._cobb_douglas)
+        if switched.size:
+            raise ConfigError(f"{VA_SWITCH} (activities {[A[i] for i in switched]})")
         top = values("top", A)
-        at = [i for i, a in enumerate(A) if top[i] and not np.isnan(top[i])
-              and self.bundle[i] > 0]
-        if [A[i] for i in at] != self.AT or any(
-                (top[i] == 1.0) != (A[i] in self.top_cobb_douglas) for i in at):
+        at = np.flatnonzero((top != 0) & ~np.isnan(top) & (self.bundle > 0))
+        if not np.array_equal(at, self._top_at) or np.any(
+                (top[at] == 1.0) != self._top_cobb_douglas[at]):
             raise ConfigError(TOP_SWITCH)
         ed = values("export_demand", C)
-        finite = [c for c, x in zip(C, ed, strict=True) if c in self.CE and np.isfinite(x)]
-        if finite != self.finite:
+        if not np.array_equal(np.flatnonzero(self._exported & np.isfinite(ed)),
+                              self._finite_at):
             raise ConfigError(EXPORT_DEMAND_SWITCH)
+        at = at.tolist()
         if self.les:
             return None
 

@@ -325,8 +325,12 @@ def apply_shocks(model, shocks: Iterable[Mapping[str, Any] | Shock]) -> None:
                  for at, s in placed if s.parameter in SOLVED_SHOCKS]
     if problems:
         raise ConfigError("invalid shocks", problems)
-    for v, x in updates:
-        pin(v, x)
+    index = getattr(model, "variable_index", None)
+    if index is None:
+        for v, x in updates:
+            pin(v, x)
+    elif updates:   # in order: a later shock of the same variable wins
+        index.pin(index.positions(v for v, _ in updates), [x for _, x in updates])
 
 
 def check_shocks(model, shocks: Iterable[Mapping[str, Any] | Shock | None],
@@ -412,8 +416,6 @@ def value_problems(name: str, op: str, value: float, where: str,
 
 def _resolve(model, shocks: Iterable[tuple[str, Shock]]) -> tuple[list[Problem], list]:
     """Problems and ``(variable, new value)`` updates of ``(place, shock)`` on ``model``."""
-    from .blocks._common import is_pinned
-
     problems, updates = [], []
     for place, shock in shocks:
         at = f"{place} ({shock.parameter})"
@@ -434,8 +436,9 @@ def _resolve(model, shocks: Iterable[tuple[str, Shock]]) -> tuple[list[Problem],
             continue
         scale = model.scale if spec.quantity else 1.0
         endogenous, negative = [], []
-        for key, v in targets:
-            if not is_pinned(v):
+        for (key, v), exogenous in zip(targets, _pinned(model, [v for _, v in targets]),
+                                       strict=True):
+            if not exogenous:
                 endogenous.append(_label(key))
                 continue
             current = v.value * scale
@@ -458,6 +461,17 @@ def _resolve(model, shocks: Iterable[tuple[str, Shock]]) -> tuple[list[Problem],
                 f"{shock.parameter} must stay positive ({'; '.join(negative)})",
                 "give an operation that keeps it positive"))
     return problems, updates
+
+
+def _pinned(model, variables: list) -> list[bool]:
+    """Which of ``variables`` are exogenous (read through the model's variable index when
+    it has one: a shock to every account checks hundreds)."""
+    index = getattr(model, "variable_index", None)
+    if index is None:
+        from .blocks._common import is_pinned
+
+        return [is_pinned(v) for v in variables]
+    return index.pinned_at(index.positions(variables)).tolist()
 
 
 def _closure_problem(model, shock: Shock, spec: ShockParameter, where: str) -> Problem | None:

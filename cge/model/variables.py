@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+_NAN = float("nan")
+
 
 class BenchmarkLevels(Mapping):
     """Read-only view of a model's benchmark snapshot: dotted path -> levels.
@@ -118,8 +120,9 @@ class VariableIndex:
         try:
             if not self._real:
                 raise TypeError("a variable's domain has bounds")
-            lb = np.array([v._lb for v in data], dtype=float)
-            ub = np.array([v._ub for v in data], dtype=float)
+            # no bound read as NaN here: a list with None in it takes numpy's slow path
+            lb = np.array([_NAN if (x := v._lb) is None else x for v in data], dtype=float)
+            ub = np.array([_NAN if (x := v._ub) is None else x for v in data], dtype=float)
         except (TypeError, ValueError):   # a bound that is an expression, or a bounded domain
             lb = np.array([v.lb for v in data], dtype=float)
             ub = np.array([v.ub for v in data], dtype=float)
@@ -157,20 +160,47 @@ class VariableIndex:
             v._value = x
             v._stale = flag
 
+    def pinned_at(self, positions: np.ndarray) -> np.ndarray:
+        """:meth:`pinned` of the variables at ``positions`` only."""
+        data = [self.data[i] for i in np.asarray(positions, dtype=np.intp).tolist()]
+        if self._real:   # the stored bounds are the bounds (see :meth:`bounds`)
+            return np.array([v._fixed or (v._lb is not None and v._lb == v._ub)
+                             for v in data], dtype=bool)
+        from .blocks._common import is_pinned
+
+        return np.array([is_pinned(v) for v in data], dtype=bool)
+
+    def pin(self, positions: np.ndarray, values: np.ndarray) -> None:
+        """Pin the variables at ``positions`` at ``values``: both bounds and the level.
+
+        What :func:`~cge.model.blocks._common.pin` does to one variable (``setlb``,
+        ``setub``, ``set_value(x, skip_validation=True)`` of a plain number), written to
+        the stored bounds and level directly: new elasticities pin some 10,000 shares and
+        scales at 100 sectors.
+        """
+        from pyomo.core.staleflag import StaleFlagManager
+
+        data = self.data
+        positions = np.asarray(positions, dtype=np.intp)
+        if not positions.size:
+            return
+        flag = StaleFlagManager.get_flag(data[int(positions[0])]._stale)
+        for i, x in zip(positions.tolist(), np.asarray(values, dtype=float).tolist(),
+                        strict=True):
+            v = data[i]
+            v._lb = v._ub = v._value = x
+            v._stale = flag
+
     def restore(self, values: np.ndarray) -> None:
         """Set every level to ``values``; pinned variables are pinned there.
 
         Only entries that differ are written, so a reset after a small shock is cheap.
         """
-        from .blocks._common import pin
-
         current = self.values()
         lb, ub = self.bounds()
         pinned = self.pinned((lb, ub))
-        moved_pin = pinned & ~((lb == values) & (ub == values) & (current == values))
-        moved_free = ~pinned & ~(current == values)
-        data = self.data
-        for i in np.flatnonzero(moved_pin).tolist():
-            pin(data[i], values[i])
-        moved = np.flatnonzero(moved_free)
-        self.assign(moved, values[moved])
+        moved_pin = np.flatnonzero(
+            pinned & ~((lb == values) & (ub == values) & (current == values)))
+        moved_free = np.flatnonzero(~pinned & ~(current == values))
+        self.pin(moved_pin, values[moved_pin])
+        self.assign(moved_free, values[moved_free])
