@@ -482,13 +482,15 @@ def test_dask_cluster_finishes_a_batch_when_a_worker_is_killed(tmp_path, monkeyp
             while not (store / "batch.sqlite").exists() or stored_so_far() < 8:
                 time.sleep(0.02)
             os.kill(pids[0], signal.SIGKILL)
+            killed.set()
 
+        killed = threading.Event()
         killer = threading.Thread(target=kill_one, daemon=True)
         killer.start()
         summary = run_batch(batch, store, scheduler=cluster.scheduler_address, runner=RUNNER,
                             chunk_size=4, progress=False)
         killer.join(timeout=5)
-    assert not killer.is_alive()
+    assert not killer.is_alive() and killed.is_set()
     assert (summary.solved, summary.failed) == (60, 0)
     assert sorted(i for i, _ in _stored(store)) == sorted(s["id"] for s in batch)
 
