@@ -85,8 +85,11 @@ def test_new_elasticities_pin_the_benchmark_that_reset_restores():
 @pytest.mark.solver
 def test_the_persistent_problem_solves_with_the_new_pins():
     moved, fresh = model(), model(NEW)
-    moved.solve(solver="persistent")
+    moved.apply_shocks(TARIFF_CUT)
+    moved.solve(solver="persistent")   # a counterfactual makes the persistent problem
     problem = moved._persistent
+    assert problem is not None
+    moved.reset()
     moved.set_elasticities(NEW)
     moved.apply_shocks(TARIFF_CUT)
     fresh.apply_shocks(TARIFF_CUT)
