@@ -162,7 +162,10 @@ def side_level(expr) -> float:
 @functools.cache
 def _level_function():
     """The evaluator behind :func:`side_level` (made once: it imports Pyomo)."""
+    import operator
+
     from pyomo.common.numeric_types import native_numeric_types
+    from pyomo.core.expr import numeric_expr as ne
     from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
     def level(e):
@@ -180,10 +183,16 @@ def _level_function():
                 else:
                     append(level(a))
             return sum(terms)
+        operation = binary.get(cls)
+        if operation is not None:   # Pyomo's own operation on the two levels
+            a, b = e._args_
+            return operation(level(a), level(b))
         if not e.is_expression_type():   # a variable or a parameter
             return e.value
         return e._apply_operation([level(a) for a in e.args])
 
+    binary = {ne.ProductExpression: operator.mul, ne.MonomialTermExpression: operator.mul,
+              ne.DivisionExpression: operator.truediv, ne.PowExpression: operator.pow}
     return level
 
 
