@@ -159,3 +159,37 @@ def test_new_elasticities_reuse_the_column_order_of_the_first_factorization():
     b = rng.normal(size=50)
     lu = chord.OrderedLU(matrix, rng.permutation(50))
     np.testing.assert_allclose(lu.solve(b), spsolve(matrix, b), rtol=1e-10, atol=1e-12)
+
+
+def test_a_known_set_of_free_variables_assembles_the_same_jacobian():
+    """New elasticities factorize a Jacobian assembled straight from the solver's entries:
+    the very matrix (pattern and numbers) of selecting, scaling and reordering its columns
+    with sparse products, evaluated at the new reference point."""
+    from scipy.sparse import diags
+
+    model = CGEModel(synthetic_sam(12, 0, kind="stdcge"), "stdcge")
+    model.apply_shocks(SHOCKS["tariff_cut"])
+    assert model.solve(solver="persistent").stats.chord_steps > 0   # the first factorization
+    predictor = model._persistent.chord
+    assert len(predictor._columns) == 1
+    key, columns = next(iter(predictor._columns.items()))
+    assert columns is not None
+    free = np.frombuffer(key, dtype=bool)
+    assert free.sum() > chord.DENSE_UP_TO
+    for elasticities in ({"armington": 3.0, "cet": 1.5}, {"armington": 0.8, "cet": 4.0}):
+        model.set_elasticities(elasticities)
+        model.reset()
+        model.apply_shocks(SHOCKS["tariff_cut"])
+        assert model.solve(solver="persistent").stats.chord_steps > 0
+        reference = model._persistent._reference()
+        lu = predictor.factor(reference, free)            # the one this solve made
+        assert isinstance(lu, chord.OrderedLU) and lu.order is columns.order
+        predictor.nlp.set_primals(reference)
+        jac = predictor.nlp.evaluate_jacobian()
+        by_products = (diags(predictor.g_scaling) @ jac.tocsc()[:, free]
+                       @ diags(1.0 / predictor.x_scaling[free])).tocsc()[:, columns.order]
+        assembled = columns.matrix(jac)
+        assert (assembled != by_products).nnz == 0 and assembled.nnz == by_products.nnz
+        b = np.linspace(-1.0, 1.0, free.sum())
+        np.testing.assert_array_equal(lu.solve(b), chord.OrderedLU(
+            by_products.tocsc(), columns.order, ordered=True).solve(b))
