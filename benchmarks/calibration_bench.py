@@ -1,7 +1,7 @@
 """Benchmark of calibration: ``calibrate`` and ``model_data`` on synthetic stdcge SAMs.
 
 Medians of ``--repeats`` runs in one process after a warm-up, by number of sectors, beside
-the goals (calibrate + model_data)::
+the targets (calibrate + model_data)::
 
     python benchmarks/calibration_bench.py [--sizes 3 30 100 300] [--repeats 15]
 """
@@ -19,7 +19,7 @@ from cge.sam.synthetic import synthetic_sam
 
 #: Targets (ms) for calibrate + model_data by number of sectors: their share of the
 #: build + calibrate + benchmark goals of peer_bench (70 ms at 100 sectors, 300 at 300).
-GOAL_MS = {3: 8, 100: 20, 300: 50}
+TARGET_MS = {3: 8, 100: 20, 300: 50}
 
 
 def bench(n: int, repeats: int) -> dict[str, float]:
@@ -45,10 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args([] if argv is None else argv)   # run.py calls main()
     print(f"calibration benchmark (medians of {args.repeats}; ms)")
-    print(f"{'sectors':>8}{'calibrate':>11}{'model_data':>12}{'both':>8}{'goal':>7}")
+    print(f"{'sectors':>8}{'calibrate':>11}{'model_data':>12}{'both':>8}{'target':>8}")
     for n in args.sizes:
         t = bench(n, args.repeats)
-        goal = GOAL_MS.get(n)
+        goal = TARGET_MS.get(n)
         print(f"{n:>8}{t['calibrate']:>11.2f}{t['model_data']:>12.2f}{t['both']:>8.2f}"
               f"{goal if goal is not None else '':>8}")
     return 0
