@@ -296,14 +296,14 @@ def test_pin_all_pins_each_variable_at_its_level():
 
     m = pyo.ConcreteModel()
     m.x = pyo.Var(["a", "b", "c"])
-    pin_all(m.x.values(), [0.5, -1.0, 3.0])
+    pin_all(list(m.x.values()), [0.5, -1.0, 3.0])
     assert [(d.value, d.lb, d.ub) for d in m.x.values()] == [
         (0.5, 0.5, 0.5), (-1.0, -1.0, -1.0), (3.0, 3.0, 3.0)]
     assert all(is_pinned(d) and not d.stale for d in m.x.values())
-    set_levels(m.x.values(), [1.0, 2.0, 4.0])   # levels move, bounds stay
+    set_levels(list(m.x.values()), [1.0, 2.0, 4.0])   # levels move, bounds stay
     assert [(d.value, d.lb) for d in m.x.values()] == [(1.0, 0.5), (2.0, -1.0), (4.0, 3.0)]
     with pytest.raises(ValueError):
-        pin_all(m.x.values(), [1.0])
+        pin_all(list(m.x.values()), [1.0])
 
 
 def test_components_with_the_same_keys_share_one_index_set():

@@ -9,25 +9,19 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 from pyomo.contrib.pynumero.interfaces.pyomo_nlp import PyomoNLP
+from variants import FUNCTIONAL_FORMS
 
 from cge import nlfile
 from cge.model.build import CGEModel
 from cge.sam.io import read_sam
-from cge.sam.synthetic import synthetic_sam
 
 ROOT = Path(__file__).resolve().parents[1]
 
 MODELS = {
     "stdcge": lambda: CGEModel(read_sam(ROOT / "sam_data" / "stdcge.csv"), "stdcge"),
-    "stdcge_synthetic": lambda: CGEModel(synthetic_sam(6, 3, kind="stdcge"), "stdcge"),
     "standard_china": lambda: CGEModel(read_sam(ROOT / "sam_data" / "china_2018_3sector.xlsx"),
                                        "standard"),
-    "standard_ces_les": lambda: CGEModel(
-        synthetic_sam(4, 7, households=2), "standard",
-        elasticities={"value_added": 0.8, "top": 0.5, "income": {"C001": 0.5, "C002": 1.4},
-                      "frisch": -1.5}, options={"household_demand": "les"}),
-    "standard_cd_top": lambda: CGEModel(synthetic_sam(4, 7, households=2), "standard",
-                                        elasticities={"top": {"A001": 1.0}}),
+    **{f"synthetic_{name}": make for name, make in FUNCTIONAL_FORMS.items()},
 }
 
 

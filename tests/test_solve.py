@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import pytest
+from variants import FUNCTIONAL_FORMS
 
 from cge.errors import SolveError
 from cge.model.blocks._common import free
@@ -286,15 +287,7 @@ def test_the_worst_residuals_are_those_of_a_full_stable_sort():
                                       np.argsort(-values, kind="stable")[:5])
 
 
-SCALING_MODELS = {
-    "stdcge": lambda: CGEModel(synthetic_sam(6, 3, kind="stdcge"), "stdcge"),
-    "standard_ces_les": lambda: CGEModel(
-        synthetic_sam(4, 7, households=2), "standard",
-        elasticities={"value_added": 0.8, "top": 0.5, "income": {"C001": 0.5, "C002": 1.4},
-                      "frisch": -1.5}, options={"household_demand": "les"}),
-    "standard_cd_top": lambda: CGEModel(synthetic_sam(4, 7, households=2), "standard",
-                                        elasticities={"top": {"A001": 1.0}}),
-}
+SCALING_MODELS = FUNCTIONAL_FORMS
 
 
 @pytest.mark.parametrize("make", SCALING_MODELS.values(), ids=SCALING_MODELS.keys())

@@ -147,22 +147,18 @@ class VariableIndex:
         skip_validation=True)`` does for a plain number, at a fifth of its cost (a re-solve
         writes back every free variable).
         """
-        from pyomo.core.staleflag import StaleFlagManager
+        from .blocks._common import set_levels
 
+        set_levels(self._at(positions), np.asarray(values, dtype=float).tolist())
+
+    def _at(self, positions: np.ndarray) -> list:
+        """The variables at ``positions``."""
         data = self.data
-        positions = np.asarray(positions, dtype=np.intp)
-        if not positions.size:
-            return
-        flag = StaleFlagManager.get_flag(data[int(positions[0])]._stale)
-        for i, x in zip(positions.tolist(), np.asarray(values, dtype=float).tolist(),
-                        strict=True):
-            v = data[i]
-            v._value = x
-            v._stale = flag
+        return [data[i] for i in np.asarray(positions, dtype=np.intp).tolist()]
 
     def pinned_at(self, positions: np.ndarray) -> np.ndarray:
         """:meth:`pinned` of the variables at ``positions`` only."""
-        data = [self.data[i] for i in np.asarray(positions, dtype=np.intp).tolist()]
+        data = self._at(positions)
         if self._real:   # the stored bounds are the bounds (see :meth:`bounds`)
             return np.array([v._fixed or (v._lb is not None and v._lb == v._ub)
                              for v in data], dtype=bool)
@@ -175,21 +171,12 @@ class VariableIndex:
 
         What :func:`~cge.model.blocks._common.pin` does to one variable (``setlb``,
         ``setub``, ``set_value(x, skip_validation=True)`` of a plain number), written to
-        the stored bounds and level directly: new elasticities pin some 10,000 shares and
-        scales at 100 sectors.
+        the stored bounds and level directly (new elasticities pin every share and scale
+        of the Armington, CET and value-added functions they move).
         """
-        from pyomo.core.staleflag import StaleFlagManager
+        from .blocks._common import pin_all
 
-        data = self.data
-        positions = np.asarray(positions, dtype=np.intp)
-        if not positions.size:
-            return
-        flag = StaleFlagManager.get_flag(data[int(positions[0])]._stale)
-        for i, x in zip(positions.tolist(), np.asarray(values, dtype=float).tolist(),
-                        strict=True):
-            v = data[i]
-            v._lb = v._ub = v._value = x
-            v._stale = flag
+        pin_all(self._at(positions), np.asarray(values, dtype=float).tolist())
 
     def restore(self, values: np.ndarray) -> None:
         """Set every level to ``values``; pinned variables are pinned there.

@@ -10,7 +10,7 @@ touching any equation. IPOPT treats pinned variables as parameters.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
@@ -86,27 +86,33 @@ def add_var(block: pyo.Block, name: str, index: Iterable | None, init: Any, doc:
         block.add_component(name, v)
         levels = ([float(init[k]) for k in keys] if isinstance(init, Mapping)
                   else [float(init)] * len(keys))
-        (pin_all if exogenous else set_levels)(v._data.values(), levels)
+        (pin_all if exogenous else set_levels)(list(v._data.values()), levels)
     model = block.model()
     model._unit_kind[v.local_name if block is model else f"{block.local_name}.{name}"] = kind
     return v
 
 
-def set_levels(variables: Iterable, levels: Iterable[float]) -> None:
+def set_levels(variables: Sequence, levels: Iterable[float]) -> None:
     """Set the levels of Pyomo variables to plain numbers, as ``set_value(x,
-    skip_validation=True)`` does (bounds untouched)."""
-    flag = StaleFlagManager.get_flag(0)
+    skip_validation=True)`` does (bounds untouched), in one pass."""
+    flag = _stale_flag(variables)
     for v, x in zip(variables, levels, strict=True):
         v._value = x
         v._stale = flag
 
 
-def pin_all(variables: Iterable, levels: Iterable[float]) -> None:
+def pin_all(variables: Sequence, levels: Iterable[float]) -> None:
     """:func:`pin` each variable at its level in ``levels`` (plain numbers), in one pass."""
-    flag = StaleFlagManager.get_flag(0)
+    flag = _stale_flag(variables)
     for v, x in zip(variables, levels, strict=True):
         v._lb = v._ub = v._value = x
         v._stale = flag
+
+
+def _stale_flag(variables: Sequence) -> int:
+    """The flag ``set_value`` stores on the first of ``variables`` (Pyomo's flag of a
+    variable given a value now)."""
+    return StaleFlagManager.get_flag(variables[0]._stale if len(variables) else 0)
 
 
 def pin(v: pyo.Var, value: float | None = None) -> None:
