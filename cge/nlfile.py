@@ -60,11 +60,12 @@ def model_nlp(model):
         problem = write_nl(model)
     except UnsupportedNode:
         return PyomoNLP(model.pyomo)
-    return _ModelNLP(problem)
+    return _asl_nlp_class()(problem)
 
 
 @functools.cache
 def _asl_nlp_class():
+    """The class of :func:`model_nlp`'s NLPs (made once: it imports PyNumero)."""
     from pyomo.contrib.pynumero.interfaces.ampl_nlp import AslNLP
 
     class ModelNLP(AslNLP):
@@ -87,10 +88,6 @@ def _asl_nlp_class():
             return list(self._equations)
 
     return ModelNLP
-
-
-def _ModelNLP(problem: NLProblem):
-    return _asl_nlp_class()(problem)
 
 
 def write_nl(model) -> NLProblem:
