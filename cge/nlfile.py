@@ -120,7 +120,7 @@ def write_nl(model) -> NLProblem:
     at = np.array([position[key] for key in order], dtype=int)
     values, lb, ub = values[at], lb[at], ub[at]
 
-    out = [f"g3 1 1 0\t# problem {model.pyomo.name}",
+    out = ["g3 1 1 0\t# problem",   # (no name: a SAM name may hold any character)
            f" {n_vars} {n_eq} 1 0 {n_eq} \t# vars, constraints, objectives, ranges, eqns",
            f" {len(tree_rows)} 0 0 0 0 0\t# nonlinear constrs, objs; ccons: lin, nonlin, nd, nzlb",
            " 0 0\t# network constraints: nonlinear, linear",
