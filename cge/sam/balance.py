@@ -515,8 +515,10 @@ def _ras(task: _Task, rtol: float, max_iter: int) -> tuple[np.ndarray, int]:
     best, best_sweep = np.inf, 0
     for sweep in range(1, max_iter + 1):
         totals = _ras_targets(task, x)
-        r = _scale(pos @ s, neg @ (1.0 / s), totals - task.fixed_row)
-        s = _scale(pos.T @ r, neg.T @ (1.0 / r), totals - task.fixed_col)
+        # a target of zero scales a row or column to zero: the check below reports it
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = _scale(pos @ s, neg @ (1.0 / s), totals - task.fixed_row)
+            s = _scale(pos.T @ r, neg.T @ (1.0 / r), totals - task.fixed_col)
         if not (np.all(np.isfinite(r) & (r > 0)) and np.all(np.isfinite(s) & (s > 0))):
             raise _not_converged(task, x, rtol, "ras", sweep,
                                  "the targets cannot be reached by scaling cells of these "
