@@ -180,7 +180,15 @@ def bench_china153(repeats: int) -> dict:
             "variables": counts["free_variables"], "equations": counts["equations"],
             "shocked": len(scenario.shocks), "iterations": stats[-1].iterations,
             "chord_steps": getattr(stats[-1], "chord_steps", None),
-            "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak": _peak_mib()}
+
+
+def _peak_mib() -> float:
+    """This process's own peak memory (``benchmarks/_memory.py``)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _memory import peak_mib
+
+    return peak_mib()
 
 
 def print_china153(repeats: int) -> None:

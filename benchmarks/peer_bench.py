@@ -169,20 +169,10 @@ def side_by_side(paths: dict[int, Path], repeats: int, peer: Peer | None) -> Non
         del ours
 
 
-#: Peak resident memory of this process in MiB: the high-water mark of its own memory
-#: (``VmHWM``), since on Linux ``ru_maxrss`` of a child also counts the parent it forked from.
-PEAK_MIB = ("import resource\n"
-            "def peak_mib():\n"
-            "    try:\n"
-            "        with open('/proc/self/status') as f:\n"
-            "            return next(int(x.split()[1]) for x in f if x.startswith('VmHWM')) / 1024\n"
-            "    except (OSError, StopIteration):\n"
-            "        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n")
-
-
 def peak_memory(path: Path) -> float:
     """Peak resident memory (MiB) of a fresh process that builds, solves and re-solves."""
-    code = (PEAK_MIB + "import sys; from cge.model.build import CGEModel\n"
+    code = (f"import sys; sys.path.insert(0, {str(HERE)!r}); from _memory import peak_mib\n"
+            "from cge.model.build import CGEModel\n"
             "from cge.sam.io import read_sam\nm = CGEModel(read_sam(sys.argv[1]), 'stdcge')\n"
             "m.solve(solver='persistent')\n"
             f"m.apply_shocks({SHOCK!r}); m.solve(solver='persistent')\n"
