@@ -513,10 +513,7 @@ class CalibrationTables(Mapping):
     def array(self, name: str) -> Any:
         """Table ``name`` as numbers in account order (a number stays a number)."""
         entry = self._entries[name]
-        if isinstance(entry, _Table):
-            return entry.values
-        value = self[name]
-        return value.to_numpy() if isinstance(value, (pd.Series, pd.DataFrame)) else value
+        return entry.values if isinstance(entry, _Table) else _numbers(self[name])
 
     def labels(self, name: str) -> tuple[str, ...]:
         """The row labels of table ``name``."""
@@ -538,7 +535,11 @@ def values_of(tables: Mapping[str, Any], name: str) -> Any:
     of pandas tables, too)."""
     if isinstance(tables, CalibrationTables):
         return tables.array(name)
-    value = tables[name]
+    return _numbers(tables[name])
+
+
+def _numbers(value: Any) -> Any:
+    """A pandas table's numbers as an array (a number stays a number)."""
     return value.to_numpy() if isinstance(value, (pd.Series, pd.DataFrame)) else value
 
 

@@ -165,6 +165,11 @@ def write_nl(model) -> NLProblem:
     return NLProblem("\n".join(out) + "\n", variables, [equations[k] for k in row_order])
 
 
+def _number(x) -> str:
+    """A number of an expression tree (``repr``: the shortest text that reads back exactly)."""
+    return f"n{float(x)!r}"
+
+
 def _sum_operator(n: int) -> tuple[str, ...]:
     """The operator of a sum of ``n`` terms: none for one, ``o0`` (plus) for two, else
     ``o54`` (sumlist) and the count (ASL reads a sumlist of three terms or more)."""
@@ -242,15 +247,12 @@ class _Walker:
             return sign * node
         if cls in self.sums:   # the terms of an input-output row read in place
             constant, numbers, monomial = 0.0, self.numbers, self.ne.MonomialTermExpression
+            add = self._add
             for a in node.args:
                 if a.__class__ is monomial:
                     coef, var = a._args_
                     if coef.__class__ in numbers and not var.fixed:
-                        entry = linear.get(id(var))
-                        if entry is None:
-                            linear[id(var)] = [var, sign * coef]
-                        else:
-                            entry[1] += sign * coef
+                        add(linear, var, sign * coef)
                         continue
                 constant += self._split(a, sign, linear, trees)
             return constant
@@ -286,7 +288,6 @@ class _Walker:
             entry[1] += coef
 
 
-
 def _prefix_writer():
     """``write(node, tokens)``: ``node`` in prefix notation onto ``tokens``, each variable
     as itself (numbered once the columns are known); one call per node, dispatching on
@@ -302,7 +303,7 @@ def _prefix_writer():
     def write(node, tokens: list) -> None:
         cls = node.__class__
         if cls in numbers:
-            tokens.append(f"n{float(node)!r}")
+            tokens.append(_number(node))
             return
         op = binary.get(cls)
         if op is not None:
@@ -327,7 +328,7 @@ def _prefix_writer():
             return
         if node.is_variable_type():
             if node.fixed:
-                tokens.append(f"n{float(node.value)!r}")
+                tokens.append(_number(node.value))
             else:
                 tokens.append(node)
             return
@@ -335,7 +336,7 @@ def _prefix_writer():
             write(node.expr, tokens)
             return
         if not node.is_expression_type() and (node.is_parameter_type() or node.is_constant()):
-            tokens.append(f"n{float(node.value)!r}")
+            tokens.append(_number(node.value))
             return
         raise UnsupportedNode(type(node).__name__)
 

@@ -338,14 +338,19 @@ def _solved_at_start(model, sides: tuple[list, np.ndarray], opts: dict):
     pinned = index.pinned((lb, ub))
     n_free, n_eq = _require_square(model, len(index) - int(pinned.sum()), len(equations))
     free = ~pinned
-    if not (np.isnan(lb[free]) | np.isneginf(lb[free])).all() or \
-            not (np.isnan(ub[free]) | np.isposinf(ub[free])).all():
+    if not _unbounded(lb[free], ub[free]):
         return None
     g = levels[:, 0] - levels[:, 1]
     scaled = np.abs(g) * _equation_factors(levels)
     if not converged(g, scaled, float(opts["tol"]), float(opts["constr_viol_tol"])):
         return None
     return n_free, n_eq, scaled, _EquationNames(equations)
+
+
+def _unbounded(lb: np.ndarray, ub: np.ndarray) -> bool:
+    """No bound at all among these (NaN: none, as :meth:`VariableIndex.bounds` reads it):
+    IPOPT then takes a point as it is, with no push into the bounds."""
+    return bool(np.isnan(lb).all() and np.isnan(ub).all())
 
 
 def _largest(values: np.ndarray, k: int) -> np.ndarray:
@@ -684,11 +689,8 @@ class PersistentProblem:
         x = self._x
         x[:] = values
         x[pinned] = lb[pinned]
-        f_lb = np.where(np.isnan(lb[free]), -np.inf, lb[free])
-        f_ub = np.where(np.isnan(ub[free]), np.inf, ub[free])
         self.chord_steps = 0
-        unbounded = np.isneginf(f_lb).all() and np.isposinf(f_ub).all()
-        g = self._start_residuals() if unbounded else None
+        g = self._start_residuals() if _unbounded(lb[free], ub[free]) else None
         if g is not None:
             scaled = np.abs(g) * self._g_scaling
             if converged(g, scaled, float(opts["tol"]), float(opts["constr_viol_tol"])):
@@ -703,6 +705,8 @@ class PersistentProblem:
                     self.iterations = 0
                     self._write_back(np.flatnonzero(free), chord.x)
                     return 0, SOLVED_BY_CHORD, 0, chord.residuals, self.names
+        f_lb = np.where(np.isnan(lb[free]), -np.inf, lb[free])
+        f_ub = np.where(np.isnan(ub[free]), np.inf, ub[free])
         problem = self._prepare(free, f_lb, f_ub, opts)
         self.iterations = 0
         x_free, info = problem.solve(x[self._free])
